@@ -1,0 +1,53 @@
+/*
+ * luabox.h - the Lua 5.4 state that runs a bundle's scripts inside the jail.
+ *
+ * luabox_main() is an sbx_payload_fn body: it builds a state with a capped
+ * allocator, a global instruction budget and a curated environment, runs the
+ * entry script, and reports outputs and errors as channel records.  It never
+ * returns to code that could run Lua again and never calls lua_close.
+ */
+#ifndef PROEFTUIN_LUABOX_H
+#define PROEFTUIN_LUABOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A script of the bundle, already read (and hashed) by the runner. */
+struct luabox_script {
+	const char *path; /* relative to the bundle root, e.g. "analysis.lua" */
+	const char *text;
+	size_t len;
+};
+
+enum luabox_access {
+	LUABOX_ACCESS_AGGREGATE = 1,
+	LUABOX_ACCESS_ROWS = 2,
+};
+
+/* A dataset the profile grants, as a descriptor of the hashed bytes. */
+struct luabox_dataset {
+	const char *name;
+	const char *source; /* "sample" or "custodian" */
+	int fd;		    /* read-only, positioned at 0, kept by the policy */
+	enum luabox_access access;
+	const char *const *columns; /* granted and requested columns */
+	size_t ncolumns;
+};
+
+struct luabox_config {
+	const struct luabox_script *scripts;
+	size_t nscripts;
+	const char *entry; /* path of the entry script among `scripts` */
+	const struct luabox_dataset *datasets;
+	size_t ndatasets;
+	uint64_t memory_bytes; /* lua_Alloc cap */
+	uint64_t instructions; /* global budget across all coroutines */
+	uint64_t output_bytes; /* cap on the bytes of all outputs together */
+	uint64_t seed;	       /* math.random seed (bundle digest + manifest) */
+	int64_t clock;	       /* os.time() value: SOURCE_DATE_EPOCH or 0 */
+};
+
+/* Run the entry script; returns an SBX_EXIT_* status for the supervisor. */
+int luabox_main(const struct luabox_config *cfg, int chan_fd);
+
+#endif

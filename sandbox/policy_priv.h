@@ -1,0 +1,20 @@
+/* policy_priv.h - the policy object's fields, shared by the sandbox files. */
+#ifndef PROEFTUIN_POLICY_PRIV_H
+#define PROEFTUIN_POLICY_PRIV_H
+
+#include "sandbox.h"
+
+#define SBX_MAX_KEEP_FDS 64
+
+struct sbx_policy {
+	uint64_t wall_ms;
+	uint64_t cpu_seconds;
+	uint64_t address_space;
+	uint64_t channel_cap;
+	uint64_t log_cap;
+	enum sbx_allowlist allowlist;
+	int keep_fds[SBX_MAX_KEEP_FDS];
+	int nkeep_fds;
+};
+
+#endif
