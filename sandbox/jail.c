@@ -54,8 +54,8 @@ close_other_fds(const struct sbx_policy *p, int chan_fd, struct pt_err *err)
 	for (fd = 3; fd <= 1024 * 64; fd++) {
 		if (!is_kept(p, fd, chan_fd))
 			continue;
-		if (fd > lo &&
-		    syscall(SYS_close_range, (unsigned)lo, (unsigned)fd - 1, 0u) < 0)
+		if (fd > lo && syscall(SYS_close_range, (unsigned)lo,
+				       (unsigned)fd - 1, 0u) < 0)
 			return pt_err_set(err, EX_OSERR, "close_range: %s",
 					  strerror(errno));
 		lo = fd + 1;

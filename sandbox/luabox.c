@@ -123,7 +123,8 @@ box_print(lua_State *L)
 		size_t len;
 		const char *s;
 
-		if (lua_type(L, i) != LUA_TSTRING && lua_type(L, i) != LUA_TNUMBER &&
+		if (lua_type(L, i) != LUA_TSTRING &&
+		    lua_type(L, i) != LUA_TNUMBER &&
 		    lua_type(L, i) != LUA_TBOOLEAN && !lua_isnil(L, i)) {
 			s = luaL_typename(L, i);
 			len = strlen(s);

@@ -16,6 +16,7 @@ sbx_policy_new(void)
 	p->channel_cap = 1024 * 1024;
 	p->log_cap = 64 * 1024;
 	p->allowlist = SBX_ALLOW_LUA;
+	p->watch_fd = -1;
 	return p;
 }
 
@@ -65,13 +66,25 @@ int
 sbx_policy_keep_fd(struct sbx_policy *p, int fd, struct pt_err *err)
 {
 	if (fd < 3)
-		return pt_err_set(err, EX_SOFTWARE, "cannot hand descriptor %d "
-				  "to the sandbox", fd);
+		return pt_err_set(err, EX_SOFTWARE,
+				  "cannot hand descriptor %d "
+				  "to the sandbox",
+				  fd);
 	if (p->nkeep_fds == SBX_MAX_KEEP_FDS)
-		return pt_err_set(err, EX_SOFTWARE, "too many descriptors for "
-				  "the sandbox (at most %d)", SBX_MAX_KEEP_FDS);
+		return pt_err_set(err, EX_SOFTWARE,
+				  "too many descriptors for "
+				  "the sandbox (at most %d)",
+				  SBX_MAX_KEEP_FDS);
 	p->keep_fds[p->nkeep_fds++] = fd;
 	return 0;
+}
+
+void
+sbx_policy_set_watch(struct sbx_policy *p, int fd, sbx_watch_fn fn, void *arg)
+{
+	p->watch_fd = fd;
+	p->watch_fn = fn;
+	p->watch_arg = arg;
 }
 
 const char *

@@ -15,6 +15,9 @@ struct sbx_policy {
 	enum sbx_allowlist allowlist;
 	int keep_fds[SBX_MAX_KEEP_FDS];
 	int nkeep_fds;
+	int watch_fd; /* parent side, -1 for none */
+	sbx_watch_fn watch_fn;
+	void *watch_arg;
 };
 
 #endif

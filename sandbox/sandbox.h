@@ -64,17 +64,25 @@ void sbx_policy_set_allowlist(struct sbx_policy *p, enum sbx_allowlist a);
  * child sees it under the same number; everything else is closed. */
 int sbx_policy_keep_fd(struct sbx_policy *p, int fd, struct pt_err *err);
 
+/* Service a parent-side descriptor while the child runs (e.g. the intake's
+ * file channel, whose other end the child keeps).  `fn` is called whenever
+ * `fd` is readable or hung up; it returns 0 to go on, 1 when it is done with
+ * the descriptor, or -1 to stop the child (end class OUTPUT_LIMIT). */
+typedef int (*sbx_watch_fn)(void *arg, int fd);
+void sbx_policy_set_watch(struct sbx_policy *p, int fd, sbx_watch_fn fn,
+			  void *arg);
+
 /* The payload, called in the child after every setup step succeeded.
  * `chan_fd` is the result channel.  The return value is the exit status. */
 typedef int (*sbx_payload_fn)(void *arg, int chan_fd);
 
 struct sbx_result {
 	enum sbx_end end;
-	int exit_status;	/* when the child exited, else -1 */
-	int term_signal;	/* when the child was killed, else 0 */
-	char syscall[32];	/* SECCOMP_VIOLATION: the denied call's name */
-	struct sbuf channel;	/* raw result records, at most channel_cap */
-	struct sbuf log;	/* stdout and stderr, at most log_cap */
+	int exit_status;     /* when the child exited, else -1 */
+	int term_signal;     /* when the child was killed, else 0 */
+	char syscall[32];    /* SECCOMP_VIOLATION: the denied call's name */
+	struct sbuf channel; /* raw result records, at most channel_cap */
+	struct sbuf log;     /* stdout and stderr, at most log_cap */
 	bool channel_overflow;
 	bool log_truncated;
 	/* Facts that differ per run; they go to run.log only. */

@@ -69,10 +69,11 @@ static void
 classify(const struct sbx_policy *p, struct sbx_result *res, int status,
 	 bool timed_out, bool output_over, const struct rusage *ru)
 {
-	res->cpu_ns = ((uint64_t)ru->ru_utime.tv_sec + (uint64_t)ru->ru_stime.tv_sec) *
-			  1000000000u +
-		      ((uint64_t)ru->ru_utime.tv_usec + (uint64_t)ru->ru_stime.tv_usec) *
-			  1000u;
+	res->cpu_ns =
+	    ((uint64_t)ru->ru_utime.tv_sec + (uint64_t)ru->ru_stime.tv_sec) *
+		1000000000u +
+	    ((uint64_t)ru->ru_utime.tv_usec + (uint64_t)ru->ru_stime.tv_usec) *
+		1000u;
 	res->max_rss_kib = (uint64_t)ru->ru_maxrss;
 	if (WIFEXITED(status)) {
 		res->exit_status = WEXITSTATUS(status);
@@ -157,6 +158,7 @@ sbx_run(const struct sbx_policy *p, sbx_payload_fn fn, void *arg,
 	int pidfd = -1, status = 0;
 	bool timed_out = false, output_over = false;
 	bool chan_open = true, log_open = true, exited = false;
+	bool watch_open = p->watch_fd >= 0;
 	uint64_t start, deadline;
 	struct rusage ru;
 	pid_t pid;
@@ -197,8 +199,8 @@ sbx_run(const struct sbx_policy *p, sbx_payload_fn fn, void *arg,
 				  strerror(errno));
 	}
 
-	while (!exited || chan_open || log_open) {
-		struct pollfd fds[3];
+	while (!exited || chan_open || log_open || watch_open) {
+		struct pollfd fds[4];
 		uint64_t now = now_ns();
 		int nfds = 0, timeout_ms, r;
 
@@ -208,12 +210,17 @@ sbx_run(const struct sbx_policy *p, sbx_payload_fn fn, void *arg,
 		}
 		timeout_ms = (int)((deadline - now) / 1000000u) + 1;
 		fds[nfds++] = (struct pollfd){ pidfd, exited ? 0 : POLLIN, 0 };
-		fds[nfds++] = (struct pollfd){ chan_open ? chan[0] : -1, POLLIN, 0 };
-		fds[nfds++] = (struct pollfd){ log_open ? logp[0] : -1, POLLIN, 0 };
+		fds[nfds++] =
+		    (struct pollfd){ chan_open ? chan[0] : -1, POLLIN, 0 };
+		fds[nfds++] =
+		    (struct pollfd){ log_open ? logp[0] : -1, POLLIN, 0 };
+		fds[nfds++] =
+		    (struct pollfd){ watch_open ? p->watch_fd : -1, POLLIN, 0 };
 		r = poll(fds, (nfds_t)nfds, timeout_ms);
 		if (r < 0 && errno != EINTR)
 			break;
-		if (chan_open && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+		if (chan_open &&
+		    (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
 			r = drain(chan[0], &res->channel, p->channel_cap);
 			if (r == 2) {
 				res->channel_overflow = true;
@@ -222,7 +229,8 @@ sbx_run(const struct sbx_policy *p, sbx_payload_fn fn, void *arg,
 			}
 			chan_open = r == 1;
 		}
-		if (log_open && (fds[2].revents & (POLLIN | POLLHUP | POLLERR))) {
+		if (log_open &&
+		    (fds[2].revents & (POLLIN | POLLHUP | POLLERR))) {
 			r = drain(logp[0], &res->log, p->log_cap);
 			if (r == 2) {
 				res->log_truncated = true;
@@ -231,11 +239,21 @@ sbx_run(const struct sbx_policy *p, sbx_payload_fn fn, void *arg,
 			}
 			log_open = r == 1;
 		}
+		if (watch_open &&
+		    (fds[3].revents & (POLLIN | POLLHUP | POLLERR))) {
+			r = p->watch_fn(p->watch_arg, p->watch_fd);
+			if (r < 0) {
+				output_over = true;
+				break;
+			}
+			watch_open = r == 0;
+		}
 		if (!exited && (fds[0].revents & POLLIN))
 			exited = true;
 	}
 
-	/* SIGKILL is harmless if the child already exited but was not reaped. */
+	/* SIGKILL is harmless if the child already exited but was not reaped.
+	 */
 	kill(pid, SIGKILL);
 	memset(&ru, 0, sizeof(ru));
 	while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR)

@@ -28,7 +28,8 @@ struct pt_err {
 
 /* Fill `e` (which may be NULL) and return -1, so callers can write
  * `return pt_err_set(e, EX_DATAERR, "...")`. */
-int pt_err_set(struct pt_err *e, int code, const char *fmt, ...) PT_PRINTF(3, 4);
+int pt_err_set(struct pt_err *e, int code, const char *fmt, ...)
+    PT_PRINTF(3, 4);
 
 PT_NORETURN void pt_oom(void);
 void *xmalloc(size_t n);
@@ -47,7 +48,10 @@ struct sbuf {
 	size_t cap;
 };
 
-#define SBUF_INIT {NULL, 0, 0}
+#define SBUF_INIT                                                              \
+	{                                                                      \
+		NULL, 0, 0                                                     \
+	}
 
 void sbuf_add(struct sbuf *sb, const void *p, size_t n);
 void sbuf_adds(struct sbuf *sb, const char *s);

@@ -1,0 +1,110 @@
+/* bundle.c - the bundle after intake; see bundle.h. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include <nettle/sha2.h>
+
+#include "bundle.h"
+
+const struct bundle_file *
+bundle_find(const struct bundle *b, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < b->nfiles; i++)
+		if (strcmp(b->files[i].path, path) == 0)
+			return &b->files[i];
+	return NULL;
+}
+
+int
+bundle_read(const struct bundle_file *f, struct sbuf *out, struct pt_err *err)
+{
+	char buf[65536];
+	off_t off = 0;
+
+	for (;;) {
+		ssize_t n = pread(f->fd, buf, sizeof(buf), off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return pt_err_set(err, EX_IOERR, "%s: %s", f->path,
+					  strerror(errno));
+		if (n == 0)
+			break;
+		sbuf_add(out, buf, (size_t)n);
+		off += n;
+	}
+	return 0;
+}
+
+void
+bundle_compute_digest(struct bundle *b)
+{
+	struct sha256_ctx ctx;
+	uint8_t d[SHA256_DIGEST_SIZE];
+	size_t i;
+
+	sha256_init(&ctx);
+	for (i = 0; i < b->nfiles; i++) {
+		sha256_update(&ctx, 64, (const uint8_t *)b->files[i].sha256);
+		sha256_update(&ctx, 2, (const uint8_t *)"  ");
+		sha256_update(&ctx, strlen(b->files[i].path),
+			      (const uint8_t *)b->files[i].path);
+		sha256_update(&ctx, 1, (const uint8_t *)"\n");
+	}
+	sha256_digest(&ctx, sizeof(d), d);
+	pt_hex(d, sizeof(d), b->digest);
+}
+
+void
+bundle_fini(struct bundle *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->nfiles; i++) {
+		free(b->files[i].path);
+		if (b->files[i].fd >= 0)
+			close(b->files[i].fd);
+	}
+	free(b->files);
+	free(b->format);
+	b->files = NULL;
+	b->format = NULL;
+	b->nfiles = 0;
+}
+
+void
+intake_problem_add(struct intake_problems *ps, const char *entry,
+		   const char *fmt, ...)
+{
+	struct sbuf sb = SBUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	sbuf_vprintf(&sb, fmt, ap);
+	va_end(ap);
+	ps->v = xreallocarray(ps->v, ps->n + 1, sizeof(*ps->v));
+	ps->v[ps->n].entry = xstrdup(entry);
+	ps->v[ps->n].reason = sbuf_steal(&sb);
+	ps->n++;
+}
+
+void
+intake_problems_fini(struct intake_problems *ps)
+{
+	size_t i;
+
+	for (i = 0; i < ps->n; i++) {
+		free(ps->v[i].entry);
+		free(ps->v[i].reason);
+	}
+	free(ps->v);
+	ps->v = NULL;
+	ps->n = 0;
+}

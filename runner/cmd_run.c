@@ -1,0 +1,151 @@
+/* cmd_run.c - `proeftuin run` and `proeftuin check`. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "admission.h"
+#include "cli.h"
+#include "commands.h"
+#include "intake.h"
+#include "json.h"
+#include "manifest.h"
+#include "outdir.h"
+#include "pipeline.h"
+#include "profile.h"
+
+#define RUN_USAGE "proeftuin run BUNDLE --profile PROFILE [--out DIR] [--force]"
+#define CHECK_USAGE "proeftuin check BUNDLE --profile PROFILE [--json]"
+
+static int
+verdict_exit(enum status s)
+{
+	return s == STATUS_PASS	    ? EXIT_PASS
+	       : s == STATUS_REVIEW ? EXIT_REVIEW
+				    : EXIT_FAIL;
+}
+
+int
+cmd_run(int argc, char **argv)
+{
+	const char *profile_path = NULL, *out_dir = "proeftuin-report";
+	bool force = false, help = false;
+	const struct cli_opt opts[] = {
+		{ "profile", 'p', true, &profile_path, NULL },
+		{ "out", 'o', true, &out_dir, NULL },
+		{ "force", 'f', false, NULL, &force },
+		{ "help", 'h', false, NULL, &help },
+		{ NULL, 0, false, NULL, NULL },
+	};
+	struct pipeline_opts po;
+	struct pipeline_product prod;
+	struct profile *profile;
+	struct pt_err err = { 0, "" };
+	int n = cli_parse(argc, argv, opts, RUN_USAGE);
+
+	if (help) {
+		printf("usage: %s\n", RUN_USAGE);
+		return 0;
+	}
+	if (n != 1 || profile_path == NULL)
+		die(EX_USAGE, "usage: %s", RUN_USAGE);
+	memset(&po, 0, sizeof(po));
+	po.bundle_path = argv[1];
+	po.source_date_epoch = cli_source_date_epoch(&po.have_date);
+	if (profile_load(profile_path, &profile, &err) < 0)
+		die_err(&err);
+	po.profile = profile;
+	if (outdir_precheck(out_dir, force, &err) < 0)
+		die_err(&err);
+	if (pipeline_run(&po, &prod, &err) < 0)
+		die_err(&err);
+	if (prod.console_note != NULL)
+		warnx_("%s", prod.console_note);
+	if (outdir_commit(out_dir, force, &prod.files, &err) < 0)
+		die_err(&err);
+	printf("verdict: %s\nreport: %s/report.md\n",
+	       verdict_name(prod.verdict), out_dir);
+	n = verdict_exit(prod.verdict);
+	pipeline_product_fini(&prod);
+	profile_free(profile);
+	return n;
+}
+
+int
+cmd_check(int argc, char **argv)
+{
+	const char *profile_path = NULL;
+	bool json = false, help = false;
+	const struct cli_opt opts[] = {
+		{ "profile", 'p', true, &profile_path, NULL },
+		{ "json", 0, false, NULL, &json },
+		{ "help", 'h', false, NULL, &help },
+		{ NULL, 0, false, NULL, NULL },
+	};
+	struct intake_problems problems = { NULL, 0 };
+	struct manifest *m = NULL;
+	struct profile *profile;
+	struct pt_err err = { 0, "" };
+	struct admission a;
+	struct bundle b;
+	struct sbuf text = SBUF_INIT;
+	const struct bundle_file *mf;
+	int n = cli_parse(argc, argv, opts, CHECK_USAGE), rc;
+	size_t i;
+
+	if (help) {
+		printf("usage: %s\n", CHECK_USAGE);
+		return 0;
+	}
+	if (n != 1 || profile_path == NULL)
+		die(EX_USAGE, "usage: %s", CHECK_USAGE);
+	if (profile_load(profile_path, &profile, &err) < 0)
+		die_err(&err);
+	rc = intake_open(argv[1], &profile->bundle, &b, &problems, &err);
+	if (rc < 0)
+		die_err(&err);
+	for (i = 0; i < problems.n; i++)
+		warnx_("%s: %s", problems.v[i].entry, problems.v[i].reason);
+	if (rc == 1)
+		die(EXIT_FAIL, "bundle refused at intake");
+	mf = bundle_find(&b, MANIFEST_NAME);
+	if (mf == NULL)
+		die(EXIT_FAIL, "the bundle has no " MANIFEST_NAME);
+	if (bundle_read(mf, &text, &err) < 0)
+		die_err(&err);
+	if (manifest_parse(text.buf != NULL ? text.buf : "", text.len, &m,
+			   &err) < 0)
+		die(EXIT_FAIL, "%s", err.msg);
+	admission_run(m, profile, &b, &a);
+	if (json) {
+		struct jv *root = jv_obj();
+		struct sbuf out = SBUF_INIT;
+
+		jv_set(root, "checks", admission_to_json(&a));
+		jv_set_str(root, "result", a.passed ? "admitted" : "refused");
+		jv_write(root, &out);
+		printf("%s\n", out.buf);
+		sbuf_free(&out);
+		jv_free(root);
+	} else {
+		for (i = 0; i < a.n; i++) {
+			char *subject = console_safe(a.v[i].subject);
+			char *reason = console_safe(a.v[i].reason);
+
+			printf("%s  %-26s %s: %s\n",
+			       a.v[i].passed ? "pass" : "FAIL", a.v[i].name,
+			       subject, reason);
+			free(subject);
+			free(reason);
+		}
+		printf("%s\n", a.passed ? "admitted" : "refused");
+	}
+	rc = a.passed ? 0 : EXIT_FAIL;
+	admission_fini(&a);
+	manifest_free(m);
+	sbuf_free(&text);
+	bundle_fini(&b);
+	intake_problems_fini(&problems);
+	profile_free(profile);
+	return rc;
+}

@@ -1,0 +1,8 @@
+/* commands.h - the subcommands; each returns an exit status. */
+#ifndef PROEFTUIN_COMMANDS_H
+#define PROEFTUIN_COMMANDS_H
+
+int cmd_run(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+
+#endif

@@ -1,0 +1,40 @@
+/*
+ * execute.h - the execution stage: turn manifest, profile and bundle into a
+ * sandbox policy and a Lua box configuration, run the entry script, and
+ * collect what came back.
+ */
+#ifndef PROEFTUIN_EXECUTE_H
+#define PROEFTUIN_EXECUTE_H
+
+#include <stdint.h>
+
+#include "bundle.h"
+#include "manifest.h"
+#include "profile.h"
+#include "results.h"
+#include "sandbox.h"
+
+struct exec_input {
+	const struct manifest *manifest;
+	const struct profile *profile;
+	const struct bundle *bundle;
+	/* One descriptor per manifest dataset, in manifest order: the hashed
+	 * bytes (sample or custodian) the script may read. */
+	const int *dataset_fds;
+	const char *const *dataset_sources;
+	int64_t clock; /* SOURCE_DATE_EPOCH, or 0 */
+};
+
+struct exec_outcome {
+	struct sbx_result sbx;
+	struct run_results results;
+	uint64_t seed; /* what math.random was seeded with */
+};
+
+/* Run the entry script.  Returns 0 when the child ran (whatever its end
+ * class), -1 with `err` when the sandbox could not be set up. */
+int execute_run(const struct exec_input *in, struct exec_outcome *out,
+		struct pt_err *err);
+void exec_outcome_fini(struct exec_outcome *out);
+
+#endif

@@ -1,0 +1,313 @@
+/* outdir.c - atomic report folder; see outdir.h. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include <linux/fs.h>
+
+#include "outdir.h"
+
+void
+outset_add(struct outset *set, const char *name, const void *data, size_t len,
+	   bool in_sums)
+{
+	struct outfile *f;
+
+	set->v = xreallocarray(set->v, set->n + 1, sizeof(*set->v));
+	f = &set->v[set->n++];
+	memset(f, 0, sizeof(*f));
+	f->name = xstrdup(name);
+	sbuf_add(&f->data, data, len);
+	f->in_sums = in_sums;
+}
+
+void
+outset_fini(struct outset *set)
+{
+	size_t i;
+
+	for (i = 0; i < set->n; i++) {
+		free(set->v[i].name);
+		sbuf_free(&set->v[i].data);
+	}
+	free(set->v);
+	set->v = NULL;
+	set->n = 0;
+}
+
+static int
+write_errcode(int e)
+{
+	return e == EACCES || e == EROFS || e == EPERM || e == EEXIST ||
+		       e == ENOTDIR
+		   ? EX_CANTCREAT
+		   : EX_IOERR;
+}
+
+static char *
+parent_of(const char *dir)
+{
+	char *copy = xstrdup(dir), *p = xstrdup(dirname(copy));
+
+	free(copy);
+	return p;
+}
+
+/* 1 if `dir` is absent, 0 if it is an empty directory, 2 if non-empty. */
+static int
+dir_state(const char *dir, struct pt_err *err)
+{
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int state = 0;
+
+	if (lstat(dir, &st) < 0) {
+		if (errno == ENOENT)
+			return 1;
+		return pt_err_set(err, EX_CANTCREAT, "%s: %s", dir,
+				  strerror(errno));
+	}
+	if (!S_ISDIR(st.st_mode))
+		return pt_err_set(err, EX_CANTCREAT,
+				  "%s: exists and is not a "
+				  "folder",
+				  dir);
+	d = opendir(dir);
+	if (d == NULL)
+		return pt_err_set(err, EX_CANTCREAT, "%s: %s", dir,
+				  strerror(errno));
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0)
+			state = 2;
+	closedir(d);
+	return state;
+}
+
+int
+outdir_precheck(const char *dir, bool force, struct pt_err *err)
+{
+	char *parent = parent_of(dir);
+	struct stat st;
+	int state;
+
+	if (stat(parent, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		pt_err_set(err, EX_CANTCREAT,
+			   "%s: parent folder %s does not "
+			   "exist",
+			   dir, parent);
+		free(parent);
+		return -1;
+	}
+	free(parent);
+	state = dir_state(dir, err);
+	if (state < 0)
+		return -1;
+	if (state == 2 && !force)
+		return pt_err_set(err, EX_CANTCREAT,
+				  "%s: folder exists and is not empty; hint: "
+				  "choose another --out or add --force",
+				  dir);
+	return 0;
+}
+
+static int
+write_file(int dirfd, const char *name, const struct sbuf *data,
+	   struct pt_err *err)
+{
+	int fd =
+	    openat(dirfd, name,
+		   O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		return pt_err_set(err, write_errcode(errno), "%s: %s", name,
+				  strerror(errno));
+	/* The mode is ours, whatever the umask. */
+	if (fchmod(fd, 0644) < 0 ||
+	    pt_write_all(fd, data->buf != NULL ? data->buf : "", data->len) <
+		0 ||
+	    fsync(fd) < 0) {
+		int e = errno;
+
+		close(fd);
+		return pt_err_set(err, EX_IOERR, "writing %s: %s", name,
+				  strerror(e));
+	}
+	if (close(fd) < 0)
+		return pt_err_set(err, EX_IOERR, "writing %s: %s", name,
+				  strerror(errno));
+	return 0;
+}
+
+/* Remove a report folder we created (two levels at most). */
+static void
+remove_tree(const char *path)
+{
+	struct dirent *de;
+	DIR *d = opendir(path);
+
+	if (d != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			char *sub;
+			struct stat st;
+
+			if (strcmp(de->d_name, ".") == 0 ||
+			    strcmp(de->d_name, "..") == 0)
+				continue;
+			sub = xasprintf("%s/%s", path, de->d_name);
+			if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
+				remove_tree(sub);
+			else
+				unlink(sub);
+			free(sub);
+		}
+		closedir(d);
+	}
+	rmdir(path);
+}
+
+static int
+fsync_path(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+static int
+name_cmp(const void *x, const void *y)
+{
+	const struct outfile *const *a = x, *const *b = y;
+
+	return strcmp((*a)->name, (*b)->name);
+}
+
+static void
+build_sums(const struct outset *set, struct sbuf *sums)
+{
+	const struct outfile **sorted = xcalloc(set->n + 1, sizeof(*sorted));
+	size_t i, n = 0;
+
+	for (i = 0; i < set->n; i++)
+		if (set->v[i].in_sums)
+			sorted[n++] = &set->v[i];
+	qsort(sorted, n, sizeof(*sorted), name_cmp);
+	for (i = 0; i < n; i++) {
+		char hex[PT_SHA256_HEX];
+
+		pt_sha256_hex(sorted[i]->data.buf != NULL ? sorted[i]->data.buf
+							  : "",
+			      sorted[i]->data.len, hex);
+		sbuf_printf(sums, "%s  %s\n", hex, sorted[i]->name);
+	}
+	free(sorted);
+}
+
+int
+outdir_commit(const char *dir, bool force, const struct outset *set,
+	      struct pt_err *err)
+{
+	char *parent = parent_of(dir), *tmp = NULL;
+	struct sbuf sums = SBUF_INIT;
+	int tfd = -1, state, rc = -1;
+	size_t i;
+
+	state = dir_state(dir, err);
+	if (state < 0)
+		goto out;
+	if (state == 2 && !force) {
+		pt_err_set(err, EX_CANTCREAT,
+			   "%s: folder exists and is not "
+			   "empty; hint: add --force",
+			   dir);
+		goto out;
+	}
+	tmp = xasprintf("%s/.proeftuin-out-XXXXXX", parent);
+	if (mkdtemp(tmp) == NULL) {
+		pt_err_set(err, write_errcode(errno),
+			   "cannot create a folder "
+			   "in %s: %s",
+			   parent, strerror(errno));
+		free(tmp);
+		tmp = NULL;
+		goto out;
+	}
+	if (chmod(tmp, 0755) < 0 ||
+	    (tfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		pt_err_set(err, EX_CANTCREAT, "%s: %s", tmp, strerror(errno));
+		goto fail;
+	}
+	for (i = 0; i < set->n; i++) {
+		const char *slash = strchr(set->v[i].name, '/');
+
+		if (slash != NULL) {
+			char *sub = xstrndup(set->v[i].name,
+					     (size_t)(slash - set->v[i].name));
+
+			if (mkdirat(tfd, sub, 0755) < 0 && errno != EEXIST) {
+				pt_err_set(err, write_errcode(errno), "%s: %s",
+					   sub, strerror(errno));
+				free(sub);
+				goto fail;
+			}
+			if (fchmodat(tfd, sub, 0755, 0) < 0) {
+				pt_err_set(err, EX_IOERR, "%s: %s", sub,
+					   strerror(errno));
+				free(sub);
+				goto fail;
+			}
+			free(sub);
+		}
+		if (write_file(tfd, set->v[i].name, &set->v[i].data, err) < 0)
+			goto fail;
+	}
+	build_sums(set, &sums);
+	if (write_file(tfd, "SHA256SUMS", &sums, err) < 0)
+		goto fail;
+	if (fsync_path(tmp) < 0 && errno != EINVAL) {
+		pt_err_set(err, EX_IOERR, "%s: %s", tmp, strerror(errno));
+		goto fail;
+	}
+	if (state == 1) {
+		if (rename(tmp, dir) < 0) {
+			pt_err_set(err, write_errcode(errno), "%s: %s", dir,
+				   strerror(errno));
+			goto fail;
+		}
+	} else {
+		/* Swap atomically, then remove the old contents. */
+		if (syscall(SYS_renameat2, AT_FDCWD, tmp, AT_FDCWD, dir,
+			    RENAME_EXCHANGE) < 0) {
+			pt_err_set(err, write_errcode(errno), "%s: %s", dir,
+				   strerror(errno));
+			goto fail;
+		}
+		remove_tree(tmp);
+	}
+	(void)fsync_path(parent);
+	rc = 0;
+	goto out;
+fail:
+	remove_tree(tmp);
+out:
+	if (tfd >= 0)
+		close(tfd);
+	free(tmp);
+	free(parent);
+	sbuf_free(&sums);
+	return rc;
+}

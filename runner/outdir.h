@@ -1,0 +1,45 @@
+/*
+ * outdir.h - write the report folder atomically.
+ *
+ * All files are written into a fresh temporary folder next to the target,
+ * fsynced, and then moved into place with one rename (or an atomic exchange
+ * when the target exists), so a killed run leaves either the old state or
+ * the complete new report, never half of one.
+ */
+#ifndef PROEFTUIN_OUTDIR_H
+#define PROEFTUIN_OUTDIR_H
+
+#include <stdbool.h>
+
+#include "util.h"
+
+struct outfile {
+	char *name; /* relative, may contain one '/' level (outputs/x.csv) */
+	struct sbuf data;
+	bool in_sums; /* listed in SHA256SUMS */
+};
+
+struct outset {
+	struct outfile *v;
+	size_t n;
+};
+
+/* Add a file; `data` is copied. */
+void outset_add(struct outset *set, const char *name, const void *data,
+		size_t len, bool in_sums);
+void outset_fini(struct outset *set);
+
+/* Refuse early (before any work) when `dir` exists and is non-empty and
+ * `force` is not set, or when its parent does not exist.  EX_CANTCREAT. */
+int outdir_precheck(const char *dir, bool force, struct pt_err *err);
+
+/*
+ * Write `set` plus a SHA256SUMS over the files marked in_sums, and move the
+ * result to `dir`.  On failure nothing at `dir` has changed and the
+ * temporary folder is gone; err->code is EX_CANTCREAT (73) when the folder
+ * cannot be created and EX_IOERR (74) when writing failed (e.g. ENOSPC).
+ */
+int outdir_commit(const char *dir, bool force, const struct outset *set,
+		  struct pt_err *err);
+
+#endif

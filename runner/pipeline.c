@@ -1,0 +1,523 @@
+/* pipeline.c - one run of a bundle; see pipeline.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "admission.h"
+#include "bundle.h"
+#include "disclosure.h"
+#include "execute.h"
+#include "intake.h"
+#include "manifest.h"
+#include "pipeline.h"
+
+struct ctx {
+	const struct pipeline_opts *o;
+	struct pipeline_product *out;
+	struct report *r;
+	struct sbuf log; /* run.log: facts that differ per run */
+	struct bundle bundle;
+	struct manifest *manifest;
+};
+
+static void
+section_tool_and_profile(struct ctx *c)
+{
+	jv_set(c->r->root, "profile", profile_to_json(c->o->profile));
+	if (c->o->have_date) {
+		time_t t = (time_t)c->o->source_date_epoch;
+		struct tm tm;
+		char buf[32];
+
+		gmtime_r(&t, &tm);
+		strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		jv_set_str(c->r->root, "date", buf);
+	}
+}
+
+static void
+section_bundle(struct ctx *c)
+{
+	struct jv *b = jv_obj_at(jv_obj_at(c->r->root, "data"), "bundle");
+	struct jv *files = jv_arr_at(b, "files");
+	size_t i;
+
+	jv_set_str(b, "digest", c->bundle.digest);
+	for (i = 0; i < c->bundle.nfiles; i++) {
+		struct jv *f = jv_obj();
+
+		jv_set_str(f, "path", c->bundle.files[i].path);
+		jv_set_str(f, "sha256", c->bundle.files[i].sha256);
+		jv_set_int(f, "bytes", (int64_t)c->bundle.files[i].size);
+		jv_push(files, f);
+	}
+	sbuf_printf(&c->log, "bundle format: %s\n", c->bundle.format);
+}
+
+static void
+section_project(struct ctx *c)
+{
+	const struct manifest *m = c->manifest;
+	const struct profile *p = c->o->profile;
+	struct jv *proj = jv_obj_at(c->r->root, "project");
+	struct jv *people = jv_obj_at(c->r->root, "people");
+	struct jv *x = jv_arr_at(proj, "exceptions");
+	size_t i;
+
+	jv_set_str(proj, "name", m->name);
+	jv_set_str(proj, "version", m->version);
+	jv_set_str(proj, "purpose", m->purpose);
+	jv_set_str(proj, "description", m->description);
+	jv_set_str(proj, "entry", m->entry);
+	jv_set_str(proj, "legal_basis", p->legal_basis);
+	jv_set_str(proj, "public_interest", p->public_interest);
+	for (i = 0; i < m->nexceptions; i++) {
+		struct jv *e = jv_obj();
+
+		jv_set_str(e, "output", m->exceptions[i].output);
+		jv_set_str(e, "reason", m->exceptions[i].reason);
+		jv_push(x, e);
+	}
+	jv_set_str(people, "team", m->team);
+	jv_set_str(people, "contact", m->contact);
+	jv_set_str(people, "custodian", p->owner);
+}
+
+/* Stage 1: intake and the manifest.  0 to go on, 1 when refused. */
+static int
+stage_intake(struct ctx *c, struct pt_err *err)
+{
+	struct intake_problems problems = { NULL, 0 };
+	const struct bundle_file *mf;
+	struct sbuf text = SBUF_INIT;
+	struct pt_err merr = { 0, "" };
+	size_t i;
+	int rc;
+
+	rc = intake_open(c->o->bundle_path, &c->o->profile->bundle, &c->bundle,
+			 &problems, err);
+	if (rc < 0) {
+		if (err->code != EX_DATAERR)
+			return -1;
+		report_finding(c->r, "intake", STATUS_FAIL, "BUNDLE_REFUSED",
+			       "", "%s", err->msg);
+		return 1;
+	}
+	section_bundle(c);
+	for (i = 0; i < problems.n; i++)
+		report_finding(c->r, "intake", STATUS_FAIL, "ENTRY_REFUSED",
+			       problems.v[i].entry, "%s", problems.v[i].reason);
+	intake_problems_fini(&problems);
+	if (rc == 1)
+		return 1;
+
+	mf = bundle_find(&c->bundle, MANIFEST_NAME);
+	if (mf == NULL) {
+		report_finding(c->r, "intake", STATUS_FAIL, "NO_MANIFEST",
+			       MANIFEST_NAME,
+			       "the bundle has no " MANIFEST_NAME);
+		return 1;
+	}
+	if (bundle_read(mf, &text, err) < 0)
+		return -1;
+	rc = manifest_parse(text.buf != NULL ? text.buf : "", text.len,
+			    &c->manifest, &merr);
+	sbuf_free(&text);
+	if (rc < 0) {
+		report_finding(c->r, "intake", STATUS_FAIL, "BAD_MANIFEST",
+			       MANIFEST_NAME, "%s", merr.msg);
+		return 1;
+	}
+	section_project(c);
+	return 0;
+}
+
+/* Stage 2: admission.  0 to go on, 1 when refused. */
+static int
+stage_admission(struct ctx *c)
+{
+	struct admission a;
+	size_t i;
+
+	report_stage(c->r, "admission");
+	admission_run(c->manifest, c->o->profile, &c->bundle, &a);
+	jv_set(c->r->root, "admission", admission_to_json(&a));
+	for (i = 0; i < a.n; i++)
+		if (!a.v[i].passed)
+			report_finding(c->r, "admission", STATUS_FAIL,
+				       "ADMISSION_REFUSED", a.v[i].subject,
+				       "%s", a.v[i].reason);
+	admission_fini(&a);
+	return c->r->worst == STATUS_FAIL ? 1 : 0;
+}
+
+static bool
+in_list(char *const *list, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(list[i], s) == 0)
+			return true;
+	return false;
+}
+
+static const struct usage *
+usage_for(const struct run_results *res, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < res->nusages; i++)
+		if (strcmp(res->usages[i].dataset, name) == 0)
+			return &res->usages[i];
+	return NULL;
+}
+
+static struct jv *
+str_list(char *const *v, size_t n)
+{
+	struct jv *a = jv_arr();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		jv_push(a, jv_str(v[i]));
+	return a;
+}
+
+/* The data section: per dataset what was granted, asked for and read. */
+static void
+section_datasets(struct ctx *c, const struct run_results *res)
+{
+	struct jv *arr = jv_arr_at(jv_obj_at(c->r->root, "data"), "datasets");
+	size_t i, j;
+
+	for (i = 0; i < c->manifest->ndatasets; i++) {
+		const struct manifest_dataset *md = &c->manifest->datasets[i];
+		const struct profile_dataset *pd =
+		    profile_dataset(c->o->profile, md->name);
+		const struct bundle_file *f = bundle_find(&c->bundle, md->file);
+		const struct usage *u = usage_for(res, md->name);
+		struct jv *d = jv_obj(), *unused = jv_arr();
+		struct sbuf names = SBUF_INIT;
+
+		jv_set_str(d, "name", md->name);
+		jv_set_str(d, "file", md->file);
+		jv_set_str(d, "source", "sample");
+		jv_set_str(d, "sha256", f != NULL ? f->sha256 : "");
+		jv_set_str(d, "access", access_name(pd->access));
+		jv_set_bool(d, "personal", pd->personal);
+		jv_set_bool(d, "special_category", pd->special_category);
+		jv_set(d, "columns_granted",
+		       str_list(pd->columns, pd->ncolumns));
+		jv_set(d, "columns_requested",
+		       str_list(md->columns, md->ncolumns));
+		jv_set(d, "columns_read",
+		       u != NULL ? str_list(u->cols, u->ncols) : jv_arr());
+		jv_set_int(d, "rows", u != NULL ? (int64_t)u->rows : 0);
+		for (j = 0; j < pd->ncolumns; j++) {
+			if (u != NULL &&
+			    in_list(u->cols, u->ncols, pd->columns[j]))
+				continue;
+			jv_push(unused, jv_str(pd->columns[j]));
+			sbuf_printf(&names, "%s%s", names.len ? ", " : "",
+				    pd->columns[j]);
+		}
+		jv_set(d, "columns_unused", unused);
+		jv_push(arr, d);
+		if (names.len > 0)
+			report_finding(c->r, "execution", STATUS_PASS,
+				       "DATA_MINIMISATION", md->name,
+				       "granted but unused columns: %s — "
+				       "consider narrowing the profile",
+				       names.buf);
+		sbuf_free(&names);
+	}
+}
+
+/* The script's log is bundle text: keep newlines and tabs, show every
+ * other control byte (ESC above all) as \xNN so a terminal showing run.log
+ * cannot be driven by it. */
+static void
+log_escape(struct sbuf *out, const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
+			sbuf_printf(out, "\\x%02x", c);
+		else
+			sbuf_addc(out, (char)c);
+	}
+}
+
+static void
+section_setting(struct ctx *c, const struct exec_outcome *ex)
+{
+	const struct profile_limits *lim = &c->o->profile->limits;
+	struct jv *s = jv_obj_at(c->r->root, "setting");
+	struct jv *sb = jv_obj_at(s, "sandbox");
+	size_t i;
+
+	jv_set_str(s, "end", sbx_end_name(ex->sbx.end));
+	if (ex->sbx.syscall[0] != '\0')
+		jv_set_str(s, "denied_syscall", ex->sbx.syscall);
+	jv_set_int(s, "instructions", lim->instructions);
+	jv_set_int(s, "memory_bytes", lim->memory_mb << 20);
+	jv_set_int(s, "cpu_seconds", lim->cpu_seconds);
+	jv_set_int(s, "wall_seconds", lim->wall_seconds);
+	jv_set_int(s, "output_bytes", lim->output_kb << 10);
+	jv_set_str(s, "random_seed",
+		   "derived from the bundle digest and the "
+		   "manifest seed");
+	for (i = 0; i < ex->results.nsetting; i++)
+		jv_set_str(sb, ex->results.setting[i].key,
+			   ex->results.setting[i].value);
+}
+
+static const char *
+end_explanation(enum sbx_end end)
+{
+	switch (end) {
+	case SBX_OK:
+		return "the script ended normally";
+	case SBX_LUA_ERROR:
+		return "script stopped: Lua error";
+	case SBX_INSTRUCTION_LIMIT:
+		return "script stopped: instruction limit";
+	case SBX_MEMORY_LIMIT:
+		return "script stopped: memory limit";
+	case SBX_OUTPUT_LIMIT:
+		return "script stopped: output limit";
+	case SBX_CPU_LIMIT:
+		return "script stopped: CPU time limit";
+	case SBX_TIMEOUT:
+		return "script stopped: wall-clock limit";
+	case SBX_SECCOMP_VIOLATION:
+		return "script stopped: it tried a forbidden system call";
+	case SBX_SETUP_FAILED:
+		return "the sandbox could not be set up";
+	}
+	return "unknown end";
+}
+
+static void
+stage_outputs(struct ctx *c, const struct run_results *res)
+{
+	struct jv *arr = jv_arr_at(c->r->root, "outputs");
+	size_t i, j;
+
+	report_stage(c->r, "output");
+	for (i = 0; i < res->noutputs; i++) {
+		const struct output *o = &res->outputs[i];
+		struct checked_output co;
+		struct jv *jo = jv_obj();
+		bool dup = false;
+
+		for (j = 0; j < i; j++)
+			dup = dup || strcmp(res->outputs[j].name, o->name) == 0;
+		disclosure_check(o, c->o->profile, &co);
+		if (dup) {
+			report_finding(c->r, "output", STATUS_FAIL,
+				       "DUPLICATE_OUTPUT", o->name,
+				       "output name used twice; only the first "
+				       "is released");
+			co.withheld = true;
+			co.status = STATUS_FAIL;
+		}
+		jv_set_str(jo, "name", o->name);
+		jv_set_str(jo, "kind",
+			   o->kind == OUTPUT_TABLE ? "table" : "text");
+		jv_set_str(jo, "description", o->description);
+		jv_set_str(jo, "status", status_name(co.status));
+		jv_set_str(jo, "mitigation", co.mitigation);
+		if (o->kind == OUTPUT_TABLE) {
+			jv_set_int(jo, "rows", (int64_t)o->nrows);
+			jv_set_str(jo, "statistic", o->statistic);
+			jv_set_str(jo, "dataset", o->dataset);
+		}
+		for (j = 0; j < c->manifest->nexceptions; j++)
+			if (strcmp(c->manifest->exceptions[j].output,
+				   o->name) == 0)
+				jv_set_str(jo, "exception",
+					   c->manifest->exceptions[j].reason);
+		if (!co.withheld) {
+			char hex[PT_SHA256_HEX];
+			char *file =
+			    xasprintf("outputs/%s.%s", o->name, co.extension);
+
+			pt_sha256_hex(co.released.buf != NULL ? co.released.buf
+							      : "",
+				      co.released.len, hex);
+			jv_set_str(jo, "file", file);
+			jv_set_str(jo, "sha256", hex);
+			outset_add(&c->out->files, file, co.released.buf,
+				   co.released.len, true);
+			free(file);
+		} else {
+			jv_set_str(jo, "file", "");
+			report_finding(c->r, "output", STATUS_FAIL,
+				       "OUTPUT_WITHHELD", o->name,
+				       "output broke a rule and was withheld");
+		}
+		jv_set(jo, "checks", co.checks);
+		co.checks = NULL;
+		report_status(c->r, co.status);
+		jv_push(arr, jo);
+		checked_output_fini(&co);
+	}
+}
+
+/* Stage 3 and 4: run the script in the sandbox and check its outputs. */
+static int
+stage_execute(struct ctx *c, struct pt_err *err)
+{
+	const struct manifest *m = c->manifest;
+	int *fds = xcalloc(m->ndatasets + 1, sizeof(*fds));
+	const char **sources = xcalloc(m->ndatasets + 1, sizeof(*sources));
+	struct exec_input in;
+	struct exec_outcome ex;
+	const struct run_results *res;
+	size_t i;
+	int rc;
+
+	report_stage(c->r, "execution");
+	for (i = 0; i < m->ndatasets; i++) {
+		fds[i] = bundle_find(&c->bundle, m->datasets[i].file)->fd;
+		sources[i] = "sample";
+	}
+	memset(&in, 0, sizeof(in));
+	in.manifest = m;
+	in.profile = c->o->profile;
+	in.bundle = &c->bundle;
+	in.dataset_fds = fds;
+	in.dataset_sources = sources;
+	in.clock = c->o->have_date ? c->o->source_date_epoch : 0;
+	rc = execute_run(&in, &ex, err);
+	free(fds);
+	free(sources);
+	if (rc < 0)
+		return -1;
+	res = &ex.results;
+	section_setting(c, &ex);
+	section_datasets(c, res);
+	sbuf_printf(&c->log,
+		    "end: %s\nwall_ns: %llu\ncpu_ns: %llu\nmax_rss_kib: %llu\n",
+		    sbx_end_name(ex.sbx.end),
+		    (unsigned long long)ex.sbx.wall_ns,
+		    (unsigned long long)ex.sbx.cpu_ns,
+		    (unsigned long long)ex.sbx.max_rss_kib);
+	if (ex.sbx.log.len > 0) {
+		sbuf_adds(&c->log, "--- script log (print) ---\n");
+		log_escape(&c->log, ex.sbx.log.buf, ex.sbx.log.len);
+		if (ex.sbx.log_truncated)
+			sbuf_adds(&c->log,
+				  "\n--- truncated at the log cap ---\n");
+	}
+	if (res->malformed)
+		report_finding(c->r, "execution", STATUS_FAIL, "BAD_RESULTS",
+			       "", "the sandbox sent malformed results (%s)",
+			       res->malformed_reason);
+	if (ex.sbx.end != SBX_OK || !res->done) {
+		struct jv *s = jv_obj_at(c->r->root, "setting");
+		const char *msg = res->error_message != NULL
+				      ? res->error_message
+				      : end_explanation(ex.sbx.end);
+
+		if (res->error_class != NULL) {
+			struct jv *e = jv_obj_at(s, "error");
+
+			jv_set_str(e, "class", res->error_class);
+			jv_set_str(e, "message", res->error_message);
+			jv_set_str(e, "traceback", res->error_traceback);
+		}
+		report_finding(c->r, "execution", STATUS_FAIL,
+			       ex.sbx.end == SBX_OK ? "LUA_ERROR"
+						    : sbx_end_name(ex.sbx.end),
+			       m->entry, "%s", msg);
+		c->out->console_note = xasprintf(
+		    "%s: %s%s%s", end_explanation(ex.sbx.end), msg,
+		    res->error_traceback != NULL && *res->error_traceback ? "\n"
+									  : "",
+		    res->error_traceback != NULL ? res->error_traceback : "");
+	}
+	stage_outputs(c, res);
+	exec_outcome_fini(&ex);
+	return 0;
+}
+
+static void
+section_reproduce(struct ctx *c)
+{
+	struct jv *r = jv_obj_at(c->r->root, "reproduce");
+
+	jv_set_str(r, "bundle_digest", c->bundle.digest);
+	jv_set_str(r, "profile_sha256", c->o->profile->sha256);
+	jv_set_str(r, "command",
+		   "proeftuin run BUNDLE --profile PROFILE "
+		   "--out DIR (with the bundle and profile of "
+		   "these digests)");
+}
+
+int
+pipeline_run(const struct pipeline_opts *o, struct pipeline_product *out,
+	     struct pt_err *err)
+{
+	struct ctx c;
+	struct sbuf json = SBUF_INIT, md = SBUF_INIT;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	memset(&c, 0, sizeof(c));
+	c.o = o;
+	c.out = out;
+	c.r = &out->report;
+	report_init(c.r);
+	section_tool_and_profile(&c);
+
+	rc = stage_intake(&c, err);
+	if (rc == 0)
+		rc = stage_admission(&c);
+	if (rc == 0)
+		rc = stage_execute(&c, err);
+	if (rc < 0)
+		goto fail;
+	if (rc == 0)
+		report_stage(c.r, "done");
+	section_reproduce(&c);
+	report_finish(c.r);
+	out->verdict = c.r->worst;
+
+	render_json(c.r->root, &json);
+	render_markdown(c.r->root, &md);
+	outset_add(&out->files, "report.json", json.buf, json.len, true);
+	outset_add(&out->files, "report.md", md.buf, md.len, true);
+	outset_add(&out->files, "run.log", c.log.buf != NULL ? c.log.buf : "",
+		   c.log.len, false);
+	sbuf_free(&json);
+	sbuf_free(&md);
+	sbuf_free(&c.log);
+	bundle_fini(&c.bundle);
+	manifest_free(c.manifest);
+	return 0;
+fail:
+	sbuf_free(&c.log);
+	bundle_fini(&c.bundle);
+	manifest_free(c.manifest);
+	pipeline_product_fini(out);
+	return -1;
+}
+
+void
+pipeline_product_fini(struct pipeline_product *out)
+{
+	report_fini(&out->report);
+	outset_fini(&out->files);
+	free(out->console_note);
+	out->console_note = NULL;
+}

@@ -1,0 +1,327 @@
+/*
+ * render_md.c - report.md, the Markdown view of the report tree.
+ *
+ * Every string in the tree may come from a bundle.  Values only ever appear
+ * after other text on a line (in a table cell or after a heading word), so
+ * block syntax (#, -, 1.) cannot start; md_text() escapes the inline syntax
+ * and the cell separator, writes < > & as entities, turns control
+ * characters (newlines included) into spaces and caps length, so no value
+ * can start a line, close a table cell, inject HTML or forge a verdict.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "report.h"
+
+#define MD_MAX_VALUE 2000
+
+static void
+md_text(struct sbuf *out, const char *s)
+{
+	size_t i, n = s != NULL ? strlen(s) : 0;
+
+	if (s == NULL || n == 0) {
+		sbuf_adds(out, "—");
+		return;
+	}
+	for (i = 0; i < n && i < MD_MAX_VALUE; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c == 0x7f)
+			sbuf_addc(out, ' ');
+		else if (c == '<')
+			sbuf_adds(out, "&lt;");
+		else if (c == '>')
+			sbuf_adds(out, "&gt;");
+		else if (c == '&')
+			sbuf_adds(out, "&amp;");
+		else if (strchr("\\`*_[]|~", c) != NULL) {
+			sbuf_addc(out, '\\');
+			sbuf_addc(out, (char)c);
+		} else
+			sbuf_addc(out, (char)c);
+	}
+	if (n > MD_MAX_VALUE)
+		sbuf_adds(out, " … (truncated)");
+}
+
+static void
+md_row(struct sbuf *out, const char *key, const char *value)
+{
+	sbuf_adds(out, "| ");
+	md_text(out, key);
+	sbuf_adds(out, " | ");
+	md_text(out, value);
+	sbuf_adds(out, " |\n");
+}
+
+static void
+md_row_int(struct sbuf *out, const char *key, const struct jv *obj,
+	   const char *field)
+{
+	int64_t v;
+	char buf[32];
+
+	if (!jv_get_int(obj, field, &v))
+		return;
+	snprintf(buf, sizeof(buf), "%lld", (long long)v);
+	md_row(out, key, buf);
+}
+
+static void
+md_list(struct sbuf *out, const struct jv *arr)
+{
+	size_t i;
+
+	if (jv_len(arr) == 0) {
+		sbuf_adds(out, "—");
+		return;
+	}
+	for (i = 0; i < jv_len(arr); i++) {
+		if (i > 0)
+			sbuf_adds(out, ", ");
+		md_text(out, jv_str_value(jv_at(arr, i)));
+	}
+}
+
+static void
+md_kv_table(struct sbuf *out, const struct jv *obj)
+{
+	size_t i;
+
+	sbuf_adds(out, "| key | value |\n|---|---|\n");
+	for (i = 0; i < jv_len(obj); i++) {
+		const struct jv *v = jv_val_at(obj, i);
+		char buf[32];
+
+		if (jv_kind(v) == JV_STR) {
+			md_row(out, jv_key_at(obj, i), jv_str_value(v));
+		} else if (jv_kind(v) == JV_INT) {
+			snprintf(buf, sizeof(buf), "%lld",
+				 (long long)jv_int_value(v));
+			md_row(out, jv_key_at(obj, i), buf);
+		} else if (jv_kind(v) == JV_BOOL) {
+			md_row(out, jv_key_at(obj, i),
+			       jv_bool_value(v) ? "yes" : "no");
+		}
+	}
+}
+
+static void
+section_project(struct sbuf *out, const struct jv *root)
+{
+	const struct jv *p = jv_get(root, "project");
+
+	sbuf_adds(out, "\n## 1. Project (safe projects)\n\n");
+	sbuf_adds(out, "| field | value |\n|---|---|\n");
+	md_row(out, "experiment", jv_get_str(p, "name"));
+	md_row(out, "version", jv_get_str(p, "version"));
+	md_row(out, "purpose", jv_get_str(p, "purpose"));
+	md_row(out, "description", jv_get_str(p, "description"));
+	md_row(out, "entry script", jv_get_str(p, "entry"));
+	md_row(out, "legal basis", jv_get_str(p, "legal_basis"));
+	md_row(out, "public interest (AI Act art. 59(1)(a))",
+	       jv_get_str(p, "public_interest"));
+}
+
+static void
+section_people(struct sbuf *out, const struct jv *root)
+{
+	const struct jv *p = jv_get(root, "people");
+
+	sbuf_adds(out, "\n## 2. People (safe people)\n\n");
+	sbuf_adds(out, "| field | value |\n|---|---|\n");
+	md_row(out, "team", jv_get_str(p, "team"));
+	md_row(out, "contact", jv_get_str(p, "contact"));
+	md_row(out, "profile owner (custodian)", jv_get_str(p, "custodian"));
+}
+
+static void
+section_setting(struct sbuf *out, const struct jv *root)
+{
+	const struct jv *s = jv_get(root, "setting");
+	const struct jv *sandbox = jv_get(s, "sandbox");
+
+	sbuf_adds(out, "\n## 3. Setting (safe settings)\n\n");
+	if (s == NULL) {
+		sbuf_adds(out, "Nothing was executed.\n");
+		return;
+	}
+	sbuf_adds(out, "| field | value |\n|---|---|\n");
+	md_row(out, "how the script ended", jv_get_str(s, "end"));
+	md_row_int(out, "instruction budget", s, "instructions");
+	md_row_int(out, "memory limit (bytes)", s, "memory_bytes");
+	md_row_int(out, "CPU limit (seconds)", s, "cpu_seconds");
+	md_row_int(out, "wall-clock limit (seconds)", s, "wall_seconds");
+	md_row_int(out, "output limit (bytes)", s, "output_bytes");
+	if (jv_len(sandbox) > 0) {
+		sbuf_adds(out, "\nEnforced by the sandbox, as read back:\n\n");
+		md_kv_table(out, sandbox);
+	}
+}
+
+static void
+section_data(struct sbuf *out, const struct jv *root)
+{
+	const struct jv *d = jv_get(root, "data");
+	const struct jv *files = jv_get(jv_get(d, "bundle"), "files");
+	const struct jv *ds = jv_get(d, "datasets");
+	size_t i;
+
+	sbuf_adds(out, "\n## 4. Data (safe data)\n\n");
+	sbuf_adds(out, "| field | value |\n|---|---|\n");
+	md_row(out, "bundle digest (SHA-256)",
+	       jv_get_str(jv_get(d, "bundle"), "digest"));
+	sbuf_adds(out, "\n| file | bytes | SHA-256 |\n|---|---|---|\n");
+	for (i = 0; i < jv_len(files); i++) {
+		const struct jv *f = jv_at(files, i);
+		int64_t bytes = 0;
+
+		jv_get_int(f, "bytes", &bytes);
+		sbuf_adds(out, "| ");
+		md_text(out, jv_get_str(f, "path"));
+		sbuf_printf(out, " | %lld | ", (long long)bytes);
+		md_text(out, jv_get_str(f, "sha256"));
+		sbuf_adds(out, " |\n");
+	}
+	for (i = 0; i < jv_len(ds); i++) {
+		const struct jv *x = jv_at(ds, i);
+
+		sbuf_adds(out, "\n### Dataset ");
+		md_text(out, jv_get_str(x, "name"));
+		sbuf_adds(out, "\n\n| field | value |\n|---|---|\n");
+		md_row(out, "file", jv_get_str(x, "file"));
+		md_row(out, "source (sample or custodian)",
+		       jv_get_str(x, "source"));
+		md_row(out, "SHA-256 of what was read",
+		       jv_get_str(x, "sha256"));
+		md_row(out, "access", jv_get_str(x, "access"));
+		md_row_int(out, "rows read", x, "rows");
+		sbuf_adds(out, "| columns granted | ");
+		md_list(out, jv_get(x, "columns_granted"));
+		sbuf_adds(out, " |\n| columns requested | ");
+		md_list(out, jv_get(x, "columns_requested"));
+		sbuf_adds(out, " |\n| columns read | ");
+		md_list(out, jv_get(x, "columns_read"));
+		sbuf_adds(out, " |\n| granted but unused | ");
+		md_list(out, jv_get(x, "columns_unused"));
+		sbuf_adds(out, " |\n");
+	}
+}
+
+static void
+section_outputs(struct sbuf *out, const struct jv *root)
+{
+	const struct jv *outs = jv_get(root, "outputs");
+	size_t i, j;
+
+	sbuf_adds(out, "\n## 5. Outputs (safe outputs)\n\n");
+	if (jv_len(outs) == 0) {
+		sbuf_adds(out, "No outputs.\n");
+		return;
+	}
+	for (i = 0; i < jv_len(outs); i++) {
+		const struct jv *o = jv_at(outs, i);
+		const struct jv *checks = jv_get(o, "checks");
+
+		sbuf_adds(out, "\n### Output ");
+		md_text(out, jv_get_str(o, "name"));
+		sbuf_adds(out, "\n\n| field | value |\n|---|---|\n");
+		md_row(out, "status", jv_get_str(o, "status"));
+		md_row(out, "kind", jv_get_str(o, "kind"));
+		md_row(out, "description", jv_get_str(o, "description"));
+		md_row_int(out, "rows", o, "rows");
+		md_row(out, "released file", jv_get_str(o, "file"));
+		md_row(out, "SHA-256", jv_get_str(o, "sha256"));
+		md_row(out, "exception asked", jv_get_str(o, "exception"));
+		if (jv_len(checks) == 0)
+			continue;
+		sbuf_adds(out, "\n| rule | status | cells flagged | detail |\n"
+			       "|---|---|---|---|\n");
+		for (j = 0; j < jv_len(checks); j++) {
+			const struct jv *c = jv_at(checks, j);
+			int64_t flagged = 0;
+
+			jv_get_int(c, "cells_flagged", &flagged);
+			sbuf_adds(out, "| ");
+			md_text(out, jv_get_str(c, "rule"));
+			sbuf_adds(out, " | ");
+			md_text(out, jv_get_str(c, "status"));
+			sbuf_printf(out, " | %lld | ", (long long)flagged);
+			md_text(out, jv_get_str(c, "detail"));
+			sbuf_adds(out, " |\n");
+		}
+	}
+}
+
+static void
+section_findings(struct sbuf *out, const struct jv *root)
+{
+	const struct jv *fs = jv_get(root, "findings");
+	size_t i;
+
+	sbuf_adds(out, "\n## Findings\n\n");
+	if (jv_len(fs) == 0) {
+		sbuf_adds(out, "None.\n");
+		return;
+	}
+	sbuf_adds(out, "| status | stage | code | subject | message |\n"
+		       "|---|---|---|---|---|\n");
+	for (i = 0; i < jv_len(fs); i++) {
+		const struct jv *f = jv_at(fs, i);
+
+		sbuf_adds(out, "| ");
+		md_text(out, jv_get_str(f, "status"));
+		sbuf_adds(out, " | ");
+		md_text(out, jv_get_str(f, "stage"));
+		sbuf_adds(out, " | ");
+		md_text(out, jv_get_str(f, "code"));
+		sbuf_adds(out, " | ");
+		md_text(out, jv_get_str(f, "subject"));
+		sbuf_adds(out, " | ");
+		md_text(out, jv_get_str(f, "message"));
+		sbuf_adds(out, " |\n");
+	}
+}
+
+static void
+section_reproduce(struct sbuf *out, const struct jv *root)
+{
+	const struct jv *r = jv_get(root, "reproduce");
+	const struct jv *tool = jv_get(root, "tool");
+
+	sbuf_adds(out, "\n## How to reproduce\n\n");
+	sbuf_adds(out, "| field | value |\n|---|---|\n");
+	md_row(out, "proeftuin version", jv_get_str(tool, "version"));
+	md_row(out, "bundle digest", jv_get_str(r, "bundle_digest"));
+	md_row(out, "profile SHA-256", jv_get_str(r, "profile_sha256"));
+	md_row(out, "command", jv_get_str(r, "command"));
+	sbuf_adds(out, "\nLibraries:\n\n");
+	md_kv_table(out, jv_get(tool, "libraries"));
+}
+
+void
+render_markdown(const struct jv *root, struct sbuf *out)
+{
+	const char *verdict = jv_get_str(root, "verdict");
+	const struct jv *p = jv_get(root, "project");
+	const struct jv *prof = jv_get(root, "profile");
+
+	sbuf_adds(out, "# proeftuin compliance report\n\n");
+	/* The verdict comes from the tree, which only report_finish sets; it
+	 * is one of three fixed words, never bundle text. */
+	sbuf_printf(out, "**Verdict: %s**\n\n",
+		    verdict != NULL ? verdict : "FAIL");
+	sbuf_adds(out, "| field | value |\n|---|---|\n");
+	md_row(out, "experiment", jv_get_str(p, "name"));
+	md_row(out, "profile", jv_get_str(prof, "name"));
+	md_row(out, "stage reached", jv_get_str(root, "stage"));
+	md_row(out, "report date", jv_get_str(root, "date"));
+	section_project(out, root);
+	section_people(out, root);
+	section_setting(out, root);
+	section_data(out, root);
+	section_outputs(out, root);
+	section_findings(out, root);
+	section_reproduce(out, root);
+}

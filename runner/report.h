@@ -1,0 +1,52 @@
+/*
+ * report.h - the report model: one JSON tree built stage by stage, from
+ * which report.json, report.md (and later report.html) are rendered.
+ *
+ * Layout of the tree (schema "proeftuin-report/1"), in Five-Safes order:
+ *	project, people, setting, data, outputs, then findings, verdict,
+ *	reproduce; plus profile (every effective value) and tool (versions).
+ * Nothing in it may depend on the clock, locale, paths, environment or the
+ * bundle's container format: those go to run.log.
+ */
+#ifndef PROEFTUIN_REPORT_H
+#define PROEFTUIN_REPORT_H
+
+#include <stdint.h>
+
+#include "json.h"
+#include "util.h"
+
+#define REPORT_SCHEMA "proeftuin-report/1"
+
+enum status {
+	STATUS_PASS = 0,
+	STATUS_REVIEW,
+	STATUS_FAIL,
+};
+
+struct report {
+	struct jv *root;
+	enum status worst;
+};
+
+const char *status_name(enum status s);	 /* "pass" ... */
+const char *verdict_name(enum status s); /* "PASS" ... */
+
+void report_init(struct report *r);
+void report_fini(struct report *r);
+/* The furthest stage reached: intake, admission, execution, output, done. */
+void report_stage(struct report *r, const char *stage);
+/* Record a finding and fold its status into the verdict. */
+void report_finding(struct report *r, const char *stage, enum status st,
+		    const char *code, const char *subject, const char *fmt, ...)
+    PT_PRINTF(6, 7);
+/* Fold a status (e.g. an output's) into the verdict without a finding. */
+void report_status(struct report *r, enum status st);
+/* Set the verdict field from everything recorded. */
+void report_finish(struct report *r);
+
+/* Renderings of a finished report tree. */
+void render_json(const struct jv *root, struct sbuf *out);
+void render_markdown(const struct jv *root, struct sbuf *out);
+
+#endif
