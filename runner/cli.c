@@ -14,7 +14,8 @@ console_safe(const char *s)
 	char *c = xstrdup(s), *p;
 
 	for (p = c; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+		if (((unsigned char)*p < 0x20 && *p != '\n' && *p != '\t') ||
+		    *p == 0x7f)
 			*p = '?';
 	return c;
 }

@@ -21,8 +21,9 @@ void warnx_(const char *fmt, ...) PT_PRINTF(1, 2);
 PT_NORETURN void die(int status, const char *fmt, ...) PT_PRINTF(2, 3);
 PT_NORETURN void die_err(const struct pt_err *err);
 
-/* Copy `s` for a terminal: control characters (ESC, CR, BEL, ...) become
- * '?', so bundle text cannot move the cursor or retitle the window. */
+/* Copy `s` for a terminal: control characters (ESC, CR, BEL, ...) other
+ * than newline and tab become '?', so bundle text cannot move the cursor,
+ * rewrite a line or retitle the window. */
 char *console_safe(const char *s);
 
 /* A tiny, environment-independent option parser (getopt honours

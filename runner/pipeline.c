@@ -425,9 +425,11 @@ stage_execute(struct ctx *c, struct pt_err *err)
 			       res->malformed_reason);
 	if (ex.sbx.end != SBX_OK || !res->done) {
 		struct jv *s = jv_obj_at(c->r->root, "setting");
-		const char *msg = res->error_message != NULL
-				      ? res->error_message
-				      : end_explanation(ex.sbx.end);
+		char *fallback = xasprintf(
+		    "the child sent no error (exit status %d, signal %d)",
+		    ex.sbx.exit_status, ex.sbx.term_signal);
+		const char *msg =
+		    res->error_message != NULL ? res->error_message : fallback;
 
 		if (res->error_class != NULL) {
 			struct jv *e = jv_obj_at(s, "error");
@@ -445,6 +447,7 @@ stage_execute(struct ctx *c, struct pt_err *err)
 		    res->error_traceback != NULL && *res->error_traceback ? "\n"
 									  : "",
 		    res->error_traceback != NULL ? res->error_traceback : "");
+		free(fallback);
 	}
 	stage_outputs(c, res);
 	exec_outcome_fini(&ex);

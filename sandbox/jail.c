@@ -115,9 +115,17 @@ jail_enter(const struct sbx_policy *p, int chan_fd, int log_fd,
 	if (setrlimit(RLIMIT_CPU, &cpu) < 0)
 		return pt_err_set(err, EX_OSERR, "setrlimit CPU: %s",
 				  strerror(errno));
+#if defined(__SANITIZE_ADDRESS__)
+	/* ASan reserves terabytes of shadow address space: an AS limit would
+	 * kill every sanitizer build.  The Lua allocator still caps memory. */
+	if (set_limit(RLIMIT_CORE, "CORE", 0, err) < 0 ||
+	    set_limit(RLIMIT_FSIZE, "FSIZE", 0, err) < 0)
+		return -1;
+#else
 	if (set_limit(RLIMIT_AS, "AS", p->address_space, err) < 0 ||
 	    set_limit(RLIMIT_CORE, "CORE", 0, err) < 0 ||
 	    set_limit(RLIMIT_FSIZE, "FSIZE", 0, err) < 0)
 		return -1;
+#endif
 	return 0;
 }

@@ -144,14 +144,20 @@ sbuf_addc(struct sbuf *sb, char c)
 void
 sbuf_vprintf(struct sbuf *sb, const char *fmt, va_list ap)
 {
+	char small[256];
 	va_list cp;
 	int n;
 
+	/* Most messages fit; format once into the stack buffer. */
 	va_copy(cp, ap);
-	n = vsnprintf(NULL, 0, fmt, cp);
+	n = vsnprintf(small, sizeof(small), fmt, cp);
 	va_end(cp);
 	if (n < 0)
 		return;
+	if ((size_t)n < sizeof(small)) {
+		sbuf_add(sb, small, (size_t)n);
+		return;
+	}
 	sbuf_grow(sb, (size_t)n);
 	vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
 	sb->len += (size_t)n;

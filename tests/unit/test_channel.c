@@ -81,27 +81,24 @@ records_are_framed(void **state)
 	while ((n = read(fds[0], buf, sizeof(buf))) > 0)
 		sbuf_add(&stream, buf, (size_t)n);
 	close(fds[0]);
-	assert_int_equal(chan_next_record(stream.buf, stream.len, &off, &type,
-					  &p, &len),
-			 1);
+	assert_int_equal(
+	    chan_next_record(stream.buf, stream.len, &off, &type, &p, &len), 1);
 	assert_int_equal(type, CHAN_TEXT);
 	assert_int_equal(len, payload.len);
-	assert_int_equal(chan_next_record(stream.buf, stream.len, &off, &type,
-					  &p, &len),
-			 1);
+	assert_int_equal(
+	    chan_next_record(stream.buf, stream.len, &off, &type, &p, &len), 1);
 	assert_int_equal(type, CHAN_DONE);
 	assert_int_equal(len, 0);
-	assert_int_equal(chan_next_record(stream.buf, stream.len, &off, &type,
-					  &p, &len),
-			 0);
+	assert_int_equal(
+	    chan_next_record(stream.buf, stream.len, &off, &type, &p, &len), 0);
 	/* A record cut short is malformed, not a clean end. */
 	off = 0;
-	assert_int_equal(chan_next_record(stream.buf, stream.len - 3, &off,
-					  &type, &p, &len),
-			 1);
-	assert_int_equal(chan_next_record(stream.buf, stream.len - 3, &off,
-					  &type, &p, &len),
-			 -1);
+	assert_int_equal(
+	    chan_next_record(stream.buf, stream.len - 3, &off, &type, &p, &len),
+	    1);
+	assert_int_equal(
+	    chan_next_record(stream.buf, stream.len - 3, &off, &type, &p, &len),
+	    -1);
 	sbuf_free(&payload);
 	sbuf_free(&stream);
 }
@@ -116,9 +113,8 @@ oversized_record_is_refused(void **state)
 	size_t off = 0;
 
 	(void)state;
-	assert_int_equal(chan_next_record(hdr, sizeof(hdr), &off, &type, &p,
-					  &len),
-			 -1);
+	assert_int_equal(
+	    chan_next_record(hdr, sizeof(hdr), &off, &type, &p, &len), -1);
 }
 
 static void
