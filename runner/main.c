@@ -24,6 +24,8 @@ static const struct command commands[] = {
 	{ "run", cmd_run,
 	  "run BUNDLE --profile PROFILE [--out DIR] [--force]" },
 	{ "check", cmd_check, "check BUNDLE --profile PROFILE [--json]" },
+	{ "verify", cmd_verify,
+	  "verify DIR --bundle BUNDLE --profile PROFILE" },
 };
 
 static void

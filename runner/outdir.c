@@ -196,8 +196,8 @@ name_cmp(const void *x, const void *y)
 	return strcmp((*a)->name, (*b)->name);
 }
 
-static void
-build_sums(const struct outset *set, struct sbuf *sums)
+void
+outdir_sums(const struct outset *set, struct sbuf *sums)
 {
 	const struct outfile **sorted = xcalloc(set->n + 1, sizeof(*sorted));
 	size_t i, n = 0;
@@ -275,7 +275,7 @@ outdir_commit(const char *dir, bool force, const struct outset *set,
 		if (write_file(tfd, set->v[i].name, &set->v[i].data, err) < 0)
 			goto fail;
 	}
-	build_sums(set, &sums);
+	outdir_sums(set, &sums);
 	if (write_file(tfd, "SHA256SUMS", &sums, err) < 0)
 		goto fail;
 	if (fsync_path(tmp) < 0 && errno != EINVAL) {

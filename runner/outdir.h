@@ -29,6 +29,10 @@ void outset_add(struct outset *set, const char *name, const void *data,
 		size_t len, bool in_sums);
 void outset_fini(struct outset *set);
 
+/* The SHA256SUMS text for the files of `set` marked in_sums: one
+ * "HEX  NAME" line each, sorted by name. */
+void outdir_sums(const struct outset *set, struct sbuf *sums);
+
 /* Refuse early (before any work) when `dir` exists and is non-empty and
  * `force` is not set, or when its parent does not exist.  EX_CANTCREAT. */
 int outdir_precheck(const char *dir, bool force, struct pt_err *err);

@@ -1,0 +1,272 @@
+/*
+ * cmd_verify.c - `proeftuin verify DIR --bundle B --profile P`: re-run the
+ * bundle in memory and prove the recorded report is byte-identical, or name
+ * the first file (and, in report.json, the first JSON path) that differs.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "json_parse.h"
+#include "manifest.h"
+#include "outdir.h"
+#include "pipeline.h"
+#include "profile.h"
+#include "report.h"
+
+#define VERIFY_USAGE "proeftuin verify DIR --bundle BUNDLE --profile PROFILE"
+#define MAX_REPORT_FILE (256u * 1024 * 1024)
+
+/* Read DIR/NAME without following symlinks.  0, or -1 when absent or not a
+ * regular file (errno tells). */
+static int
+read_recorded(const char *dir, const char *name, struct sbuf *out)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	char buf[65536];
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+
+	free(path);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		sbuf_add(out, buf, (size_t)n);
+		if (out->len > MAX_REPORT_FILE)
+			break;
+	}
+	close(fd);
+	return 0;
+}
+
+/* Names listed in a SHA256SUMS text, in order; unsafe names are refused. */
+static int
+sums_names(const struct sbuf *sums, char ***names, size_t *n)
+{
+	const char *p = sums->buf != NULL ? sums->buf : "";
+	const char *end = p + sums->len;
+
+	*names = NULL;
+	*n = 0;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		char *name;
+
+		if (nl == NULL || nl - p < 67 || p[64] != ' ' || p[65] != ' ')
+			return -1;
+		name = xstrndup(p + 66, (size_t)(nl - p - 66));
+		if (!manifest_path_ok(name)) {
+			free(name);
+			return -1;
+		}
+		*names = xreallocarray(*names, *n + 1, sizeof(**names));
+		(*names)[(*n)++] = name;
+		p = nl + 1;
+	}
+	return 0;
+}
+
+static const struct outfile *
+find_file(const struct outset *set, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < set->n; i++)
+		if (set->v[i].in_sums && strcmp(set->v[i].name, name) == 0)
+			return &set->v[i];
+	return NULL;
+}
+
+/* Refuse when the recorded report was made by other versions. */
+static void
+check_versions(const struct jv *recorded)
+{
+	struct report mine;
+	const struct jv *a, *b;
+	struct sbuf path = SBUF_INIT;
+
+	report_init(&mine);
+	a = jv_get(recorded, "tool");
+	b = jv_get(mine.root, "tool");
+	if (a == NULL)
+		die(EX_DATAERR, "report.json records no tool versions");
+	if (json_first_difference(a, b, &path)) {
+		const struct jv *ra = a, *rb = b;
+		const char *p = path.buf != NULL ? path.buf : "";
+
+		if (strncmp(p, "libraries.", 10) == 0) {
+			ra = jv_get(a, "libraries");
+			rb = jv_get(b, "libraries");
+			p += 10;
+		}
+		die(EX_DATAERR,
+		    "the report was made with %s %s, this proeftuin has %s; "
+		    "hint: verify with the proeftuin version the report names",
+		    p, jv_get_str(ra, p) ? jv_get_str(ra, p) : "(absent)",
+		    jv_get_str(rb, p) ? jv_get_str(rb, p) : "(absent)");
+	}
+	sbuf_free(&path);
+	report_fini(&mine);
+}
+
+/* The recorded date becomes the re-run's SOURCE_DATE_EPOCH. */
+static bool
+recorded_date(const struct jv *recorded, long long *epoch)
+{
+	const char *d = jv_get_str(recorded, "date");
+	struct tm tm;
+	char *end;
+
+	if (d == NULL)
+		return false;
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(d, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (end == NULL || *end != '\0')
+		die(EX_DATAERR, "report.json has a malformed date '%s'", d);
+	*epoch = (long long)timegm(&tm);
+	return true;
+}
+
+static void
+explain_json(const struct sbuf *recorded, const struct sbuf *fresh)
+{
+	const char *why;
+	size_t at;
+	struct jv *a = json_parse(recorded->buf, recorded->len, &why, &at);
+	struct jv *b = json_parse(fresh->buf, fresh->len, &why, &at);
+	struct sbuf path = SBUF_INIT;
+
+	if (a == NULL)
+		printf("report.json is not valid JSON (byte %zu)\n", at);
+	else if (b != NULL && json_first_difference(a, b, &path))
+		printf("first difference at JSON path: %s\n",
+		       path.len > 0 ? path.buf : "(root)");
+	sbuf_free(&path);
+	jv_free(a);
+	jv_free(b);
+}
+
+int
+cmd_verify(int argc, char **argv)
+{
+	const char *bundle = NULL, *profile_path = NULL;
+	bool help = false;
+	const struct cli_opt opts[] = {
+		{ "bundle", 'b', true, &bundle, NULL },
+		{ "profile", 'p', true, &profile_path, NULL },
+		{ "help", 'h', false, NULL, &help },
+		{ NULL, 0, false, NULL, NULL },
+	};
+	struct sbuf rec_json = SBUF_INIT, rec_sums = SBUF_INIT,
+		    sums = SBUF_INIT;
+	struct pipeline_opts po;
+	struct pipeline_product prod;
+	struct profile *profile;
+	struct pt_err err = { 0, "" };
+	struct jv *recorded;
+	char **names = NULL, **fresh_names = NULL;
+	size_t nnames = 0, nfresh = 0, i, j;
+	const char *why, *dir;
+	size_t at;
+	int n = cli_parse(argc, argv, opts, VERIFY_USAGE), status = 0;
+
+	if (help) {
+		printf("usage: %s\n", VERIFY_USAGE);
+		return 0;
+	}
+	if (n != 1 || bundle == NULL || profile_path == NULL)
+		die(EX_USAGE, "usage: %s", VERIFY_USAGE);
+	dir = argv[1];
+	if (read_recorded(dir, "report.json", &rec_json) < 0 ||
+	    read_recorded(dir, "SHA256SUMS", &rec_sums) < 0)
+		die(EX_NOINPUT, "%s: no report.json and SHA256SUMS to verify",
+		    dir);
+	recorded = json_parse(rec_json.buf, rec_json.len, &why, &at);
+	if (recorded == NULL)
+		die(EX_DATAERR, "%s/report.json: %s at byte %zu", dir, why, at);
+	if (sums_names(&rec_sums, &names, &nnames) < 0)
+		die(EX_DATAERR, "%s/SHA256SUMS is malformed", dir);
+	check_versions(recorded);
+
+	memset(&po, 0, sizeof(po));
+	po.bundle_path = bundle;
+	po.have_date = recorded_date(recorded, &po.source_date_epoch);
+	jv_free(recorded);
+	if (profile_load(profile_path, &profile, &err) < 0)
+		die_err(&err);
+	po.profile = profile;
+	if (pipeline_run(&po, &prod, &err) < 0)
+		die_err(&err);
+	outdir_sums(&prod.files, &sums);
+	if (sums_names(&sums, &fresh_names, &nfresh) < 0)
+		die(EX_SOFTWARE, "internal error: bad SHA256SUMS");
+
+	/* Compare file by file, in name order: every recorded file, then any
+	 * file only the re-run produced, then SHA256SUMS itself. */
+	for (i = 0; i < nnames && status == 0; i++) {
+		const struct outfile *f = find_file(&prod.files, names[i]);
+		struct sbuf rec = SBUF_INIT;
+
+		if (f == NULL || read_recorded(dir, names[i], &rec) < 0 ||
+		    rec.len != f->data.len ||
+		    memcmp(rec.buf != NULL ? rec.buf : "", f->data.buf,
+			   rec.len) != 0) {
+			printf("differs: %s\n", names[i]);
+			if (f != NULL && strcmp(names[i], "report.json") == 0)
+				explain_json(&rec, &f->data);
+			status = EXIT_FAIL;
+		}
+		sbuf_free(&rec);
+	}
+	for (i = 0; i < nfresh && status == 0; i++) {
+		bool listed = false;
+
+		for (j = 0; j < nnames; j++)
+			listed =
+			    listed || strcmp(names[j], fresh_names[i]) == 0;
+		if (!listed) {
+			printf("differs: %s (missing from %s)\n",
+			       fresh_names[i], dir);
+			status = EXIT_FAIL;
+		}
+	}
+	if (status == 0 && (rec_sums.len != sums.len ||
+			    memcmp(rec_sums.buf, sums.buf, sums.len) != 0)) {
+		printf("differs: SHA256SUMS\n");
+		status = EXIT_FAIL;
+	}
+	if (status == 0)
+		printf("identical\n");
+
+	for (i = 0; i < nnames; i++)
+		free(names[i]);
+	free(names);
+	for (i = 0; i < nfresh; i++)
+		free(fresh_names[i]);
+	free(fresh_names);
+	sbuf_free(&rec_json);
+	sbuf_free(&rec_sums);
+	sbuf_free(&sums);
+	pipeline_product_fini(&prod);
+	profile_free(profile);
+	return status;
+}
