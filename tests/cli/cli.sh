@@ -60,6 +60,8 @@ ok $? "--help lists commands"
 for c in $cmds; do
 	"$PT" "$c" --help >/dev/null 2>&1
 	ok $? "listed command '$c' works (its --help exits 0)"
+	grep -q "^\*proeftuin $c\*" "$SRC/doc/proeftuin.1.scd"
+	ok $? "command '$c' is documented in proeftuin(1)"
 done
 
 expect 0 "--version exits 0" -- "$PT" --version
