@@ -12,9 +12,12 @@ struct sbx_policy {
 	uint64_t address_space;
 	uint64_t channel_cap;
 	uint64_t log_cap;
+	uint64_t nofile;
+	uint64_t file_size;
 	enum sbx_allowlist allowlist;
 	int keep_fds[SBX_MAX_KEEP_FDS];
 	int nkeep_fds;
+	int write_dir_fd; /* -1 unless the intake set one */
 };
 
 #endif

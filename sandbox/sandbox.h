@@ -63,16 +63,52 @@ void sbx_policy_set_allowlist(struct sbx_policy *p, enum sbx_allowlist a);
 /* Hand an already-open descriptor to the child (e.g. a hashed input). The
  * child sees it under the same number; everything else is closed. */
 int sbx_policy_keep_fd(struct sbx_policy *p, int fd, struct pt_err *err);
+/* RLIMIT_NOFILE for the child (raised to cover the highest kept fd). */
+void sbx_policy_set_nofile(struct sbx_policy *p, uint64_t n);
+/* RLIMIT_FSIZE for the child; 0 (the default) forbids growing any file. */
+void sbx_policy_set_file_size(struct sbx_policy *p, uint64_t bytes);
+/*
+ * Intake only: a directory descriptor below which the child may create
+ * directories and regular files (Landlock rule; the fd is also kept).  Only
+ * allowed with SBX_ALLOW_INTAKE; sbx_run refuses it with SBX_ALLOW_LUA.
+ */
+int sbx_policy_set_write_dir(struct sbx_policy *p, int dirfd,
+			     struct pt_err *err);
 
 /* The payload, called in the child after every setup step succeeded.
  * `chan_fd` is the result channel.  The return value is the exit status. */
 typedef int (*sbx_payload_fn)(void *arg, int chan_fd);
+
+/*
+ * What the child actually had in force when its payload started, read back
+ * after each step was applied (the child reports, the parent checks against
+ * the policy and against /proc/<child>/status).  This is the report's
+ * "setting" section; sbx_run also puts it as the first record (CHAN_SETTING)
+ * of res->channel.  `valid` is false when setup never completed.
+ */
+struct sbx_setting {
+	bool valid;
+	char namespaces[64];	 /* "user,mnt,pid,net,ipc,uts,cgroup" */
+	char allowlist_name[16]; /* "lua" or "intake" */
+	char allowlist[1536];	 /* syscall names, sorted, comma-separated */
+	char filter_sha256[PT_SHA256_HEX]; /* of the loaded BPF program */
+	int landlock_abi;	 /* 0 when the kernel has no Landlock */
+	uint64_t rlimit_cpu_soft, rlimit_cpu_hard;
+	uint64_t rlimit_as;	/* UINT64_MAX: unlimited (sanitizer builds) */
+	uint64_t rlimit_nofile, rlimit_nproc, rlimit_fsize, rlimit_core;
+	bool no_new_privs;	/* /proc/<child>/status NoNewPrivs */
+	int seccomp_mode;	/* /proc/<child>/status Seccomp (2 = filter) */
+	uint64_t cap_eff, cap_prm, cap_bnd, cap_amb; /* all must be 0 */
+	bool dumpable;		/* PR_GET_DUMPABLE in the child (must be 0) */
+};
 
 struct sbx_result {
 	enum sbx_end end;
 	int exit_status;	/* when the child exited, else -1 */
 	int term_signal;	/* when the child was killed, else 0 */
 	char syscall[32];	/* SECCOMP_VIOLATION: the denied call's name */
+	char detail[256];	/* SETUP_FAILED: why; empty otherwise */
+	struct sbx_setting setting;
 	struct sbuf channel;	/* raw result records, at most channel_cap */
 	struct sbuf log;	/* stdout and stderr, at most log_cap */
 	bool channel_overflow;
@@ -84,6 +120,20 @@ struct sbx_result {
 };
 
 void sbx_result_fini(struct sbx_result *r);
+
+/* Append `s` as (key, value) string pairs: a CHAN_SETTING payload. */
+void sbx_setting_encode(const struct sbx_setting *s, struct sbuf *payload);
+
+/* Refuse to run set-user-ID or set-group-ID: -1 with err->code 77 when
+ * real and effective ids differ (the CLI calls this first). */
+int sbx_refuse_setuid(struct pt_err *err);
+
+/*
+ * Check that this host can give us everything sbx_run needs (user, mount,
+ * PID, network, IPC and UTS namespaces, seccomp filters with KILL_PROCESS)
+ * without running a payload.  -1 with err->code 71 and a hint otherwise.
+ */
+int sbx_host_check(struct pt_err *err);
 
 /*
  * Run `fn(arg, chan_fd)` in a sandboxed child under policy `p` and wait for
