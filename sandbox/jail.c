@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -40,7 +41,8 @@ wait_for_maps(int ctl_fd, struct pt_err *err)
 		n = read(ctl_fd, &c, 1);
 	while (n < 0 && errno == EINTR);
 	if (n != 1)
-		return pt_err_set(err, EX_OSERR, "parent went away before "
+		return pt_err_set(err, EX_OSERR,
+				  "parent went away before "
 				  "the namespaces were set up");
 	return 0;
 }
@@ -84,9 +86,8 @@ close_other_fds(const struct sbx_policy *p, const struct jail_ctx *j,
 	for (i = 0; i < n; i++) {
 		if (keep[i] < lo)
 			continue;
-		if (keep[i] > lo &&
-		    syscall(SYS_close_range, (unsigned)lo,
-			    (unsigned)keep[i] - 1, 0u) < 0)
+		if (keep[i] > lo && syscall(SYS_close_range, (unsigned)lo,
+					    (unsigned)keep[i] - 1, 0u) < 0)
 			return pt_err_set(err, EX_OSERR, "close_range: %s",
 					  strerror(errno));
 		lo = keep[i] + 1;
@@ -98,8 +99,10 @@ close_other_fds(const struct sbx_policy *p, const struct jail_ctx *j,
 	 * start (it cannot exec, but be tidy); also catches a bad number. */
 	for (i = 0; i < n; i++)
 		if (fcntl(keep[i], F_SETFD, FD_CLOEXEC) < 0)
-			return pt_err_set(err, EX_OSERR, "kept descriptor %d: "
-					  "%s", keep[i], strerror(errno));
+			return pt_err_set(err, EX_OSERR,
+					  "kept descriptor %d: "
+					  "%s",
+					  keep[i], strerror(errno));
 	return 0;
 }
 
@@ -156,7 +159,8 @@ scrub_environment(struct pt_err *err)
 		p = strchr(p + 1, ' ');
 	if (p == NULL || sscanf(p + 1, "%lu %lu", &start, &end) != 2 ||
 	    start == 0 || end < start || end - start > 16u * 1024 * 1024)
-		return pt_err_set(err, EX_OSERR, "cannot find the initial "
+		return pt_err_set(err, EX_OSERR,
+				  "cannot find the initial "
 				  "environment block");
 	memset((void *)start, 0, end - start);
 	return 0;
@@ -174,19 +178,18 @@ drop_capabilities(struct sbx_setting *s, struct pt_err *err)
 
 	for (cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++)
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
-			return pt_err_set(err, EX_OSERR, "drop capability %d "
-					  "from the bounding set: %s", cap,
-					  strerror(errno));
+			return pt_err_set(err, EX_OSERR,
+					  "drop capability %d "
+					  "from the bounding set: %s",
+					  cap, strerror(errno));
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
 		return pt_err_set(err, EX_OSERR, "clear ambient caps: %s",
 				  strerror(errno));
 	memset(data, 0, sizeof(data));
 	if (syscall(SYS_capset, &hdr, data) < 0)
-		return pt_err_set(err, EX_OSERR, "capset: %s",
-				  strerror(errno));
+		return pt_err_set(err, EX_OSERR, "capset: %s", strerror(errno));
 	if (syscall(SYS_capget, &hdr, data) < 0)
-		return pt_err_set(err, EX_OSERR, "capget: %s",
-				  strerror(errno));
+		return pt_err_set(err, EX_OSERR, "capget: %s", strerror(errno));
 	s->cap_eff = data[0].effective | (uint64_t)data[1].effective << 32;
 	s->cap_prm = data[0].permitted | (uint64_t)data[1].permitted << 32;
 	s->cap_amb = 0;
@@ -196,13 +199,14 @@ drop_capabilities(struct sbx_setting *s, struct pt_err *err)
 
 		if (r > 0)
 			s->cap_bnd |= 1ull << cap;
-		if (r >= 0 && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, cap,
-				    0, 0) > 0)
+		if (r >= 0 &&
+		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, cap, 0, 0) > 0)
 			s->cap_amb |= 1ull << cap;
 	}
 	if (s->cap_eff || s->cap_prm || s->cap_bnd || s->cap_amb ||
 	    data[0].inheritable || data[1].inheritable)
-		return pt_err_set(err, EX_OSERR, "capabilities remain after "
+		return pt_err_set(err, EX_OSERR,
+				  "capabilities remain after "
 				  "dropping them");
 	return 0;
 }
@@ -219,7 +223,8 @@ set_privileges(struct sbx_setting *s, struct pt_err *err)
 	s->dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0;
 	s->no_new_privs = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1;
 	if (s->dumpable || !s->no_new_privs)
-		return pt_err_set(err, EX_OSERR, "dumpable/no_new_privs did "
+		return pt_err_set(err, EX_OSERR,
+				  "dumpable/no_new_privs did "
 				  "not stick");
 	return 0;
 }
@@ -232,6 +237,11 @@ prewarm_libc(void)
 {
 	static char outbuf[4096];
 
+	/* Whatever the runner had buffered but not flushed is its output,
+	 * not the child's: drop it rather than let setvbuf flush it into
+	 * the child's log. */
+	__fpurge(stdout);
+	__fpurge(stderr);
 	tzset();
 	setvbuf(stdout, outbuf, _IOLBF, sizeof(outbuf));
 	setvbuf(stderr, NULL, _IONBF, 0);

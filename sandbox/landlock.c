@@ -15,10 +15,10 @@
 
 #include "landlock.h"
 
-#define LL_FS_REFER (1ull << 13)    /* ABI 2 */
-#define LL_FS_TRUNCATE (1ull << 14) /* ABI 3 */
+#define LL_FS_REFER (1ull << 13)     /* ABI 2 */
+#define LL_FS_TRUNCATE (1ull << 14)  /* ABI 3 */
 #define LL_FS_IOCTL_DEV (1ull << 15) /* ABI 5 */
-#define LL_NET_BIND_TCP (1ull << 0) /* ABI 4 */
+#define LL_NET_BIND_TCP (1ull << 0)  /* ABI 4 */
 #define LL_NET_CONNECT_TCP (1ull << 1)
 #define LL_SCOPE_ABSTRACT_UNIX (1ull << 0) /* ABI 6 */
 #define LL_SCOPE_SIGNAL (1ull << 1)
@@ -63,12 +63,11 @@ fs_rights(int abi)
 static uint64_t
 write_dir_rights(int abi)
 {
-	uint64_t r = LANDLOCK_ACCESS_FS_WRITE_FILE |
-		     LANDLOCK_ACCESS_FS_READ_FILE |
-		     LANDLOCK_ACCESS_FS_READ_DIR |
-		     LANDLOCK_ACCESS_FS_REMOVE_DIR |
-		     LANDLOCK_ACCESS_FS_REMOVE_FILE |
-		     LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG;
+	uint64_t r =
+	    LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_READ_FILE |
+	    LANDLOCK_ACCESS_FS_READ_DIR | LANDLOCK_ACCESS_FS_REMOVE_DIR |
+	    LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_DIR |
+	    LANDLOCK_ACCESS_FS_MAKE_REG;
 
 	if (abi >= 3)
 		r |= LL_FS_TRUNCATE;
@@ -85,7 +84,8 @@ ll_restrict(const struct sbx_policy *p, int *abi_out, struct pt_err *err)
 	*abi_out = abi;
 	if (abi == 0) {
 		if (p->write_dir_fd >= 0)
-			return pt_err_set(err, EX_OSERR, "Landlock is "
+			return pt_err_set(err, EX_OSERR,
+					  "Landlock is "
 					  "unavailable, so the write "
 					  "directory cannot be confined");
 		return 0;
@@ -113,8 +113,10 @@ ll_restrict(const struct sbx_policy *p, int *abi_out, struct pt_err *err)
 			int e = errno;
 
 			close(fd);
-			return pt_err_set(err, EX_OSERR, "landlock_add_rule: "
-					  "%s", strerror(e));
+			return pt_err_set(err, EX_OSERR,
+					  "landlock_add_rule: "
+					  "%s",
+					  strerror(e));
 		}
 	}
 	if (syscall(SYS_landlock_restrict_self, fd, 0) < 0) {

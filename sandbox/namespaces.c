@@ -25,8 +25,8 @@
 
 #include "namespaces.h"
 
-#define NS_FLAGS                                                          \
-	(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET |      \
+#define NS_FLAGS                                                               \
+	(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET |           \
 	 CLONE_NEWIPC | CLONE_NEWUTS)
 
 /* Read a small integer sysctl; -1 when it is absent or unreadable. */
@@ -73,7 +73,8 @@ ns_userns_hint(void)
 pid_t
 ns_clone(int *pidfd, int *cgroup, struct pt_err *err)
 {
-	unsigned long flags = NS_FLAGS | CLONE_NEWCGROUP | CLONE_PIDFD | SIGCHLD;
+	unsigned long flags =
+	    NS_FLAGS | CLONE_NEWCGROUP | CLONE_PIDFD | SIGCHLD;
 	long pid;
 
 	*pidfd = -1;
@@ -141,10 +142,9 @@ ns_write_maps(pid_t pid, struct pt_err *err)
 }
 
 int
-ns_verify(pid_t pid, int cgroup, char *out, size_t outlen,
-	  struct pt_err *err)
+ns_verify(pid_t pid, int cgroup, char *out, size_t outlen, struct pt_err *err)
 {
-	static const char *const names[] = { "user", "mnt", "pid", "net",
+	static const char *const names[] = { "user", "mnt", "pid",   "net",
 					     "ipc",  "uts", "cgroup" };
 	size_t i, n = PT_ARRAY_LEN(names) - (cgroup ? 0 : 1);
 	size_t used = 0;
@@ -159,16 +159,20 @@ ns_verify(pid_t pid, int cgroup, char *out, size_t outlen,
 			 names[i]);
 		/* pid: the child's own namespace, not pid_for_children. */
 		if (stat(mine, &a) < 0 || stat(theirs, &b) < 0)
-			return pt_err_set(err, EX_OSERR, "cannot read %s "
+			return pt_err_set(err, EX_OSERR,
+					  "cannot read %s "
 					  "namespace of the child: %s",
 					  names[i], strerror(errno));
 		if (a.st_ino == b.st_ino && a.st_dev == b.st_dev)
-			return pt_err_set(err, EX_OSERR, "the child shares "
-					  "our %s namespace", names[i]);
+			return pt_err_set(err, EX_OSERR,
+					  "the child shares "
+					  "our %s namespace",
+					  names[i]);
 		used += (size_t)snprintf(out + used, outlen - used, "%s%s",
 					 i ? "," : "", names[i]);
 		if (used >= outlen)
-			return pt_err_set(err, EX_SOFTWARE, "namespace list "
+			return pt_err_set(err, EX_SOFTWARE,
+					  "namespace list "
 					  "too long");
 	}
 	return 0;
@@ -196,7 +200,8 @@ ns_enter_empty_root(struct pt_err *err)
 	const char *base = root_base();
 
 	if (base == NULL)
-		return pt_err_set(err, EX_OSERR, "no directory to mount the "
+		return pt_err_set(err, EX_OSERR,
+				  "no directory to mount the "
 				  "sandbox root on");
 	/* Nothing we mount may propagate back to the host. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)

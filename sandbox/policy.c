@@ -68,11 +68,15 @@ int
 sbx_policy_keep_fd(struct sbx_policy *p, int fd, struct pt_err *err)
 {
 	if (fd < 3)
-		return pt_err_set(err, EX_SOFTWARE, "cannot hand descriptor %d "
-				  "to the sandbox", fd);
+		return pt_err_set(err, EX_SOFTWARE,
+				  "cannot hand descriptor %d "
+				  "to the sandbox",
+				  fd);
 	if (p->nkeep_fds == SBX_MAX_KEEP_FDS)
-		return pt_err_set(err, EX_SOFTWARE, "too many descriptors for "
-				  "the sandbox (at most %d)", SBX_MAX_KEEP_FDS);
+		return pt_err_set(err, EX_SOFTWARE,
+				  "too many descriptors for "
+				  "the sandbox (at most %d)",
+				  SBX_MAX_KEEP_FDS);
 	p->keep_fds[p->nkeep_fds++] = fd;
 	return 0;
 }
@@ -93,7 +97,8 @@ int
 sbx_policy_set_write_dir(struct sbx_policy *p, int dirfd, struct pt_err *err)
 {
 	if (p->write_dir_fd >= 0)
-		return pt_err_set(err, EX_SOFTWARE, "the sandbox already has "
+		return pt_err_set(err, EX_SOFTWARE,
+				  "the sandbox already has "
 				  "a write directory");
 	if (sbx_policy_keep_fd(p, dirfd, err) < 0)
 		return -1;

@@ -74,7 +74,7 @@ rl_apply(const struct sbx_policy *p, uint64_t nofile, struct sbx_setting *s,
 {
 	uint64_t as = as_limit(p);
 
-	if (set_limit(RLIMIT_CPU, "CPU", p->cpu_seconds, p->cpu_seconds + 1,
+	if (set_limit(RLIMIT_CPU, "CPU", p->cpu_seconds, p->cpu_seconds,
 		      &s->rlimit_cpu_soft, &s->rlimit_cpu_hard, err) < 0 ||
 	    set_limit(RLIMIT_AS, "AS", as, as, &s->rlimit_as, NULL, err) < 0 ||
 	    set_limit(RLIMIT_NOFILE, "NOFILE", nofile, nofile,
@@ -83,8 +83,8 @@ rl_apply(const struct sbx_policy *p, uint64_t nofile, struct sbx_setting *s,
 		      err) < 0 ||
 	    set_limit(RLIMIT_FSIZE, "FSIZE", p->file_size, p->file_size,
 		      &s->rlimit_fsize, NULL, err) < 0 ||
-	    set_limit(RLIMIT_CORE, "CORE", 0, 0, &s->rlimit_core, NULL,
-		      err) < 0)
+	    set_limit(RLIMIT_CORE, "CORE", 0, 0, &s->rlimit_core, NULL, err) <
+		0)
 		return -1;
 	return 0;
 }
@@ -94,8 +94,9 @@ rl_check(const struct sbx_policy *p, uint64_t nofile,
 	 const struct sbx_setting *s, struct pt_err *err)
 {
 	if (s->rlimit_cpu_soft != p->cpu_seconds ||
-	    s->rlimit_cpu_hard != p->cpu_seconds + 1)
-		return pt_err_set(err, EX_OSERR, "child reports RLIMIT_CPU "
+	    s->rlimit_cpu_hard != p->cpu_seconds)
+		return pt_err_set(err, EX_OSERR,
+				  "child reports RLIMIT_CPU "
 				  "%llu/%llu, policy %llu",
 				  (unsigned long long)s->rlimit_cpu_soft,
 				  (unsigned long long)s->rlimit_cpu_hard,
@@ -103,7 +104,8 @@ rl_check(const struct sbx_policy *p, uint64_t nofile,
 	if (s->rlimit_as != as_limit(p) || s->rlimit_nofile != nofile ||
 	    s->rlimit_nproc != 1 || s->rlimit_fsize != p->file_size ||
 	    s->rlimit_core != 0)
-		return pt_err_set(err, EX_OSERR, "child reports rlimits that "
+		return pt_err_set(err, EX_OSERR,
+				  "child reports rlimits that "
 				  "differ from the policy");
 	return 0;
 }

@@ -9,13 +9,15 @@
 uint64_t rl_nofile(const struct sbx_policy *p, int chan_fd, int ctl_fd);
 
 /*
- * Child: set CPU (soft = profile, hard = soft + 1 so SIGKILL follows
- * SIGXCPU), AS (a backstop; unlimited in ASan builds, whose shadow memory
- * needs terabytes of address space), NOFILE, NPROC 1, FSIZE and CORE 0,
- * then read every one back into `s`.  -1 when a value did not stick.
+ * Child: set CPU (soft = hard = profile: the child is PID 1 of its PID
+ * namespace, and the kernel drops SIGXCPU to a namespace init that has no
+ * handler, so the hard limit's SIGKILL is what ends it), AS (a backstop;
+ * unlimited in ASan builds, whose shadow memory needs terabytes of address
+ * space), NOFILE, NPROC 1, FSIZE and CORE 0, then read every one back into `s`.
+ * -1 when a value did not stick.
  */
-int rl_apply(const struct sbx_policy *p, uint64_t nofile,
-	     struct sbx_setting *s, struct pt_err *err);
+int rl_apply(const struct sbx_policy *p, uint64_t nofile, struct sbx_setting *s,
+	     struct pt_err *err);
 
 /* Parent: -1 when the child's read-back limits in `s` differ from what
  * `p` asked for. */

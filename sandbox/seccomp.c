@@ -30,18 +30,18 @@
 
 /* Calls both allowlists permit without conditions. */
 static const char *const common_calls[] = {
-	"brk",		 "clock_getres", "clock_gettime", "close",
-	"exit",		 "exit_group",	 "fstat",	  "gettimeofday",
-	"lseek",	 "madvise",	 "munmap",	  "mremap",
-	"newfstatat",	 "pread64",	 "rt_sigreturn",
+	"brk",	      "clock_getres", "clock_gettime", "close",
+	"exit",	      "exit_group",   "fstat",	       "gettimeofday",
+	"lseek",      "madvise",      "munmap",	       "mremap",
+	"newfstatat", "pread64",      "rt_sigreturn",
 };
 
 /* Extra calls for the unpacker (writes are checked by Landlock, the
  * write directory and RLIMIT_FSIZE). */
 static const char *const intake_calls[] = {
-	"fchmod",    "fdatasync", "fsync",  "ftruncate", "getdents64",
-	"getegid",   "geteuid",	  "getgid", "getuid",	 "read",
-	"umask",     "write",	  "writev",
+	"fchmod",  "fdatasync", "fsync",  "ftruncate", "getdents64",
+	"getegid", "geteuid",	"getgid", "getuid",    "read",
+	"umask",   "write",	"writev",
 };
 
 /* The *at() calls the unpacker may make relative to a descriptor. */
@@ -53,9 +53,9 @@ static const char *const intake_at_calls[] = {
 /* The ASan runtime's own calls, only in sanitizer builds (CI); the release
  * filter never contains them. */
 static const char *const sanitizer_calls[] = {
-	"futex",       "getpid",	"gettid",      "prctl",
+	"futex",	"getpid",	  "gettid",	 "prctl",
 	"rt_sigaction", "rt_sigprocmask", "sched_yield", "sigaltstack",
-	"readlink",    "write",		"tgkill",
+	"readlink",	"write",	  "tgkill",
 };
 #endif
 
@@ -85,15 +85,17 @@ cmp_names(const void *a, const void *b)
 /* Add one rule; unknown names and libseccomp failures are fatal, so the
  * filter is never silently narrower or wider than its documentation. */
 static int
-allow(scmp_filter_ctx ctx, struct names *nm, const char *name,
-      unsigned nargs, const struct scmp_arg_cmp *args, struct pt_err *err)
+allow(scmp_filter_ctx ctx, struct names *nm, const char *name, unsigned nargs,
+      const struct scmp_arg_cmp *args, struct pt_err *err)
 {
 	int nr = seccomp_syscall_resolve_name(name);
 	int rc;
 
 	if (nr == __NR_SCMP_ERROR)
-		return pt_err_set(err, EX_SOFTWARE, "seccomp: unknown syscall "
-				  "%s", name);
+		return pt_err_set(err, EX_SOFTWARE,
+				  "seccomp: unknown syscall "
+				  "%s",
+				  name);
 	rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, nargs, args);
 	if (rc < 0)
 		return pt_err_set(err, EX_SOFTWARE, "seccomp: rule for %s: %s",
@@ -130,8 +132,7 @@ allow_on_fd(scmp_filter_ctx ctx, struct names *nm, const char *name, int fd,
 static int
 allow_memory(scmp_filter_ctx ctx, struct names *nm, struct pt_err *err)
 {
-	struct scmp_arg_cmp noexec =
-	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0);
+	struct scmp_arg_cmp noexec = SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0);
 
 	if (allow(ctx, nm, "mmap", 1, &noexec, err) < 0)
 		return -1;
@@ -139,9 +140,8 @@ allow_memory(scmp_filter_ctx ctx, struct names *nm, struct pt_err *err)
 }
 
 static int
-add_lua_rules(scmp_filter_ctx ctx, struct names *nm,
-	      const struct sbx_policy *p, const struct sc_fds *fds,
-	      struct pt_err *err)
+add_lua_rules(scmp_filter_ctx ctx, struct names *nm, const struct sbx_policy *p,
+	      const struct sc_fds *fds, struct pt_err *err)
 {
 	const int writable[] = { STDOUT_FILENO, STDERR_FILENO, fds->chan,
 				 fds->ctl };
@@ -170,8 +170,8 @@ add_intake_rules(scmp_filter_ctx ctx, struct names *nm, struct pt_err *err)
 	};
 	size_t i;
 
-	if (allow_list(ctx, nm, intake_calls, PT_ARRAY_LEN(intake_calls),
-		       err) < 0)
+	if (allow_list(ctx, nm, intake_calls, PT_ARRAY_LEN(intake_calls), err) <
+	    0)
 		return -1;
 	for (i = 0; i < PT_ARRAY_LEN(intake_at_calls); i++)
 		if (allow(ctx, nm, intake_at_calls[i], 1, &dirfd, err) < 0)
@@ -199,7 +199,8 @@ export_bpf(scmp_filter_ctx ctx, struct sc_filter *out, struct pt_err *err)
 	if (rc < 0 || size <= 0 ||
 	    (size_t)size % sizeof(struct sock_filter) != 0) {
 		close(fd);
-		return pt_err_set(err, EX_SOFTWARE, "seccomp: cannot export "
+		return pt_err_set(err, EX_SOFTWARE,
+				  "seccomp: cannot export "
 				  "the filter");
 	}
 	out->prog = xmalloc((size_t)size);
@@ -255,8 +256,8 @@ sc_build(const struct sbx_policy *p, const struct sc_fds *fds,
 		goto out;
 	}
 #ifdef __SANITIZE_ADDRESS__
-	if (allow_list(ctx, &nm, sanitizer_calls,
-		       PT_ARRAY_LEN(sanitizer_calls), err) < 0)
+	if (allow_list(ctx, &nm, sanitizer_calls, PT_ARRAY_LEN(sanitizer_calls),
+		       err) < 0)
 		goto out;
 #endif
 	if (export_bpf(ctx, out, err) < 0)
@@ -300,12 +301,11 @@ sc_syscall_name(long nr, char *out, size_t outlen)
 	char *name = NULL;
 
 	if (nr >= 0 && nr <= 0xffff)
-		name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE,
-							(int)nr);
+		name =
+		    seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, (int)nr);
 #if defined(__x86_64__)
 	if (name == NULL && nr >= 0x40000000 && nr <= 0x4000ffff) {
-		name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X32,
-							(int)nr);
+		name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X32, (int)nr);
 		if (name != NULL) {
 			snprintf(out, outlen, "x32:%s", name);
 			free(name);
@@ -327,11 +327,14 @@ sc_host_check(struct pt_err *err)
 	unsigned action = SECCOMP_RET_KILL_PROCESS;
 
 	if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) < 0)
-		return pt_err_set(err, EX_OSERR, "this kernel has no seccomp "
+		return pt_err_set(err, EX_OSERR,
+				  "this kernel has no seccomp "
 				  "support (%s); hint: proeftuin needs "
-				  "CONFIG_SECCOMP_FILTER", strerror(errno));
+				  "CONFIG_SECCOMP_FILTER",
+				  strerror(errno));
 	if (syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) != 0)
-		return pt_err_set(err, EX_OSERR, "seccomp cannot kill a "
+		return pt_err_set(err, EX_OSERR,
+				  "seccomp cannot kill a "
 				  "process (SECCOMP_RET_KILL_PROCESS: %s); "
 				  "hint: proeftuin needs Linux 4.14 or later",
 				  strerror(errno));

@@ -117,10 +117,11 @@ static void
 classify(const struct sbx_policy *p, struct sbx_result *res, int status,
 	 bool timed_out, bool output_over, const struct rusage *ru)
 {
-	res->cpu_ns = ((uint64_t)ru->ru_utime.tv_sec +
-		       (uint64_t)ru->ru_stime.tv_sec) * 1000000000u +
-		      ((uint64_t)ru->ru_utime.tv_usec +
-		       (uint64_t)ru->ru_stime.tv_usec) * 1000u;
+	res->cpu_ns =
+	    ((uint64_t)ru->ru_utime.tv_sec + (uint64_t)ru->ru_stime.tv_sec) *
+		1000000000u +
+	    ((uint64_t)ru->ru_utime.tv_usec + (uint64_t)ru->ru_stime.tv_usec) *
+		1000u;
 	res->max_rss_kib = (uint64_t)ru->ru_maxrss;
 	if (WIFEXITED(status)) {
 		res->exit_status = WEXITSTATUS(status);
@@ -142,17 +143,20 @@ classify(const struct sbx_policy *p, struct sbx_result *res, int status,
 		res->end = SBX_SECCOMP_VIOLATION;
 		return;
 	}
+	/* We did not send this SIGKILL (no deadline, no cap), so it is the
+	 * RLIMIT_CPU hard limit; rusage samples CPU time at tick granularity,
+	 * hence the 100 ms of slack. */
 	if (res->term_signal == SIGXCPU ||
 	    (res->term_signal == SIGKILL &&
-	     res->cpu_ns / 1000000000u >= p->cpu_seconds)) {
+	     res->cpu_ns + 100000000u >= p->cpu_seconds * 1000000000u)) {
 		res->end = SBX_CPU_LIMIT;
 		return;
 	}
 	switch (res->exit_status) {
 	case SBX_EXIT_OK:
 		/* A clean exit without a CHAN_DONE record is not success. */
-		res->end = channel_has_done(&res->channel) ? SBX_OK
-							   : SBX_LUA_ERROR;
+		res->end =
+		    channel_has_done(&res->channel) ? SBX_OK : SBX_LUA_ERROR;
 		break;
 	case SBX_EXIT_INSTRUCTION_LIMIT:
 		res->end = SBX_INSTRUCTION_LIMIT;
@@ -267,14 +271,16 @@ check_proc_status(pid_t pid, struct sbx_setting *s, struct pt_err *err)
 	s->no_new_privs = nnp == 1;
 	s->seccomp_mode = (int)mode;
 	if (nnp != 1 || mode != 2 || filters < 1)
-		return pt_err_set(err, EX_OSERR, "child status: NoNewPrivs "
+		return pt_err_set(err, EX_OSERR,
+				  "child status: NoNewPrivs "
 				  "%llu, Seccomp %llu, %llu filters",
 				  (unsigned long long)nnp,
 				  (unsigned long long)mode,
 				  (unsigned long long)filters);
 	if (eff || prm || bnd || amb || inh || s->cap_eff || s->cap_prm ||
 	    s->cap_bnd || s->cap_amb)
-		return pt_err_set(err, EX_OSERR, "child still has "
+		return pt_err_set(err, EX_OSERR,
+				  "child still has "
 				  "capabilities (CapEff %llx, CapBnd %llx)",
 				  (unsigned long long)eff,
 				  (unsigned long long)bnd);
@@ -348,8 +354,10 @@ supervise_setup(struct run *r, int cgroup, struct pt_err *err)
 	}
 	rc = read_setup_record(r, &sb, &type, &payload, &len);
 	if (rc <= 0) {
-		pt_err_set(&why, EX_OSERR, rc == 0 ? "child ended or timed out "
-				  "during setup" : "malformed setup record");
+		pt_err_set(&why, EX_OSERR,
+			   rc == 0 ? "child ended or timed out "
+				     "during setup"
+				   : "malformed setup record");
 		goto failed;
 	}
 	if (type == CHAN_ERROR) {
@@ -426,25 +434,27 @@ supervise_payload(struct run *r, bool *timed_out, bool *output_over)
 		}
 		timeout_ms = (int)((r->deadline - now) / 1000000u) + 1;
 		fds[0] = (struct pollfd){ r->pidfd, exited ? 0 : POLLIN, 0 };
-		fds[1] = (struct pollfd){ chan_open ? r->chan[0] : -1, POLLIN,
-					  0 };
-		fds[2] = (struct pollfd){ log_open ? r->logp[0] : -1, POLLIN,
-					  0 };
+		fds[1] =
+		    (struct pollfd){ chan_open ? r->chan[0] : -1, POLLIN, 0 };
+		fds[2] =
+		    (struct pollfd){ log_open ? r->logp[0] : -1, POLLIN, 0 };
 		rc = poll(fds, 3, timeout_ms);
 		if (rc < 0 && errno != EINTR)
 			break;
-		if (chan_open && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+		if (chan_open &&
+		    (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
 			rc = drain(r->chan[0], &r->res->channel,
 				   p->channel_cap + r->res->channel.len);
-			if (rc == 2 || r->res->channel.len > p->channel_cap +
-						      SETUP_RECORD_CAP) {
+			if (rc == 2 || r->res->channel.len >
+					   p->channel_cap + SETUP_RECORD_CAP) {
 				r->res->channel_overflow = true;
 				*output_over = true;
 				break;
 			}
 			chan_open = rc == 1;
 		}
-		if (log_open && (fds[2].revents & (POLLIN | POLLHUP | POLLERR))) {
+		if (log_open &&
+		    (fds[2].revents & (POLLIN | POLLHUP | POLLERR))) {
 			rc = drain(r->logp[0], &r->res->log, p->log_cap);
 			if (rc == 2) {
 				r->res->log_truncated = true;
@@ -491,7 +501,8 @@ int
 sbx_refuse_setuid(struct pt_err *err)
 {
 	if (getuid() != geteuid() || getgid() != getegid())
-		return pt_err_set(err, EX_NOPERM, "proeftuin must not run "
+		return pt_err_set(err, EX_NOPERM,
+				  "proeftuin must not run "
 				  "set-user-ID or set-group-ID; it needs no "
 				  "privileges (it uses user namespaces)");
 	return 0;
@@ -516,8 +527,10 @@ sbx_host_check(struct pt_err *err)
 	sbx_policy_set_wall_ms(p, 10000);
 	rc = sbx_run(p, noop_payload, NULL, &res, err);
 	if (rc == 0 && res.end != SBX_OK)
-		rc = pt_err_set(err, EX_OSERR, "the sandbox does not work on "
-				"this host: %s%s%s", sbx_end_name(res.end),
+		rc = pt_err_set(err, EX_OSERR,
+				"the sandbox does not work on "
+				"this host: %s%s%s",
+				sbx_end_name(res.end),
 				res.detail[0] ? ": " : "", res.detail);
 	if (rc == 0 || res.end != SBX_OK)
 		sbx_result_fini(&res);
@@ -529,8 +542,12 @@ int
 sbx_run(const struct sbx_policy *p, sbx_payload_fn fn, void *arg,
 	struct sbx_result *res, struct pt_err *err)
 {
-	struct run r = { .p = p, .res = res, .chan = { -1, -1 },
-			 .logp = { -1, -1 }, .ctl = { -1, -1 }, .pidfd = -1 };
+	struct run r = { .p = p,
+			 .res = res,
+			 .chan = { -1, -1 },
+			 .logp = { -1, -1 },
+			 .ctl = { -1, -1 },
+			 .pidfd = -1 };
 	struct sc_fds scfds;
 	struct jail_ctx j;
 	bool timed_out = false, output_over = false;
@@ -540,7 +557,8 @@ sbx_run(const struct sbx_policy *p, sbx_payload_fn fn, void *arg,
 	memset(res, 0, sizeof(*res));
 	res->exit_status = -1;
 	if (p->write_dir_fd >= 0 && p->allowlist != SBX_ALLOW_INTAKE)
-		return pt_err_set(err, EX_SOFTWARE, "a write directory needs "
+		return pt_err_set(err, EX_SOFTWARE,
+				  "a write directory needs "
 				  "the intake allowlist");
 	if (sc_host_check(err) < 0)
 		return -1;

@@ -58,9 +58,9 @@ tracer_main(void *arg)
 {
 	struct tracer *t = arg;
 
-	t->seized = ptrace(PTRACE_SEIZE, t->pid, NULL,
-			   (void *)(long)(PTRACE_O_TRACEEXIT |
-					  PTRACE_O_EXITKILL)) == 0;
+	t->seized =
+	    ptrace(PTRACE_SEIZE, t->pid, NULL,
+		   (void *)(long)(PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL)) == 0;
 	sem_post(&t->ready);
 	while (t->seized) {
 		siginfo_t si;
@@ -81,8 +81,10 @@ tracer_main(void *arg)
 		if (status == (SIGTRAP | (PTRACE_EVENT_EXIT << 8))) {
 			unsigned long msg = 0;
 
-			if (ptrace(PTRACE_GETEVENTMSG, t->pid, NULL, &msg) == 0 &&
-			    WIFSIGNALED((int)msg) && WTERMSIG((int)msg) == SIGSYS)
+			if (ptrace(PTRACE_GETEVENTMSG, t->pid, NULL, &msg) ==
+				0 &&
+			    WIFSIGNALED((int)msg) &&
+			    WTERMSIG((int)msg) == SIGSYS)
 				t->have_nr = read_syscall_nr(t->pid, &t->nr);
 			sig = 0;
 		} else if ((status >> 8) != 0) {

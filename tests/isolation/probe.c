@@ -73,24 +73,34 @@ count_writable(int chan_fd)
 	return done(chan_fd);
 }
 
+/* Occurrences of PROBE_SECRET in the initial environment block. */
+static int
+count_secret(void)
+{
+	const char *p;
+	int found = 0;
+
+	for (p = (const char *)g.env_start; p + 12 <= (const char *)g.env_end;
+	     p++)
+		if (memcmp(p, "PROBE_SECRET", 12) == 0)
+			found++;
+	return found;
+}
+
 /* Is anything of the runner's environment left in our memory? */
 static int
 check_env(int chan_fd)
 {
 	char line[96];
-	int entries = 0, found = 0;
-	const char *p;
+	int entries = 0, found = count_secret();
 	char **e;
 
 	for (e = environ; e != NULL && *e != NULL; e++)
 		entries++;
-	for (p = (const char *)g.env_start; p + 12 <= (const char *)g.env_end;
-	     p++)
-		if (memcmp(p, "PROBE_SECRET", 12) == 0)
-			found++;
-	snprintf(line, sizeof(line), "env_entries=%d secret_in_env_block=%d "
-		 "getenv=%s\n", entries, found,
-		 getenv("PROBE_SECRET") ? "set" : "unset");
+	snprintf(line, sizeof(line),
+		 "env_entries=%d secret_in_env_block=%d "
+		 "getenv=%s\n",
+		 entries, found, getenv("PROBE_SECRET") ? "set" : "unset");
 	say(line);
 	return done(chan_fd);
 }
@@ -258,7 +268,8 @@ find_env_block(void)
 	p = strrchr(stat, ')');
 	for (field = 2; p != NULL && field < 50; field++)
 		p = strchr(p + 1, ' ');
-	if (p == NULL || sscanf(p + 1, "%lu %lu", &g.env_start, &g.env_end) != 2)
+	if (p == NULL ||
+	    sscanf(p + 1, "%lu %lu", &g.env_start, &g.env_end) != 2)
 		g.env_start = g.env_end = 0;
 }
 
@@ -282,6 +293,10 @@ main(int argc, char **argv)
 	const struct sbx_setting *s = &res.setting;
 	int pipefd[2], i;
 
+	if (sbx_refuse_setuid(&err) < 0) {
+		printf("error=%s\n", err.msg);
+		return err.code;
+	}
 	if (pipe(pipefd) < 0)
 		return EX_OSERR;
 	g.block_fd = pipefd[0];
@@ -291,15 +306,17 @@ main(int argc, char **argv)
 	sbx_policy_set_wall_ms(p, 5000);
 	for (i = 1; i < argc - 1; i++) {
 		if (strcmp(argv[i], "--wall-ms") == 0)
-			sbx_policy_set_wall_ms(p, strtoull(argv[++i], NULL, 10));
+			sbx_policy_set_wall_ms(p,
+					       strtoull(argv[++i], NULL, 10));
 		else if (strcmp(argv[i], "--cpu") == 0)
-			sbx_policy_set_cpu_seconds(p,
-						   strtoull(argv[++i], NULL, 10));
+			sbx_policy_set_cpu_seconds(
+			    p, strtoull(argv[++i], NULL, 10));
 		else if (strcmp(argv[i], "--as") == 0)
-			sbx_policy_set_address_space(p,
-						     strtoull(argv[++i], NULL, 10));
+			sbx_policy_set_address_space(
+			    p, strtoull(argv[++i], NULL, 10));
 		else if (strcmp(argv[i], "--log-cap") == 0)
-			sbx_policy_set_log_cap(p, strtoull(argv[++i], NULL, 10));
+			sbx_policy_set_log_cap(p,
+					       strtoull(argv[++i], NULL, 10));
 		else if (strcmp(argv[i], "--intake") == 0)
 			sbx_policy_set_allowlist(p, SBX_ALLOW_INTAKE);
 		else if (strcmp(argv[i], "--script") == 0)
@@ -321,6 +338,8 @@ main(int argc, char **argv)
 	g.name = argv[i];
 	if (sbx_policy_keep_fd(p, g.block_fd, &err) < 0)
 		return EX_SOFTWARE;
+	if (strcmp(g.name, "env") == 0)
+		printf("parent_secret_in_env_block=%d\n", count_secret());
 	if (sbx_run(p, payload, NULL, &res, &err) < 0) {
 		printf("error=%s\n", err.msg);
 		sbx_policy_free(p);
