@@ -24,6 +24,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "channel.h"
@@ -273,6 +274,47 @@ find_env_block(void)
 		g.env_start = g.env_end = 0;
 }
 
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Benchmark helper: `n` sbx_run() calls in this process, median wall time
+ * of the whole call (setup, payload, teardown) in microseconds. */
+static int
+bench(struct sbx_policy *p, int n)
+{
+	uint64_t *us = calloc((size_t)n, sizeof(*us));
+	struct pt_err err = { 0, "" };
+	struct sbx_result res;
+	int i;
+
+	if (us == NULL)
+		return EX_OSERR;
+	for (i = 0; i < n; i++) {
+		struct timespec a, b;
+
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		if (sbx_run(p, payload, NULL, &res, &err) < 0 ||
+		    res.end != SBX_OK) {
+			printf("error=%s\n", err.msg);
+			return EX_SOFTWARE;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		sbx_result_fini(&res);
+		us[i] = (uint64_t)(b.tv_sec - a.tv_sec) * 1000000u +
+			(uint64_t)(b.tv_nsec - a.tv_nsec) / 1000u;
+	}
+	qsort(us, (size_t)n, sizeof(*us), cmp_u64);
+	printf("median_us=%llu\n", (unsigned long long)us[n / 2]);
+	free(us);
+	sbx_policy_free(p);
+	return 0;
+}
+
 static void
 print_escaped(const char *key, const char *s, size_t n)
 {
@@ -291,7 +333,7 @@ main(int argc, char **argv)
 	struct pt_err err = { 0, "" };
 	struct sbx_result res;
 	const struct sbx_setting *s = &res.setting;
-	int pipefd[2], i;
+	int pipefd[2], i, repeat = 0;
 
 	if (sbx_refuse_setuid(&err) < 0) {
 		printf("error=%s\n", err.msg);
@@ -317,6 +359,8 @@ main(int argc, char **argv)
 		else if (strcmp(argv[i], "--log-cap") == 0)
 			sbx_policy_set_log_cap(p,
 					       strtoull(argv[++i], NULL, 10));
+		else if (strcmp(argv[i], "--repeat") == 0)
+			repeat = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--intake") == 0)
 			sbx_policy_set_allowlist(p, SBX_ALLOW_INTAKE);
 		else if (strcmp(argv[i], "--script") == 0)
@@ -340,6 +384,8 @@ main(int argc, char **argv)
 		return EX_SOFTWARE;
 	if (strcmp(g.name, "env") == 0)
 		printf("parent_secret_in_env_block=%d\n", count_secret());
+	if (repeat > 0)
+		return bench(p, repeat);
 	if (sbx_run(p, payload, NULL, &res, &err) < 0) {
 		printf("error=%s\n", err.msg);
 		sbx_policy_free(p);

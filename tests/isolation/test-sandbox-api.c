@@ -150,9 +150,12 @@ static void
 test_setting_strict(void **state)
 {
 	static const char *const bad[][2] = {
-		{ "no_such_key", "1" },	  { "rlimit_nofile", "-1" },
-		{ "rlimit_nofile", "" },  { "rlimit_nofile", "12x" },
-		{ "no_new_privs", "2" },  { "cap_eff", "zz" },
+		{ "no_such_key", "1" },
+		{ "rlimit_nofile", "-1" },
+		{ "rlimit_nofile", "" },
+		{ "rlimit_nofile", "12x" },
+		{ "no_new_privs", "2" },
+		{ "cap_eff", "zz" },
 		{ "filter_sha256",
 		  "0123456789012345678901234567890123456789012345678901234567"
 		  "890123456789" },
@@ -167,13 +170,12 @@ test_setting_strict(void **state)
 		memset(&s, 0, sizeof(s));
 		chan_put_cstr(&sb, bad[i][0]);
 		chan_put_cstr(&sb, bad[i][1]);
-		assert_int_equal(setting_decode((const uint8_t *)sb.buf,
-						sb.len, &s),
-				 -1);
+		assert_int_equal(
+		    setting_decode((const uint8_t *)sb.buf, sb.len, &s), -1);
 		/* A truncated record is refused too. */
-		assert_int_equal(setting_decode((const uint8_t *)sb.buf,
-						sb.len - 1, &s),
-				 -1);
+		assert_int_equal(
+		    setting_decode((const uint8_t *)sb.buf, sb.len - 1, &s),
+		    -1);
 		sbuf_free(&sb);
 	}
 }
