@@ -22,6 +22,7 @@
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sysexits.h>
 #include <time.h>
@@ -39,6 +40,7 @@ static struct {
 	int block_fd; /* read end of a pipe nobody writes: "sleep" */
 	unsigned long env_start, env_end;
 	const char *script;
+	int write_dir; /* --write-dir: the intake's directory fd */
 } g;
 
 static int
@@ -106,6 +108,29 @@ check_env(int chan_fd)
 	return done(chan_fd);
 }
 
+/* What the unpacker does: make a directory and a file below its write
+ * directory; then try to leave it with "..", which Landlock must refuse. */
+static int
+intake_write(int chan_fd)
+{
+	char line[96];
+	int fd, made = 0, escape_errno = 0;
+
+	if (mkdirat(g.write_dir, "sub", 0755) == 0 &&
+	    (fd = openat(g.write_dir, "sub/f", O_WRONLY | O_CREAT | O_EXCL,
+			 0644)) >= 0) {
+		made = write(fd, "data", 4) == 4;
+		close(fd);
+	}
+	fd = openat(g.write_dir, "../escape", O_WRONLY | O_CREAT, 0644);
+	if (fd < 0)
+		escape_errno = errno;
+	snprintf(line, sizeof(line), "made=%d escape_errno=%d\n", made,
+		 escape_errno);
+	say(line);
+	return done(chan_fd);
+}
+
 static int
 run_lua(int chan_fd)
 {
@@ -144,6 +169,8 @@ payload(void *arg, int chan_fd)
 		return count_writable(chan_fd);
 	if (strcmp(n, "env") == 0)
 		return check_env(chan_fd);
+	if (strcmp(n, "intake_write") == 0)
+		return intake_write(chan_fd);
 	if (strcmp(n, "flood") == 0) {
 		memset(buf, 'x', sizeof(buf));
 		for (;;)
@@ -361,7 +388,16 @@ main(int argc, char **argv)
 					       strtoull(argv[++i], NULL, 10));
 		else if (strcmp(argv[i], "--repeat") == 0)
 			repeat = atoi(argv[++i]);
-		else if (strcmp(argv[i], "--intake") == 0)
+		else if (strcmp(argv[i], "--write-dir") == 0) {
+			g.write_dir = open(argv[++i], O_RDONLY | O_DIRECTORY);
+			if (g.write_dir < 0 || sbx_policy_set_write_dir(
+						   p, g.write_dir, &err) < 0) {
+				fprintf(stderr, "probe: --write-dir %s\n",
+					argv[i]);
+				return EX_USAGE;
+			}
+			sbx_policy_set_file_size(p, 1 << 20);
+		} else if (strcmp(argv[i], "--intake") == 0)
 			sbx_policy_set_allowlist(p, SBX_ALLOW_INTAKE);
 		else if (strcmp(argv[i], "--script") == 0)
 			g.script = argv[++i];

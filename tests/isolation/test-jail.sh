@@ -50,6 +50,18 @@ check "no inherited descriptor is writable from the child" "$out" \
 [ "$(cat "$tmp/host")" = original ] && ok "the host file is unchanged" \
     || not_ok "the host file is unchanged" "$(cat "$tmp/host")"
 
+# The intake allowlist + Landlock: create below the write directory only.
+mkdir "$tmp/w"
+out=$("$probe" --intake --write-dir "$tmp/w" intake_write)
+check "intake child creates files below its directory, not beside it" \
+    "$out" end=OK "log=made=1 escape_errno=13|" setting.rlimit_fsize=1048576
+[ "$(cat "$tmp/w/sub/f" 2>/dev/null)" = data ] && [ ! -e "$tmp/escape" ] &&
+    ok "the file arrived and nothing escaped" ||
+    not_ok "the file arrived and nothing escaped" "$(ls -R "$tmp")"
+"$probe" --write-dir "$tmp/w" ok >/dev/null
+[ $? = 70 ] && ok "a write directory with the Lua allowlist is refused" ||
+    not_ok "a write directory with the Lua allowlist is refused"
+
 out=$(PROBE_SECRET=s3cret "$probe" env)
 check "the environment is empty and its initial block zeroed" "$out" \
     parent_secret_in_env_block=1 end=OK \
