@@ -29,10 +29,11 @@
 
 extern char **environ;
 
-/* Block until the parent has written our uid/gid maps (one byte on the
- * control socket); EOF means the parent is gone. */
+/* Block until the parent sends its next go-ahead byte on the control
+ * socket ("m": uid/gid maps written; "t": tracer attached); EOF means the
+ * parent is gone. */
 static int
-wait_for_maps(int ctl_fd, struct pt_err *err)
+wait_for_parent(int ctl_fd, struct pt_err *err)
 {
 	char c;
 	ssize_t n;
@@ -112,12 +113,14 @@ close_other_fds(const struct sbx_policy *p, const struct jail_ctx *j,
 static int
 die_with_parent(int ctl_fd, struct pt_err *err)
 {
-	struct pollfd pfd = { ctl_fd, POLLIN, 0 };
+	/* POLLRDHUP, not POLLIN: the tracer's "t" may already be queued. */
+	struct pollfd pfd = { ctl_fd, POLLRDHUP, 0 };
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		return pt_err_set(err, EX_OSERR, "PR_SET_PDEATHSIG: %s",
 				  strerror(errno));
-	if (poll(&pfd, 1, 0) != 0)
+	if (poll(&pfd, 1, 0) != 0 &&
+	    (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0)
 		return pt_err_set(err, EX_OSERR, "parent exited during setup");
 	return 0;
 }
@@ -252,7 +255,7 @@ jail_enter(const struct sbx_policy *p, const struct jail_ctx *j,
 	   struct sbx_setting *s, bool *host_refused, struct pt_err *err)
 {
 	*host_refused = false;
-	if (wait_for_maps(j->ctl_fd, err) < 0 ||
+	if (wait_for_parent(j->ctl_fd, err) < 0 ||
 	    setup_stdio(j->log_fd, err) < 0 || close_other_fds(p, j, err) < 0)
 		return -1;
 	if (setsid() < 0)
@@ -263,6 +266,10 @@ jail_enter(const struct sbx_policy *p, const struct jail_ctx *j,
 		*host_refused = true;
 		return -1;
 	}
+	/* The parent's tracer must be attached before we stop being
+	 * dumpable (see tracer.h). */
+	if (wait_for_parent(j->ctl_fd, err) < 0)
+		return -1;
 	if (set_privileges(s, err) < 0 || drop_capabilities(s, err) < 0 ||
 	    rl_apply(p, j->nofile, s, err) < 0 ||
 	    ll_restrict(p, &s->landlock_abi, err) < 0)

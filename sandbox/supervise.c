@@ -43,6 +43,7 @@ struct run {
 	struct sc_filter filter;
 	struct tracer tracer;
 	uint64_t nofile;
+	size_t chan_base; /* bytes of res->channel the parent wrote itself */
 };
 
 static uint64_t
@@ -348,10 +349,12 @@ supervise_setup(struct run *r, int cgroup, struct pt_err *err)
 	if (ns_verify(r->pid, cgroup, s->namespaces, sizeof(s->namespaces),
 		      &why) < 0)
 		goto failed;
-	if (write(r->ctl[0], "m", 1) != 1) {
+	if (send(r->ctl[0], "m", 1, MSG_NOSIGNAL) != 1) {
 		pt_err_set(&why, EX_OSERR, "child gone before setup");
 		goto failed;
 	}
+	/* Only now, so its "t" byte cannot overtake our "m". */
+	tracer_start(&r->tracer, r->pid, r->ctl[0]);
 	rc = read_setup_record(r, &sb, &type, &payload, &len);
 	if (rc <= 0) {
 		pt_err_set(&why, EX_OSERR,
@@ -400,11 +403,11 @@ supervise_setup(struct run *r, int cgroup, struct pt_err *err)
 	sbuf_add(&r->res->channel, sb.buf, sb.len);
 	sbuf_free(&rec);
 	sbuf_free(&sb);
-	if (write(r->ctl[0], "g", 1) != 1) {
+	if (send(r->ctl[0], "g", 1, MSG_NOSIGNAL) != 1) {
 		pt_err_set(&why, EX_OSERR, "child gone before its payload");
 		goto failed;
 	}
-	close_fd(&r->ctl[0]);
+	r->chan_base = r->res->channel.len;
 	return 1;
 failed:
 	sbuf_free(&sb);
@@ -444,9 +447,8 @@ supervise_payload(struct run *r, bool *timed_out, bool *output_over)
 		if (chan_open &&
 		    (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
 			rc = drain(r->chan[0], &r->res->channel,
-				   p->channel_cap + r->res->channel.len);
-			if (rc == 2 || r->res->channel.len >
-					   p->channel_cap + SETUP_RECORD_CAP) {
+				   r->chan_base + p->channel_cap);
+			if (rc == 2) {
 				r->res->channel_overflow = true;
 				*output_over = true;
 				break;
@@ -592,7 +594,6 @@ sbx_run(const struct sbx_policy *p, sbx_payload_fn fn, void *arg,
 	close_fd(&r.chan[1]);
 	close_fd(&r.logp[1]);
 	close_fd(&r.ctl[1]);
-	tracer_start(&r.tracer, r.pid);
 
 	rc = supervise_setup(&r, cgroup, err);
 	if (rc == 1)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/user.h>
 #include <sys/wait.h>
@@ -61,7 +62,8 @@ tracer_main(void *arg)
 	t->seized =
 	    ptrace(PTRACE_SEIZE, t->pid, NULL,
 		   (void *)(long)(PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL)) == 0;
-	sem_post(&t->ready);
+	/* MSG_NOSIGNAL: a child that already died must not SIGPIPE us. */
+	(void)send(t->ctl_fd, "t", 1, MSG_NOSIGNAL);
 	while (t->seized) {
 		siginfo_t si;
 		int status, sig;
@@ -99,19 +101,27 @@ tracer_main(void *arg)
 }
 
 void
-tracer_start(struct tracer *t, pid_t pid)
+tracer_start(struct tracer *t, pid_t pid, int ctl_fd)
 {
+	pthread_attr_t attr;
+	int rc;
+
 	memset(t, 0, sizeof(*t));
 	t->pid = pid;
-	if (sem_init(&t->ready, 0, 0) < 0)
+	t->ctl_fd = ctl_fd;
+	/* The thread needs little stack; a small one is cheaper to map. */
+	if (pthread_attr_init(&attr) != 0) {
+		(void)send(ctl_fd, "t", 1, MSG_NOSIGNAL);
 		return;
-	if (pthread_create(&t->thread, NULL, tracer_main, t) != 0) {
-		sem_destroy(&t->ready);
+	}
+	(void)pthread_attr_setstacksize(&attr, 256 * 1024);
+	rc = pthread_create(&t->thread, &attr, tracer_main, t);
+	pthread_attr_destroy(&attr);
+	if (rc != 0) {
+		(void)send(ctl_fd, "t", 1, MSG_NOSIGNAL);
 		return;
 	}
 	t->started = true;
-	while (sem_wait(&t->ready) < 0 && errno == EINTR)
-		;
 }
 
 void
@@ -120,6 +130,5 @@ tracer_join(struct tracer *t)
 	if (!t->started)
 		return;
 	pthread_join(t->thread, NULL);
-	sem_destroy(&t->ready);
 	t->started = false;
 }

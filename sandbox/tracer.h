@@ -3,7 +3,6 @@
 #define PROEFTUIN_TRACER_H
 
 #include <pthread.h>
-#include <semaphore.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -19,16 +18,22 @@
  */
 struct tracer {
 	pthread_t thread;
-	sem_t ready;
 	pid_t pid;
+	int ctl_fd; /* the parent's end of the control socket */
 	bool started;
 	bool seized;
 	bool have_nr;
 	long nr;
 };
 
-/* Start tracing `pid`; returns once the seize was attempted. */
-void tracer_start(struct tracer *t, pid_t pid);
+/*
+ * Start tracing `pid` without waiting: the thread seizes the child and then
+ * sends the one byte ("t") on `ctl_fd` that the child waits for before it
+ * makes itself non-dumpable (after which a non-root parent could no longer
+ * attach).  So the thread's start-up overlaps the child's own setup.  If the
+ * thread cannot be started, the byte is sent from here.
+ */
+void tracer_start(struct tracer *t, pid_t pid, int ctl_fd);
 
 /* After the child is dead (not reaped): wait for the thread.  Must come
  * before the parent reaps, because the parent's wait would otherwise also
