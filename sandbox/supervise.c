@@ -114,6 +114,23 @@ channel_has_done(const struct sbuf *ch)
 	return false;
 }
 
+/* True when the payload itself wrote a CHAN_SETTING record (after the
+ * `base` bytes the parent put first): it would try to fake the setting. */
+static bool
+forged_setting(const struct sbuf *ch, size_t base)
+{
+	size_t off = base;
+	const uint8_t *payload;
+	uint32_t len;
+	uint8_t type;
+
+	while (chan_next_record(ch->buf, ch->len, &off, &type, &payload,
+				&len) == 1)
+		if (type == CHAN_SETTING)
+			return true;
+	return false;
+}
+
 static void
 classify(const struct sbx_policy *p, struct sbx_result *res, int status,
 	 bool timed_out, bool output_over, const struct rusage *ru)
@@ -604,6 +621,12 @@ sbx_run(const struct sbx_policy *p, sbx_payload_fn fn, void *arg,
 		goto out;
 	if (rc == 1) {
 		classify(p, res, status, timed_out, output_over, &ru);
+		if (forged_setting(&res->channel, r.chan_base)) {
+			/* Only the parent writes the setting record. */
+			res->end = SBX_LUA_ERROR;
+			snprintf(res->detail, sizeof(res->detail),
+				 "the payload sent a setting record");
+		}
 		if (res->end == SBX_SECCOMP_VIOLATION)
 			snprintf(res->syscall, sizeof(res->syscall), "unknown");
 		if (res->end == SBX_SECCOMP_VIOLATION && r.tracer.have_nr)

@@ -161,6 +161,14 @@ payload(void *arg, int chan_fd)
 	(void)arg;
 	if (strcmp(n, "ok") == 0)
 		return done(chan_fd);
+	if (strcmp(n, "forge_setting") == 0) {
+		struct sbuf sb = SBUF_INIT;
+
+		chan_put_cstr(&sb, "seccomp_mode");
+		chan_put_cstr(&sb, "2");
+		(void)chan_send(chan_fd, CHAN_SETTING, &sb);
+		return done(chan_fd);
+	}
 	if (strcmp(n, "exit0") == 0)
 		return 0; /* clean exit but no CHAN_DONE */
 	if (strcmp(n, "lua") == 0)

@@ -37,6 +37,9 @@ case ",$allow," in
 *) ok "Lua allowlist has no open/socket/exec/clone/ioctl" ;;
 esac
 
+out=$("$probe" forge_setting)
+check "a setting record from the payload is refused" "$out" end=LUA_ERROR \
+    "detail=the payload sent a setting record"
 out=$("$probe" exit0)
 check "exit 0 without a DONE record is not OK" "$out" end=LUA_ERROR
 
