@@ -6,6 +6,28 @@
  * in a fixed order, calls the payload function inside the jail, and in the
  * parent enforces the wall-clock deadline and byte caps and classifies how
  * the child ended.  Nothing here prints or exits the calling process.
+ *
+ * The child (jail.c), in this order: one clone(2) into new user, mount, PID,
+ * network, IPC, UTS and cgroup namespaces (PID 1 of its own PID namespace;
+ * the parent maps only its own uid and gid); stdin /dev/null, stdout and
+ * stderr the log pipe; every other descriptor closed except the result
+ * channel, the control socket and the policy's kept ones; setsid;
+ * PR_SET_PDEATHSIG(SIGKILL) and a parent-alive re-check on the control
+ * socket (getppid() is 0 in a new PID namespace); the environment scrubbed
+ * (environ strings and the kernel's initial block zeroed, then clearenv);
+ * an empty read-only tmpfs as / (pivot_root, old root detached, no /proc);
+ * not dumpable; no_new_privs; all capabilities dropped (bounding, ambient,
+ * permitted, effective, inheritable); rlimits; Landlock (all filesystem
+ * rights handled, none granted); glibc pre-warmed; the seccomp allowlist
+ * last (default KILL_PROCESS, foreign architectures KILL_PROCESS, TSYNC).
+ * Each step is read back; the parent checks the child's report against the
+ * policy and against /proc/<child>/status before it lets the payload start.
+ * The child never execs: the payload runs in the forked copy of the
+ * runner's memory, so the runner should not hold secrets in memory either.
+ *
+ * A seccomp kill's syscall is learned by a tracer thread that PTRACE_SEIZEs
+ * the child with only PTRACE_O_TRACEEXIT (tracer.h); where ptrace is
+ * forbidden, res->syscall is "unknown" and everything else holds.
  */
 #ifndef PROEFTUIN_SANDBOX_H
 #define PROEFTUIN_SANDBOX_H
@@ -137,7 +159,10 @@ int sbx_host_check(struct pt_err *err);
 
 /*
  * Run `fn(arg, chan_fd)` in a sandboxed child under policy `p` and wait for
- * it.  Returns 0 when the child was started and its end classified in `res`
+ * it.  The payload must send CHAN_DONE before a clean exit, or the end is
+ * LUA_ERROR; it must not send CHAN_SETTING (the parent puts the verified
+ * setting first in res->channel; a second one ends the run as LUA_ERROR).
+ * res->channel holds at most the setting record plus channel_cap bytes.  Returns 0 when the child was started and its end classified in `res`
  * (whatever that end was), or -1 with `err` set when the sandbox could not be
  * set up at all (err->code 71 when the host lacks namespaces or seccomp).
  */
