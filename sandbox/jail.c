@@ -232,6 +232,38 @@ set_privileges(struct sbx_setting *s, struct pt_err *err)
 	return 0;
 }
 
+static void
+on_sigxcpu(int sig)
+{
+	(void)sig;
+	_exit(SBX_EXIT_CPU_LIMIT);
+}
+
+/*
+ * The child is PID 1 of its PID namespace, and the kernel drops signals to a
+ * namespace init that has no handler for them, so SIGXCPU from the soft
+ * RLIMIT_CPU needs a handler to have any effect.  It exits at once with a
+ * status the parent maps to CPU_LIMIT; the hard limit's SIGKILL one second
+ * later remains the backstop.
+ */
+static int
+catch_cpu_limit(struct pt_err *err)
+{
+	struct sigaction sa;
+	sigset_t set;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigxcpu;
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&set);
+	sigaddset(&set, SIGXCPU);
+	if (sigaction(SIGXCPU, &sa, NULL) < 0 ||
+	    sigprocmask(SIG_UNBLOCK, &set, NULL) < 0)
+		return pt_err_set(err, EX_OSERR, "SIGXCPU handler: %s",
+				  strerror(errno));
+	return 0;
+}
+
 /* Make glibc do now what it would otherwise do behind our back under the
  * filter: load the time zone (os.date would open /etc/localtime) and give
  * stdio its buffers (no fstat/ioctl(TCGETS) on first output). */
@@ -273,6 +305,8 @@ jail_enter(const struct sbx_policy *p, const struct jail_ctx *j,
 	if (set_privileges(s, err) < 0 || drop_capabilities(s, err) < 0 ||
 	    rl_apply(p, j->nofile, s, err) < 0 ||
 	    ll_restrict(p, &s->landlock_abi, err) < 0)
+		return -1;
+	if (catch_cpu_limit(err) < 0)
 		return -1;
 	prewarm_libc();
 	if (sc_load(j->filter, err) < 0) {

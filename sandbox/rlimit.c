@@ -74,7 +74,7 @@ rl_apply(const struct sbx_policy *p, uint64_t nofile, struct sbx_setting *s,
 {
 	uint64_t as = as_limit(p);
 
-	if (set_limit(RLIMIT_CPU, "CPU", p->cpu_seconds, p->cpu_seconds,
+	if (set_limit(RLIMIT_CPU, "CPU", p->cpu_seconds, p->cpu_seconds + 1,
 		      &s->rlimit_cpu_soft, &s->rlimit_cpu_hard, err) < 0 ||
 	    set_limit(RLIMIT_AS, "AS", as, as, &s->rlimit_as, NULL, err) < 0 ||
 	    set_limit(RLIMIT_NOFILE, "NOFILE", nofile, nofile,
@@ -94,7 +94,7 @@ rl_check(const struct sbx_policy *p, uint64_t nofile,
 	 const struct sbx_setting *s, struct pt_err *err)
 {
 	if (s->rlimit_cpu_soft != p->cpu_seconds ||
-	    s->rlimit_cpu_hard != p->cpu_seconds)
+	    s->rlimit_cpu_hard != p->cpu_seconds + 1)
 		return pt_err_set(err, EX_OSERR,
 				  "child reports RLIMIT_CPU "
 				  "%llu/%llu, policy %llu",

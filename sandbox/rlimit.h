@@ -9,9 +9,9 @@
 uint64_t rl_nofile(const struct sbx_policy *p, int chan_fd, int ctl_fd);
 
 /*
- * Child: set CPU (soft = hard = profile: the child is PID 1 of its PID
- * namespace, and the kernel drops SIGXCPU to a namespace init that has no
- * handler, so the hard limit's SIGKILL is what ends it), AS (a backstop;
+ * Child: set CPU (soft = profile: SIGXCPU, which jail.c catches to exit
+ * with SBX_EXIT_CPU_LIMIT; hard = soft + 1: SIGKILL should the handler be
+ * gone), AS (a backstop;
  * unlimited in ASan builds, whose shadow memory needs terabytes of address
  * space), NOFILE, NPROC 1, FSIZE and CORE 0, then read every one back into `s`.
  * -1 when a value did not stick.

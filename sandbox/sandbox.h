@@ -60,6 +60,8 @@ const char *sbx_end_name(enum sbx_end end);
 #define SBX_EXIT_MEMORY_LIMIT 103
 #define SBX_EXIT_OUTPUT_LIMIT 104
 #define SBX_EXIT_SETUP_FAILED 105
+/* Used by the sandbox itself: RLIMIT_CPU soft limit (SIGXCPU) reached. */
+#define SBX_EXIT_CPU_LIMIT 106
 
 /* Which syscall allowlist the child gets as its last setup step. */
 enum sbx_allowlist {

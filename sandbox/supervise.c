@@ -161,12 +161,12 @@ classify(const struct sbx_policy *p, struct sbx_result *res, int status,
 		res->end = SBX_SECCOMP_VIOLATION;
 		return;
 	}
-	/* We did not send this SIGKILL (no deadline, no cap), so it is the
-	 * RLIMIT_CPU hard limit; rusage samples CPU time at tick granularity,
-	 * hence the 100 ms of slack. */
+	/* SIGXCPU is normally caught (SBX_EXIT_CPU_LIMIT).  A SIGKILL we did
+	 * not send (no deadline, no cap) after the soft limit's worth of CPU
+	 * is the hard limit, one second later. */
 	if (res->term_signal == SIGXCPU ||
 	    (res->term_signal == SIGKILL &&
-	     res->cpu_ns + 100000000u >= p->cpu_seconds * 1000000000u)) {
+	     res->cpu_ns >= p->cpu_seconds * 1000000000u)) {
 		res->end = SBX_CPU_LIMIT;
 		return;
 	}
@@ -187,6 +187,9 @@ classify(const struct sbx_policy *p, struct sbx_result *res, int status,
 		break;
 	case SBX_EXIT_SETUP_FAILED:
 		res->end = SBX_SETUP_FAILED;
+		break;
+	case SBX_EXIT_CPU_LIMIT:
+		res->end = SBX_CPU_LIMIT;
 		break;
 	default:
 		res->end = SBX_LUA_ERROR;

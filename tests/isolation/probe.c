@@ -440,6 +440,7 @@ main(int argc, char **argv)
 	       res.term_signal);
 	printf("detail=%s\n", res.detail);
 	print_escaped("log", res.log.buf ? res.log.buf : "", res.log.len);
+	printf("cpu_ms=%llu\n", (unsigned long long)(res.cpu_ns / 1000000u));
 	printf("log_truncated=%d\nchannel_bytes=%zu\nwall_ms=%llu\n",
 	       res.log_truncated, res.channel.len,
 	       (unsigned long long)(res.wall_ns / 1000000u));

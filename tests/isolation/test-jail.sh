@@ -75,7 +75,7 @@ check "stdout flood is cut at the cap" "$out" end=OUTPUT_LIMIT log_truncated=1
 out=$("$probe" --wall-ms 300 sleep)
 check "sleeping past the deadline is TIMEOUT" "$out" end=TIMEOUT signal=9
 out=$("$probe" --wall-ms 20000 --cpu 1 spin)
-check "a CPU spin ends as CPU_LIMIT" "$out" end=CPU_LIMIT
+check "a CPU spin ends as CPU_LIMIT (SIGXCPU caught)" "$out" end=CPU_LIMIT exit=106
 out=$("$probe" --as 67108864 memory)
 check "allocating past RLIMIT_AS ends as MEMORY_LIMIT" "$out" end=MEMORY_LIMIT
 
