@@ -208,6 +208,9 @@ payload(void *arg, int chan_fd)
 		socket(AF_NETLINK, SOCK_RAW, 0);
 	else if (strcmp(n, "openat") == 0)
 		openat(AT_FDCWD, "/etc/passwd", O_RDONLY);
+	else if (strcmp(n, "openat_fdcwd_64") == 0)
+		/* AT_FDCWD in the low 32 bits only: the kernel reads an int. */
+		syscall(SYS_openat, 0xffffff9cul, "/etc/passwd", O_RDONLY);
 	else if (strcmp(n, "open") == 0)
 		syscall(SYS_open, "/etc/passwd", O_RDONLY);
 	else if (strcmp(n, "execve") == 0)
