@@ -164,7 +164,10 @@ int sbx_host_check(struct pt_err *err);
  * it.  The payload must send CHAN_DONE before a clean exit, or the end is
  * LUA_ERROR; it must not send CHAN_SETTING (the parent puts the verified
  * setting first in res->channel; a second one ends the run as LUA_ERROR).
- * res->channel holds at most the setting record plus channel_cap bytes.  Returns 0 when the child was started and its end classified in `res`
+ * res->channel holds at most the setting record plus channel_cap bytes.
+ * Call it while the process is single-threaded: the child is made with a
+ * raw clone(2) (no atfork handlers), so a lock another thread held at that
+ * moment (malloc, stdio) would stay locked in the child.  Returns 0 when the child was started and its end classified in `res`
  * (whatever that end was), or -1 with `err` set when the sandbox could not be
  * set up at all (err->code 71 when the host lacks namespaces or seccomp).
  */
