@@ -5,6 +5,7 @@
  * enforce the wall-clock deadline, and classify how it ended.  Every byte
  * from the child is untrusted.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -560,6 +561,24 @@ sbx_host_check(struct pt_err *err)
 	return rc;
 }
 
+/* The number of threads in this process, from /proc/self/task (-1 when
+ * it cannot be read). */
+static int
+count_threads(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
 int
 sbx_run(const struct sbx_policy *p, sbx_payload_fn fn, void *arg,
 	struct sbx_result *res, struct pt_err *err)
@@ -574,7 +593,7 @@ sbx_run(const struct sbx_policy *p, sbx_payload_fn fn, void *arg,
 	struct jail_ctx j;
 	bool timed_out = false, output_over = false;
 	struct rusage ru;
-	int cgroup = 0, status = 0, rc;
+	int cgroup = 0, status = 0, threads, rc;
 
 	memset(res, 0, sizeof(*res));
 	res->exit_status = -1;
@@ -584,6 +603,14 @@ sbx_run(const struct sbx_policy *p, sbx_payload_fn fn, void *arg,
 				  "the intake allowlist");
 	if (sc_host_check(err) < 0)
 		return -1;
+	/* A raw clone copies only this thread; see sandbox.h. */
+	threads = count_threads();
+	if (threads != 1)
+		return pt_err_set(err, EX_SOFTWARE,
+				  "the sandbox must be "
+				  "started from a single-threaded process "
+				  "(found %d threads)",
+				  threads);
 	if (pipe2(r.chan, O_CLOEXEC) < 0 || pipe2(r.logp, O_CLOEXEC) < 0 ||
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, r.ctl) < 0) {
 		rc = pt_err_set(err, EX_OSERR, "pipe: %s", strerror(errno));

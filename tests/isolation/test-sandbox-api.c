@@ -3,6 +3,7 @@
  * it (in the sanitizer build too, so the ASan additions to the allowlist
  * are exercised), and the strict setting-record decoder.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -118,6 +119,38 @@ test_lua_ok(void **state)
 	sbx_result_fini(&res);
 }
 
+static void *
+park(void *arg)
+{
+	int *fd = arg;
+	char c;
+
+	(void)!read(*fd, &c, 1);
+	return NULL;
+}
+
+/* A raw clone copies one thread; with others alive sbx_run must refuse. */
+static void
+test_refuses_threads(void **state)
+{
+	struct sbx_policy *p = sbx_policy_new();
+	struct pt_err err = { 0, "" };
+	struct sbx_result res;
+	pthread_t th;
+	int fds[2];
+
+	(void)state;
+	assert_int_equal(pipe(fds), 0);
+	assert_int_equal(pthread_create(&th, NULL, park, &fds[0]), 0);
+	assert_int_equal(sbx_run(p, noop, NULL, &res, &err), -1);
+	assert_non_null(strstr(err.msg, "single-threaded"));
+	assert_int_equal(write(fds[1], "x", 1), 1);
+	pthread_join(th, NULL);
+	close(fds[0]);
+	close(fds[1]);
+	sbx_policy_free(p);
+}
+
 static void
 test_setting_roundtrip(void **state)
 {
@@ -190,6 +223,7 @@ main(void)
 		cmocka_unit_test(test_noop_ok),
 		cmocka_unit_test(test_socket_violation),
 		cmocka_unit_test(test_lua_ok),
+		cmocka_unit_test(test_refuses_threads),
 	};
 
 	if (access("/proc/self/ns/user", F_OK) != 0)
