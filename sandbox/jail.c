@@ -2,31 +2,50 @@
  * jail.c - the child's setup, in a fixed order; see jail.h.
  *
  * Order matters: descriptors first (so nothing of the parent's leaks into
- * later steps), then the session and death signal, then limits.
+ * later steps), then session and death signal, then the environment (while
+ * /proc is still reachable to find it), then the filesystem (which needs
+ * capabilities), then privileges, limits, Landlock, and the seccomp filter
+ * last, because after it almost nothing is possible any more.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdio_ext.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "jail.h"
+#include "landlock.h"
+#include "namespaces.h"
+#include "rlimit.h"
 
-static bool
-is_kept(const struct sbx_policy *p, int fd, int chan_fd)
+extern char **environ;
+
+/* Block until the parent sends its next go-ahead byte on the control
+ * socket ("m": uid/gid maps written; "t": tracer attached); EOF means the
+ * parent is gone. */
+static int
+wait_for_parent(int ctl_fd, struct pt_err *err)
 {
-	int i;
+	char c;
+	ssize_t n;
 
-	if (fd == chan_fd)
-		return true;
-	for (i = 0; i < p->nkeep_fds; i++)
-		if (p->keep_fds[i] == fd)
-			return true;
-	return false;
+	do
+		n = read(ctl_fd, &c, 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1)
+		return pt_err_set(err, EX_OSERR,
+				  "parent went away before "
+				  "the namespaces were set up");
+	return 0;
 }
 
 static int
@@ -45,87 +64,254 @@ setup_stdio(int log_fd, struct pt_err *err)
 	return 0;
 }
 
-/* Close every descriptor above stderr except the ones the policy keeps. */
+/* Close every descriptor above stderr except the ones we keep; close_range
+ * over the gaps, so this is cheap whatever RLIMIT_NOFILE the runner had. */
 static int
-close_other_fds(const struct sbx_policy *p, int chan_fd, struct pt_err *err)
+close_other_fds(const struct sbx_policy *p, const struct jail_ctx *j,
+		struct pt_err *err)
 {
-	int fd, lo = 3;
+	int keep[SBX_MAX_KEEP_FDS + 2], n = 0, i, k, lo = 3;
 
-	for (fd = 3; fd <= 1024 * 64; fd++) {
-		if (!is_kept(p, fd, chan_fd))
+	keep[n++] = j->chan_fd;
+	keep[n++] = j->ctl_fd;
+	for (i = 0; i < p->nkeep_fds; i++)
+		keep[n++] = p->keep_fds[i];
+	/* Ascending order so the gaps are easy; n is at most 66. */
+	for (i = 1; i < n; i++)
+		for (k = i; k > 0 && keep[k - 1] > keep[k]; k--) {
+			int t = keep[k];
+
+			keep[k] = keep[k - 1];
+			keep[k - 1] = t;
+		}
+	for (i = 0; i < n; i++) {
+		if (keep[i] < lo)
 			continue;
-		if (fd > lo && syscall(SYS_close_range, (unsigned)lo,
-				       (unsigned)fd - 1, 0u) < 0)
+		if (keep[i] > lo && syscall(SYS_close_range, (unsigned)lo,
+					    (unsigned)keep[i] - 1, 0u) < 0)
 			return pt_err_set(err, EX_OSERR, "close_range: %s",
 					  strerror(errno));
-		lo = fd + 1;
+		lo = keep[i] + 1;
 	}
 	if (syscall(SYS_close_range, (unsigned)lo, ~0u, 0u) < 0)
 		return pt_err_set(err, EX_OSERR, "close_range: %s",
 				  strerror(errno));
+	/* Kept descriptors must not leak into anything the child could
+	 * start (it cannot exec, but be tidy); also catches a bad number. */
+	for (i = 0; i < n; i++)
+		if (fcntl(keep[i], F_SETFD, FD_CLOEXEC) < 0)
+			return pt_err_set(err, EX_OSERR,
+					  "kept descriptor %d: "
+					  "%s",
+					  keep[i], strerror(errno));
+	return 0;
+}
+
+/* In a new PID namespace getppid() is 0, so re-check the parent through
+ * the control socket: if the parent died before PR_SET_PDEATHSIG took
+ * effect, its end is closed and the socket shows a hang-up. */
+static int
+die_with_parent(int ctl_fd, struct pt_err *err)
+{
+	/* POLLRDHUP, not POLLIN: the tracer's "t" may already be queued. */
+	struct pollfd pfd = { ctl_fd, POLLRDHUP, 0 };
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		return pt_err_set(err, EX_OSERR, "PR_SET_PDEATHSIG: %s",
+				  strerror(errno));
+	if (poll(&pfd, 1, 0) != 0 &&
+	    (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0)
+		return pt_err_set(err, EX_OSERR, "parent exited during setup");
+	return 0;
+}
+
+/*
+ * Remove the runner's environment from this process.  clearenv() only
+ * drops the `environ` array; the strings stay in memory, and the initial
+ * block (what /proc/self/environ shows) is untouched.  So zero every string
+ * environ points to (some may be on the heap after setenv), then the
+ * kernel's initial block [env_start, env_end) from /proc/self/stat, then
+ * clear the array.  Beyond this, the child has no /proc and is alone in its
+ * PID namespace, so no other copy is readable from inside.
+ */
+static int
+scrub_environment(struct pt_err *err)
+{
+	char buf[4096], *p;
+	unsigned long start = 0, end = 0;
+	ssize_t n;
+	int fd, field;
+	char **e;
+
+	for (e = environ; e != NULL && *e != NULL; e++)
+		memset(*e, 0, strlen(*e));
+	if (clearenv() != 0)
+		return pt_err_set(err, EX_OSERR, "clearenv failed");
+	fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return pt_err_set(err, EX_OSERR, "open /proc/self/stat: %s",
+				  strerror(errno));
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return pt_err_set(err, EX_OSERR, "read /proc/self/stat");
+	buf[n] = '\0';
+	/* Fields after the command name, which may contain ')' itself. */
+	p = strrchr(buf, ')');
+	for (field = 2; p != NULL && field < 50; field++)
+		p = strchr(p + 1, ' ');
+	if (p == NULL || sscanf(p + 1, "%lu %lu", &start, &end) != 2 ||
+	    start == 0 || end < start || end - start > 16u * 1024 * 1024)
+		return pt_err_set(err, EX_OSERR,
+				  "cannot find the initial "
+				  "environment block");
+	memset((void *)start, 0, end - start);
+	return 0;
+}
+
+/* Drop every capability: bounding set, ambient, then permitted, effective
+ * and inheritable; read all of them back. */
+static int
+drop_capabilities(struct sbx_setting *s, struct pt_err *err)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3,
+						0 };
+	struct __user_cap_data_struct data[2];
+	int cap;
+
+	for (cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++)
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
+			return pt_err_set(err, EX_OSERR,
+					  "drop capability %d "
+					  "from the bounding set: %s",
+					  cap, strerror(errno));
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
+		return pt_err_set(err, EX_OSERR, "clear ambient caps: %s",
+				  strerror(errno));
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capset, &hdr, data) < 0)
+		return pt_err_set(err, EX_OSERR, "capset: %s", strerror(errno));
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return pt_err_set(err, EX_OSERR, "capget: %s", strerror(errno));
+	s->cap_eff = data[0].effective | (uint64_t)data[1].effective << 32;
+	s->cap_prm = data[0].permitted | (uint64_t)data[1].permitted << 32;
+	s->cap_amb = 0;
+	s->cap_bnd = 0;
+	for (cap = 0; cap < 64; cap++) {
+		int r = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
+
+		if (r > 0)
+			s->cap_bnd |= 1ull << cap;
+		if (r >= 0 &&
+		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, cap, 0, 0) > 0)
+			s->cap_amb |= 1ull << cap;
+	}
+	if (s->cap_eff || s->cap_prm || s->cap_bnd || s->cap_amb ||
+	    data[0].inheritable || data[1].inheritable)
+		return pt_err_set(err, EX_OSERR,
+				  "capabilities remain after "
+				  "dropping them");
 	return 0;
 }
 
 static int
-set_limit(int resource, const char *name, rlim_t value, struct pt_err *err)
+set_privileges(struct sbx_setting *s, struct pt_err *err)
 {
-	struct rlimit rl = { value, value };
-	struct rlimit back;
-
-	if (setrlimit(resource, &rl) < 0)
-		return pt_err_set(err, EX_OSERR, "setrlimit %s: %s", name,
-				  strerror(errno));
-	if (getrlimit(resource, &back) < 0 || back.rlim_cur != value ||
-	    back.rlim_max != value)
-		return pt_err_set(err, EX_OSERR, "rlimit %s did not stick",
-				  name);
-	return 0;
-}
-
-int
-jail_enter(const struct sbx_policy *p, int chan_fd, int log_fd,
-	   struct pt_err *err)
-{
-	pid_t parent = getppid();
-	struct rlimit cpu;
-
-	if (setup_stdio(log_fd, err) < 0)
-		return -1;
-	if (close_other_fds(p, chan_fd, err) < 0)
-		return -1;
-	if (setsid() < 0)
-		return pt_err_set(err, EX_OSERR, "setsid: %s", strerror(errno));
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
-		return pt_err_set(err, EX_OSERR, "PR_SET_PDEATHSIG: %s",
-				  strerror(errno));
-	/* The parent may have died before prctl took effect. */
-	if (getppid() != parent)
-		return pt_err_set(err, EX_OSERR, "parent exited during setup");
-	if (prctl(PR_SET_DUMPABLE, 0) < 0)
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		return pt_err_set(err, EX_OSERR, "PR_SET_DUMPABLE: %s",
 				  strerror(errno));
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return pt_err_set(err, EX_OSERR, "PR_SET_NO_NEW_PRIVS: %s",
 				  strerror(errno));
+	s->dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0;
+	s->no_new_privs = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1;
+	if (s->dumpable || !s->no_new_privs)
+		return pt_err_set(err, EX_OSERR,
+				  "dumpable/no_new_privs did "
+				  "not stick");
+	return 0;
+}
 
-	/* The soft CPU limit sends SIGXCPU, the hard one SIGKILL a second
-	 * later, so a script that catches nothing still ends. */
-	cpu.rlim_cur = p->cpu_seconds;
-	cpu.rlim_max = p->cpu_seconds + 1;
-	if (setrlimit(RLIMIT_CPU, &cpu) < 0)
-		return pt_err_set(err, EX_OSERR, "setrlimit CPU: %s",
+static void
+on_sigxcpu(int sig)
+{
+	(void)sig;
+	_exit(SBX_EXIT_CPU_LIMIT);
+}
+
+/*
+ * The child is PID 1 of its PID namespace, and the kernel drops signals to a
+ * namespace init that has no handler for them, so SIGXCPU from the soft
+ * RLIMIT_CPU needs a handler to have any effect.  It exits at once with a
+ * status the parent maps to CPU_LIMIT; the hard limit's SIGKILL one second
+ * later remains the backstop.
+ */
+static int
+catch_cpu_limit(struct pt_err *err)
+{
+	struct sigaction sa;
+	sigset_t set;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigxcpu;
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&set);
+	sigaddset(&set, SIGXCPU);
+	if (sigaction(SIGXCPU, &sa, NULL) < 0 ||
+	    sigprocmask(SIG_UNBLOCK, &set, NULL) < 0)
+		return pt_err_set(err, EX_OSERR, "SIGXCPU handler: %s",
 				  strerror(errno));
-#if defined(__SANITIZE_ADDRESS__)
-	/* ASan reserves terabytes of shadow address space: an AS limit would
-	 * kill every sanitizer build.  The Lua allocator still caps memory. */
-	if (set_limit(RLIMIT_CORE, "CORE", 0, err) < 0 ||
-	    set_limit(RLIMIT_FSIZE, "FSIZE", 0, err) < 0)
+	return 0;
+}
+
+/* Make glibc do now what it would otherwise do behind our back under the
+ * filter: load the time zone (os.date would open /etc/localtime) and give
+ * stdio its buffers (no fstat/ioctl(TCGETS) on first output). */
+static void
+prewarm_libc(void)
+{
+	static char outbuf[4096];
+
+	/* Whatever the runner had buffered but not flushed is its output,
+	 * not the child's: drop it rather than let setvbuf flush it into
+	 * the child's log. */
+	__fpurge(stdout);
+	__fpurge(stderr);
+	tzset();
+	setvbuf(stdout, outbuf, _IOLBF, sizeof(outbuf));
+	setvbuf(stderr, NULL, _IONBF, 0);
+}
+
+int
+jail_enter(const struct sbx_policy *p, const struct jail_ctx *j,
+	   struct sbx_setting *s, bool *host_refused, struct pt_err *err)
+{
+	*host_refused = false;
+	if (wait_for_parent(j->ctl_fd, err) < 0 ||
+	    setup_stdio(j->log_fd, err) < 0 || close_other_fds(p, j, err) < 0)
 		return -1;
-#else
-	if (set_limit(RLIMIT_AS, "AS", p->address_space, err) < 0 ||
-	    set_limit(RLIMIT_CORE, "CORE", 0, err) < 0 ||
-	    set_limit(RLIMIT_FSIZE, "FSIZE", 0, err) < 0)
+	if (setsid() < 0)
+		return pt_err_set(err, EX_OSERR, "setsid: %s", strerror(errno));
+	if (die_with_parent(j->ctl_fd, err) < 0 || scrub_environment(err) < 0)
 		return -1;
-#endif
+	if (ns_enter_empty_root(err) < 0) {
+		*host_refused = true;
+		return -1;
+	}
+	/* The parent's tracer must be attached before we stop being
+	 * dumpable (see tracer.h). */
+	if (wait_for_parent(j->ctl_fd, err) < 0)
+		return -1;
+	if (set_privileges(s, err) < 0 || drop_capabilities(s, err) < 0 ||
+	    rl_apply(p, j->nofile, s, err) < 0 ||
+	    ll_restrict(p, &s->landlock_abi, err) < 0)
+		return -1;
+	if (catch_cpu_limit(err) < 0)
+		return -1;
+	prewarm_libc();
+	if (sc_load(j->filter, err) < 0) {
+		*host_refused = true;
+		return -1;
+	}
 	return 0;
 }

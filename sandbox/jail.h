@@ -3,15 +3,29 @@
 #define PROEFTUIN_JAIL_H
 
 #include "policy_priv.h"
+#include "seccomp_filter.h"
+
+/* What the parent hands the child across clone(2). */
+struct jail_ctx {
+	int chan_fd; /* result channel (write end) */
+	int log_fd;  /* becomes stdout and stderr */
+	int ctl_fd;  /* control socket to the parent, closed before payload */
+	uint64_t nofile;
+	const struct sc_filter *filter;
+};
 
 /*
- * Called in the freshly forked child.  Makes `log_fd` its stdout and stderr
- * and /dev/null its stdin, closes every descriptor but the result channel
- * and the policy's kept descriptors, and applies the limits.  Returns 0 when
- * everything the policy asks for is in force, or -1 with a message in `err`
- * (the caller then exits with SBX_EXIT_SETUP_FAILED).
+ * Called in the freshly cloned child (already inside its new namespaces).
+ * Steps, in this order: wait for the parent's uid/gid maps; stdin
+ * /dev/null, stdout/stderr the log pipe; close every other descriptor but
+ * the channel, the control socket and the kept ones; setsid; PDEATHSIG and
+ * a parent-alive re-check; scrub the environment; empty read-only tmpfs
+ * root (pivot_root, no /proc); not dumpable; no_new_privs; drop every
+ * capability; rlimits; Landlock; pre-warm glibc; the seccomp allowlist.
+ * Every step is read back into `s`.  Returns 0, or -1 with `err` set and
+ * *host_refused true when the host (not us) refused a kernel feature.
  */
-int jail_enter(const struct sbx_policy *p, int chan_fd, int log_fd,
-	       struct pt_err *err);
+int jail_enter(const struct sbx_policy *p, const struct jail_ctx *j,
+	       struct sbx_setting *s, bool *host_refused, struct pt_err *err);
 
 #endif

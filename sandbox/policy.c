@@ -15,7 +15,10 @@ sbx_policy_new(void)
 	p->address_space = 1024ull * 1024 * 1024;
 	p->channel_cap = 1024 * 1024;
 	p->log_cap = 64 * 1024;
+	p->nofile = 16;
+	p->file_size = 0;
 	p->allowlist = SBX_ALLOW_LUA;
+	p->write_dir_fd = -1;
 	p->watch_fd = -1;
 	return p;
 }
@@ -62,6 +65,14 @@ sbx_policy_set_allowlist(struct sbx_policy *p, enum sbx_allowlist a)
 	p->allowlist = a;
 }
 
+void
+sbx_policy_set_watch(struct sbx_policy *p, int fd, sbx_watch_fn fn, void *arg)
+{
+	p->watch_fd = fd;
+	p->watch_fn = fn;
+	p->watch_arg = arg;
+}
+
 int
 sbx_policy_keep_fd(struct sbx_policy *p, int fd, struct pt_err *err)
 {
@@ -80,11 +91,28 @@ sbx_policy_keep_fd(struct sbx_policy *p, int fd, struct pt_err *err)
 }
 
 void
-sbx_policy_set_watch(struct sbx_policy *p, int fd, sbx_watch_fn fn, void *arg)
+sbx_policy_set_nofile(struct sbx_policy *p, uint64_t n)
 {
-	p->watch_fd = fd;
-	p->watch_fn = fn;
-	p->watch_arg = arg;
+	p->nofile = n;
+}
+
+void
+sbx_policy_set_file_size(struct sbx_policy *p, uint64_t bytes)
+{
+	p->file_size = bytes;
+}
+
+int
+sbx_policy_set_write_dir(struct sbx_policy *p, int dirfd, struct pt_err *err)
+{
+	if (p->write_dir_fd >= 0)
+		return pt_err_set(err, EX_SOFTWARE,
+				  "the sandbox already has "
+				  "a write directory");
+	if (sbx_policy_keep_fd(p, dirfd, err) < 0)
+		return -1;
+	p->write_dir_fd = dirfd;
+	return 0;
 }
 
 const char *

@@ -12,12 +12,15 @@ struct sbx_policy {
 	uint64_t address_space;
 	uint64_t channel_cap;
 	uint64_t log_cap;
+	uint64_t nofile;
+	uint64_t file_size;
 	enum sbx_allowlist allowlist;
 	int keep_fds[SBX_MAX_KEEP_FDS];
 	int nkeep_fds;
 	int watch_fd; /* parent side, -1 for none */
 	sbx_watch_fn watch_fn;
 	void *watch_arg;
+	int write_dir_fd; /* -1 unless the intake set one */
 };
 
 #endif

@@ -6,6 +6,28 @@
  * in a fixed order, calls the payload function inside the jail, and in the
  * parent enforces the wall-clock deadline and byte caps and classifies how
  * the child ended.  Nothing here prints or exits the calling process.
+ *
+ * The child (jail.c), in this order: one clone(2) into new user, mount, PID,
+ * network, IPC, UTS and cgroup namespaces (PID 1 of its own PID namespace;
+ * the parent maps only its own uid and gid); stdin /dev/null, stdout and
+ * stderr the log pipe; every other descriptor closed except the result
+ * channel, the control socket and the policy's kept ones; setsid;
+ * PR_SET_PDEATHSIG(SIGKILL) and a parent-alive re-check on the control
+ * socket (getppid() is 0 in a new PID namespace); the environment scrubbed
+ * (environ strings and the kernel's initial block zeroed, then clearenv);
+ * an empty read-only tmpfs as / (pivot_root, old root detached, no /proc);
+ * not dumpable; no_new_privs; all capabilities dropped (bounding, ambient,
+ * permitted, effective, inheritable); rlimits; Landlock (all filesystem
+ * rights handled, none granted); glibc pre-warmed; the seccomp allowlist
+ * last (default KILL_PROCESS, foreign architectures KILL_PROCESS, TSYNC).
+ * Each step is read back; the parent checks the child's report against the
+ * policy and against /proc/<child>/status before it lets the payload start.
+ * The child never execs: the payload runs in the forked copy of the
+ * runner's memory, so the runner should not hold secrets in memory either.
+ *
+ * A seccomp kill's syscall is learned by a tracer thread that PTRACE_SEIZEs
+ * the child with only PTRACE_O_TRACEEXIT (tracer.h); where ptrace is
+ * forbidden, res->syscall is "unknown" and everything else holds.
  */
 #ifndef PROEFTUIN_SANDBOX_H
 #define PROEFTUIN_SANDBOX_H
@@ -38,6 +60,8 @@ const char *sbx_end_name(enum sbx_end end);
 #define SBX_EXIT_MEMORY_LIMIT 103
 #define SBX_EXIT_OUTPUT_LIMIT 104
 #define SBX_EXIT_SETUP_FAILED 105
+/* Used by the sandbox itself: RLIMIT_CPU soft limit (SIGXCPU) reached. */
+#define SBX_EXIT_CPU_LIMIT 106
 
 /* Which syscall allowlist the child gets as its last setup step. */
 enum sbx_allowlist {
@@ -63,6 +87,17 @@ void sbx_policy_set_allowlist(struct sbx_policy *p, enum sbx_allowlist a);
 /* Hand an already-open descriptor to the child (e.g. a hashed input). The
  * child sees it under the same number; everything else is closed. */
 int sbx_policy_keep_fd(struct sbx_policy *p, int fd, struct pt_err *err);
+/* RLIMIT_NOFILE for the child (raised to cover the highest kept fd). */
+void sbx_policy_set_nofile(struct sbx_policy *p, uint64_t n);
+/* RLIMIT_FSIZE for the child; 0 (the default) forbids growing any file. */
+void sbx_policy_set_file_size(struct sbx_policy *p, uint64_t bytes);
+/*
+ * Intake only: a directory descriptor below which the child may create
+ * directories and regular files (Landlock rule; the fd is also kept).  Only
+ * allowed with SBX_ALLOW_INTAKE; sbx_run refuses it with SBX_ALLOW_LUA.
+ */
+int sbx_policy_set_write_dir(struct sbx_policy *p, int dirfd,
+			     struct pt_err *err);
 
 /* Service a parent-side descriptor while the child runs (e.g. the intake's
  * file channel, whose other end the child keeps).  `fn` is called whenever
@@ -76,11 +111,36 @@ void sbx_policy_set_watch(struct sbx_policy *p, int fd, sbx_watch_fn fn,
  * `chan_fd` is the result channel.  The return value is the exit status. */
 typedef int (*sbx_payload_fn)(void *arg, int chan_fd);
 
+/*
+ * What the child actually had in force when its payload started, read back
+ * after each step was applied (the child reports, the parent checks against
+ * the policy and against /proc/<child>/status).  This is the report's
+ * "setting" section; sbx_run also puts it as the first record (CHAN_SETTING)
+ * of res->channel.  `valid` is false when setup never completed.
+ */
+struct sbx_setting {
+	bool valid;
+	char namespaces[64];	 /* "user,mnt,pid,net,ipc,uts,cgroup" */
+	char allowlist_name[16]; /* "lua" or "intake" */
+	char allowlist[1536];	 /* syscall names, sorted, comma-separated */
+	char filter_sha256[PT_SHA256_HEX]; /* of the loaded BPF program */
+	int landlock_abi; /* 0 when the kernel has no Landlock */
+	uint64_t rlimit_cpu_soft, rlimit_cpu_hard;
+	uint64_t rlimit_as; /* UINT64_MAX: unlimited (sanitizer builds) */
+	uint64_t rlimit_nofile, rlimit_nproc, rlimit_fsize, rlimit_core;
+	bool no_new_privs; /* /proc/<child>/status NoNewPrivs */
+	int seccomp_mode;  /* /proc/<child>/status Seccomp (2 = filter) */
+	uint64_t cap_eff, cap_prm, cap_bnd, cap_amb; /* all must be 0 */
+	bool dumpable; /* PR_GET_DUMPABLE in the child (must be 0) */
+};
+
 struct sbx_result {
 	enum sbx_end end;
-	int exit_status;     /* when the child exited, else -1 */
-	int term_signal;     /* when the child was killed, else 0 */
-	char syscall[32];    /* SECCOMP_VIOLATION: the denied call's name */
+	int exit_status;  /* when the child exited, else -1 */
+	int term_signal;  /* when the child was killed, else 0 */
+	char syscall[32]; /* SECCOMP_VIOLATION: the denied call's name */
+	char detail[256]; /* SETUP_FAILED: why; empty otherwise */
+	struct sbx_setting setting;
 	struct sbuf channel; /* raw result records, at most channel_cap */
 	struct sbuf log;     /* stdout and stderr, at most log_cap */
 	bool channel_overflow;
@@ -93,11 +153,32 @@ struct sbx_result {
 
 void sbx_result_fini(struct sbx_result *r);
 
+/* Append `s` as (key, value) string pairs: a CHAN_SETTING payload. */
+void sbx_setting_encode(const struct sbx_setting *s, struct sbuf *payload);
+
+/* Refuse to run set-user-ID or set-group-ID: -1 with err->code 77 when
+ * real and effective ids differ (the CLI calls this first). */
+int sbx_refuse_setuid(struct pt_err *err);
+
+/*
+ * Check that this host can give us everything sbx_run needs (user, mount,
+ * PID, network, IPC and UTS namespaces, seccomp filters with KILL_PROCESS)
+ * without running a payload.  -1 with err->code 71 and a hint otherwise.
+ */
+int sbx_host_check(struct pt_err *err);
+
 /*
  * Run `fn(arg, chan_fd)` in a sandboxed child under policy `p` and wait for
- * it.  Returns 0 when the child was started and its end classified in `res`
- * (whatever that end was), or -1 with `err` set when the sandbox could not be
- * set up at all (err->code 71 when the host lacks namespaces or seccomp).
+ * it.  The payload must send CHAN_DONE before a clean exit, or the end is
+ * LUA_ERROR; it must not send CHAN_SETTING (the parent puts the verified
+ * setting first in res->channel; a second one ends the run as LUA_ERROR).
+ * res->channel holds at most the setting record plus channel_cap bytes.
+ * Call it while the process is single-threaded: the child is made with a
+ * raw clone(2) (no atfork handlers), so a lock another thread held at that
+ * moment (malloc, stdio) would stay locked in the child.  Returns 0 when the
+ * child was started and its end classified in `res` (whatever that end was), or
+ * -1 with `err` set when the sandbox could not be set up at all (err->code 71
+ * when the host lacks namespaces or seccomp).
  */
 int sbx_run(const struct sbx_policy *p, sbx_payload_fn fn, void *arg,
 	    struct sbx_result *res, struct pt_err *err);

@@ -1,14 +1,20 @@
 /*
- * supervise.c - the parent's side of sbx_run(): start the child, read its
- * channel and log under byte caps, enforce the wall-clock deadline, and
- * classify how it ended.  Every byte from the child is untrusted.
+ * supervise.c - the parent's side of sbx_run(): start the child in its
+ * namespaces, check what it reports about its own setup against the policy
+ * and /proc/<child>/status, then read its channel and log under byte caps,
+ * enforce the wall-clock deadline, and classify how it ended.  Every byte
+ * from the child is untrusted.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -18,6 +24,28 @@
 
 #include "channel.h"
 #include "jail.h"
+#include "namespaces.h"
+#include "rlimit.h"
+#include "seccomp_filter.h"
+#include "setting.h"
+#include "tracer.h"
+
+/* Cap on the one setup record the child sends on the control socket. */
+#define SETUP_RECORD_CAP (16u * 1024)
+
+/* Everything one sbx_run holds, so every exit path releases the same. */
+struct run {
+	const struct sbx_policy *p;
+	struct sbx_result *res;
+	int chan[2], logp[2], ctl[2];
+	int pidfd;
+	pid_t pid;
+	uint64_t start, deadline;
+	struct sc_filter filter;
+	struct tracer tracer;
+	uint64_t nofile;
+	size_t chan_base; /* bytes of res->channel the parent wrote itself */
+};
 
 static uint64_t
 now_ns(void)
@@ -29,13 +57,18 @@ now_ns(void)
 }
 
 static void
+close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static void
 close_pair(int fds[2])
 {
-	if (fds[0] >= 0)
-		close(fds[0]);
-	if (fds[1] >= 0)
-		close(fds[1]);
-	fds[0] = fds[1] = -1;
+	close_fd(&fds[0]);
+	close_fd(&fds[1]);
 }
 
 /* Read what is available on `fd` into `sb` up to `cap` bytes in total.
@@ -63,6 +96,40 @@ drain(int fd, struct sbuf *sb, uint64_t cap)
 		}
 		sbuf_add(sb, buf, (size_t)n);
 	}
+}
+
+/* True when `ch` holds a well-formed record stream with a CHAN_DONE. */
+static bool
+channel_has_done(const struct sbuf *ch)
+{
+	size_t off = 0;
+	const uint8_t *payload;
+	uint32_t len;
+	uint8_t type;
+	int r;
+
+	while ((r = chan_next_record(ch->buf, ch->len, &off, &type, &payload,
+				     &len)) == 1)
+		if (type == CHAN_DONE)
+			return true;
+	return false;
+}
+
+/* True when the payload itself wrote a CHAN_SETTING record (after the
+ * `base` bytes the parent put first): it would try to fake the setting. */
+static bool
+forged_setting(const struct sbuf *ch, size_t base)
+{
+	size_t off = base;
+	const uint8_t *payload;
+	uint32_t len;
+	uint8_t type;
+
+	while (chan_next_record(ch->buf, ch->len, &off, &type, &payload,
+				&len) == 1)
+		if (type == CHAN_SETTING)
+			return true;
+	return false;
 }
 
 static void
@@ -95,15 +162,20 @@ classify(const struct sbx_policy *p, struct sbx_result *res, int status,
 		res->end = SBX_SECCOMP_VIOLATION;
 		return;
 	}
+	/* SIGXCPU is normally caught (SBX_EXIT_CPU_LIMIT).  A SIGKILL we did
+	 * not send (no deadline, no cap) after the soft limit's worth of CPU
+	 * is the hard limit, one second later. */
 	if (res->term_signal == SIGXCPU ||
 	    (res->term_signal == SIGKILL &&
-	     res->cpu_ns / 1000000000u >= p->cpu_seconds)) {
+	     res->cpu_ns >= p->cpu_seconds * 1000000000u)) {
 		res->end = SBX_CPU_LIMIT;
 		return;
 	}
 	switch (res->exit_status) {
 	case SBX_EXIT_OK:
-		res->end = SBX_OK;
+		/* A clean exit without a CHAN_DONE record is not success. */
+		res->end =
+		    channel_has_done(&res->channel) ? SBX_OK : SBX_LUA_ERROR;
 		break;
 	case SBX_EXIT_INSTRUCTION_LIMIT:
 		res->end = SBX_INSTRUCTION_LIMIT;
@@ -117,30 +189,340 @@ classify(const struct sbx_policy *p, struct sbx_result *res, int status,
 	case SBX_EXIT_SETUP_FAILED:
 		res->end = SBX_SETUP_FAILED;
 		break;
+	case SBX_EXIT_CPU_LIMIT:
+		res->end = SBX_CPU_LIMIT;
+		break;
 	default:
 		res->end = SBX_LUA_ERROR;
 		break;
 	}
 }
 
+/* Read one control byte; -1 on EOF or error. */
+static int
+read_byte(int fd)
+{
+	char c;
+	ssize_t n;
+
+	do
+		n = read(fd, &c, 1);
+	while (n < 0 && errno == EINTR);
+	return n == 1 ? 0 : -1;
+}
+
 static PT_NORETURN void
-child_main(const struct sbx_policy *p, int chan_fd, int log_fd,
+child_main(const struct sbx_policy *p, const struct jail_ctx *j,
 	   sbx_payload_fn fn, void *arg)
 {
 	struct pt_err err = { 0, "" };
-	int status;
+	struct sbx_setting s;
+	struct sbuf sb = SBUF_INIT;
+	bool host_refused = false;
 
-	if (jail_enter(p, chan_fd, log_fd, &err) < 0) {
-		struct sbuf sb = SBUF_INIT;
-
-		chan_put_cstr(&sb, "SETUP_FAILED");
+	memset(&s, 0, sizeof(s));
+	if (jail_enter(p, j, &s, &host_refused, &err) < 0) {
+		chan_put_cstr(&sb, host_refused ? "HOST_UNSUPPORTED"
+						: "SETUP_FAILED");
 		chan_put_cstr(&sb, err.msg);
 		chan_put_cstr(&sb, "");
-		(void)chan_send(chan_fd, CHAN_ERROR, &sb);
+		(void)chan_send(j->ctl_fd, CHAN_ERROR, &sb);
 		_exit(SBX_EXIT_SETUP_FAILED);
 	}
-	status = fn(arg, chan_fd);
-	_exit(status);
+	/* From here on only the allowlist's calls are possible. */
+	sbx_setting_encode(&s, &sb);
+	if (chan_send(j->ctl_fd, CHAN_SETTING, &sb) < 0 ||
+	    read_byte(j->ctl_fd) < 0)
+		_exit(SBX_EXIT_SETUP_FAILED);
+	sbuf_free(&sb);
+	close(j->ctl_fd);
+	_exit(fn(arg, j->chan_fd));
+}
+
+/* One "Key:\tvalue" line of /proc/<pid>/status as a number. */
+static int
+status_field(const char *status, const char *key, int base, uint64_t *out)
+{
+	size_t klen = strlen(key);
+	const char *line = status;
+
+	while (line != NULL && *line != '\0') {
+		if (strncmp(line, key, klen) == 0 && line[klen] == ':') {
+			char *end;
+
+			errno = 0;
+			*out = strtoull(line + klen + 1, &end, base);
+			return errno != 0 || end == line + klen + 1 ? -1 : 0;
+		}
+		line = strchr(line, '\n');
+		if (line != NULL)
+			line++;
+	}
+	return -1;
+}
+
+/* The parent's own read-back from /proc/<child>/status: it does not
+ * depend on anything the child says. */
+static int
+check_proc_status(pid_t pid, struct sbx_setting *s, struct pt_err *err)
+{
+	char path[64], buf[8192];
+	uint64_t nnp, mode, filters, eff, prm, bnd, amb, inh;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return pt_err_set(err, EX_OSERR, "open %s: %s", path,
+				  strerror(errno));
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return pt_err_set(err, EX_OSERR, "read %s", path);
+	buf[n] = '\0';
+	if (status_field(buf, "NoNewPrivs", 10, &nnp) < 0 ||
+	    status_field(buf, "Seccomp", 10, &mode) < 0 ||
+	    status_field(buf, "Seccomp_filters", 10, &filters) < 0 ||
+	    status_field(buf, "CapInh", 16, &inh) < 0 ||
+	    status_field(buf, "CapPrm", 16, &prm) < 0 ||
+	    status_field(buf, "CapEff", 16, &eff) < 0 ||
+	    status_field(buf, "CapBnd", 16, &bnd) < 0 ||
+	    status_field(buf, "CapAmb", 16, &amb) < 0)
+		return pt_err_set(err, EX_OSERR, "cannot parse %s", path);
+	s->no_new_privs = nnp == 1;
+	s->seccomp_mode = (int)mode;
+	if (nnp != 1 || mode != 2 || filters < 1)
+		return pt_err_set(err, EX_OSERR,
+				  "child status: NoNewPrivs "
+				  "%llu, Seccomp %llu, %llu filters",
+				  (unsigned long long)nnp,
+				  (unsigned long long)mode,
+				  (unsigned long long)filters);
+	if (eff || prm || bnd || amb || inh || s->cap_eff || s->cap_prm ||
+	    s->cap_bnd || s->cap_amb)
+		return pt_err_set(err, EX_OSERR,
+				  "child still has "
+				  "capabilities (CapEff %llx, CapBnd %llx)",
+				  (unsigned long long)eff,
+				  (unsigned long long)bnd);
+	return 0;
+}
+
+/*
+ * Wait (until the deadline) for the child's one setup record on the control
+ * socket.  Returns 1 with the record in `sb` (type in *type), 0 when the
+ * child died or timed out first, -1 on a malformed record.
+ */
+static int
+read_setup_record(struct run *r, struct sbuf *sb, uint8_t *type,
+		  const uint8_t **payload, uint32_t *len)
+{
+	for (;;) {
+		struct pollfd pfd = { r->ctl[0], POLLIN, 0 };
+		uint64_t now = now_ns();
+		size_t off = 0;
+		char buf[4096];
+		ssize_t n;
+		int rc;
+
+		rc = chan_next_record(sb->buf, sb->len, &off, type, payload,
+				      len);
+		if (rc == 1)
+			return 1;
+		if (now >= r->deadline)
+			return 0;
+		rc = poll(&pfd, 1, (int)((r->deadline - now) / 1000000u) + 1);
+		if (rc < 0 && errno != EINTR)
+			return 0;
+		if (rc <= 0)
+			continue;
+		n = read(r->ctl[0], buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return 0;
+		if (sb->len + (size_t)n > SETUP_RECORD_CAP)
+			return -1;
+		sbuf_add(sb, buf, (size_t)n);
+	}
+}
+
+/*
+ * The setup phase: hand the child its maps, check its namespaces, then
+ * check what it reports after its filter is loaded.  Returns 1 when the
+ * payload may start, 0 when setup failed (res->end is SETUP_FAILED, detail
+ * says why), -1 with `err` when the host refused a kernel feature.
+ */
+static int
+supervise_setup(struct run *r, int cgroup, struct pt_err *err)
+{
+	struct sbx_setting *s = &r->res->setting;
+	struct sbuf sb = SBUF_INIT, rec = SBUF_INIT;
+	const uint8_t *payload = NULL;
+	struct pt_err why = { 0, "" };
+	uint32_t len = 0;
+	uint8_t type = 0;
+	int rc;
+
+	if (ns_write_maps(r->pid, err) < 0)
+		return -1;
+	if (ns_verify(r->pid, cgroup, s->namespaces, sizeof(s->namespaces),
+		      &why) < 0)
+		goto failed;
+	if (send(r->ctl[0], "m", 1, MSG_NOSIGNAL) != 1) {
+		pt_err_set(&why, EX_OSERR, "child gone before setup");
+		goto failed;
+	}
+	/* Only now, so its "t" byte cannot overtake our "m". */
+	tracer_start(&r->tracer, r->pid, r->ctl[0]);
+	rc = read_setup_record(r, &sb, &type, &payload, &len);
+	if (rc <= 0) {
+		pt_err_set(&why, EX_OSERR,
+			   rc == 0 ? "child ended or timed out "
+				     "during setup"
+				   : "malformed setup record");
+		goto failed;
+	}
+	if (type == CHAN_ERROR) {
+		struct chan_cursor c;
+		char *cls, *msg;
+
+		chan_cursor_init(&c, payload, len);
+		cls = chan_get_strdup(&c);
+		msg = chan_get_strdup(&c);
+		rc = strcmp(cls, "HOST_UNSUPPORTED") == 0 && !c.bad;
+		pt_err_set(rc ? err : &why, EX_OSERR, "sandbox setup: %s",
+			   c.bad ? "malformed error record" : msg);
+		free(cls);
+		free(msg);
+		sbuf_free(&sb);
+		if (rc)
+			return -1;
+		goto failed;
+	}
+	if (type != CHAN_SETTING || setting_decode(payload, len, s) < 0) {
+		pt_err_set(&why, EX_OSERR, "malformed setting record");
+		goto failed;
+	}
+	/* The parent's facts override whatever the child claimed. */
+	ns_verify(r->pid, cgroup, s->namespaces, sizeof(s->namespaces), &why);
+	snprintf(s->allowlist_name, sizeof(s->allowlist_name), "%s",
+		 r->p->allowlist == SBX_ALLOW_INTAKE ? "intake" : "lua");
+	snprintf(s->allowlist, sizeof(s->allowlist), "%s", r->filter.names);
+	snprintf(s->filter_sha256, sizeof(s->filter_sha256), "%s",
+		 r->filter.sha256);
+	if (s->dumpable || check_proc_status(r->pid, s, &why) < 0 ||
+	    rl_check(r->p, r->nofile, s, &why) < 0)
+		goto failed;
+	s->valid = true;
+	sbx_setting_encode(s, &rec);
+	sbuf_reset(&sb);
+	chan_put_u8(&sb, CHAN_SETTING);
+	chan_put_u32(&sb, (uint32_t)rec.len);
+	sbuf_add(&sb, rec.buf, rec.len);
+	sbuf_add(&r->res->channel, sb.buf, sb.len);
+	sbuf_free(&rec);
+	sbuf_free(&sb);
+	if (send(r->ctl[0], "g", 1, MSG_NOSIGNAL) != 1) {
+		pt_err_set(&why, EX_OSERR, "child gone before its payload");
+		goto failed;
+	}
+	r->chan_base = r->res->channel.len;
+	return 1;
+failed:
+	sbuf_free(&sb);
+	r->res->end = SBX_SETUP_FAILED;
+	snprintf(r->res->detail, sizeof(r->res->detail), "%s", why.msg);
+	return 0;
+}
+
+/* The main phase: channel, log, exit and deadline.  Returns with the child
+ * still unreaped; sets *timed_out / *output_over. */
+static void
+supervise_payload(struct run *r, bool *timed_out, bool *output_over)
+{
+	bool chan_open = true, log_open = true, exited = false;
+	const struct sbx_policy *p = r->p;
+	bool watch_open = p->watch_fd >= 0;
+
+	fcntl(r->chan[0], F_SETFL, O_NONBLOCK);
+	fcntl(r->logp[0], F_SETFL, O_NONBLOCK);
+	while (!exited || chan_open || log_open || watch_open) {
+		struct pollfd fds[4];
+		uint64_t now = now_ns();
+		int timeout_ms, rc;
+
+		if (now >= r->deadline) {
+			*timed_out = !exited;
+			break;
+		}
+		timeout_ms = (int)((r->deadline - now) / 1000000u) + 1;
+		fds[0] = (struct pollfd){ r->pidfd, exited ? 0 : POLLIN, 0 };
+		fds[1] =
+		    (struct pollfd){ chan_open ? r->chan[0] : -1, POLLIN, 0 };
+		fds[2] =
+		    (struct pollfd){ log_open ? r->logp[0] : -1, POLLIN, 0 };
+		fds[3] =
+		    (struct pollfd){ watch_open ? p->watch_fd : -1, POLLIN, 0 };
+		rc = poll(fds, 4, timeout_ms);
+		if (rc < 0 && errno != EINTR)
+			break;
+		if (chan_open &&
+		    (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+			rc = drain(r->chan[0], &r->res->channel,
+				   r->chan_base + p->channel_cap);
+			if (rc == 2) {
+				r->res->channel_overflow = true;
+				*output_over = true;
+				break;
+			}
+			chan_open = rc == 1;
+		}
+		if (log_open &&
+		    (fds[2].revents & (POLLIN | POLLHUP | POLLERR))) {
+			rc = drain(r->logp[0], &r->res->log, p->log_cap);
+			if (rc == 2) {
+				r->res->log_truncated = true;
+				*output_over = true;
+				break;
+			}
+			log_open = rc == 1;
+		}
+		if (watch_open &&
+		    (fds[3].revents & (POLLIN | POLLHUP | POLLERR))) {
+			rc = p->watch_fn(p->watch_arg, p->watch_fd);
+			if (rc < 0) {
+				*output_over = true;
+				break;
+			}
+			watch_open = rc == 0;
+		}
+		if (!exited && (fds[0].revents & POLLIN))
+			exited = true;
+	}
+}
+
+/* Kill (harmless if already dead), let the tracer see the end, reap. */
+static void
+finish_child(struct run *r, int *status, struct rusage *ru)
+{
+	syscall(SYS_pidfd_send_signal, r->pidfd, SIGKILL, NULL, 0);
+	tracer_join(&r->tracer);
+	memset(ru, 0, sizeof(*ru));
+	*status = 0;
+	while (wait4(r->pid, status, __WALL, ru) < 0 && errno == EINTR)
+		;
+}
+
+static void
+run_release(struct run *r)
+{
+	close_pair(r->chan);
+	close_pair(r->logp);
+	close_pair(r->ctl);
+	close_fd(&r->pidfd);
+	sc_free(&r->filter);
 }
 
 void
@@ -151,117 +533,152 @@ sbx_result_fini(struct sbx_result *r)
 }
 
 int
+sbx_refuse_setuid(struct pt_err *err)
+{
+	if (getuid() != geteuid() || getgid() != getegid())
+		return pt_err_set(err, EX_NOPERM,
+				  "proeftuin must not run "
+				  "set-user-ID or set-group-ID; it needs no "
+				  "privileges (it uses user namespaces)");
+	return 0;
+}
+
+static int
+noop_payload(void *arg, int chan_fd)
+{
+	struct sbuf sb = SBUF_INIT;
+
+	(void)arg;
+	return chan_send(chan_fd, CHAN_DONE, &sb) < 0 ? 1 : 0;
+}
+
+int
+sbx_host_check(struct pt_err *err)
+{
+	struct sbx_policy *p = sbx_policy_new();
+	struct sbx_result res;
+	int rc;
+
+	sbx_policy_set_wall_ms(p, 10000);
+	rc = sbx_run(p, noop_payload, NULL, &res, err);
+	if (rc == 0 && res.end != SBX_OK)
+		rc = pt_err_set(err, EX_OSERR,
+				"the sandbox does not work on "
+				"this host: %s%s%s",
+				sbx_end_name(res.end),
+				res.detail[0] ? ": " : "", res.detail);
+	if (rc == 0 || res.end != SBX_OK)
+		sbx_result_fini(&res);
+	sbx_policy_free(p);
+	return rc;
+}
+
+/* The number of threads in this process, from /proc/self/task (-1 when
+ * it cannot be read). */
+static int
+count_threads(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+int
 sbx_run(const struct sbx_policy *p, sbx_payload_fn fn, void *arg,
 	struct sbx_result *res, struct pt_err *err)
 {
-	int chan[2] = { -1, -1 }, logp[2] = { -1, -1 };
-	int pidfd = -1, status = 0;
+	struct run r = { .p = p,
+			 .res = res,
+			 .chan = { -1, -1 },
+			 .logp = { -1, -1 },
+			 .ctl = { -1, -1 },
+			 .pidfd = -1 };
+	struct sc_fds scfds;
+	struct jail_ctx j;
 	bool timed_out = false, output_over = false;
-	bool chan_open = true, log_open = true, exited = false;
-	bool watch_open = p->watch_fd >= 0;
-	uint64_t start, deadline;
 	struct rusage ru;
-	pid_t pid;
+	int cgroup = 0, status = 0, threads, rc;
 
 	memset(res, 0, sizeof(*res));
 	res->exit_status = -1;
-	if (pipe2(chan, O_CLOEXEC) < 0 || pipe2(logp, O_CLOEXEC) < 0) {
-		close_pair(chan);
-		return pt_err_set(err, EX_OSERR, "pipe: %s", strerror(errno));
+	if (p->write_dir_fd >= 0 && p->allowlist != SBX_ALLOW_INTAKE)
+		return pt_err_set(err, EX_SOFTWARE,
+				  "a write directory needs "
+				  "the intake allowlist");
+	if (sc_host_check(err) < 0)
+		return -1;
+	/* A raw clone copies only this thread; see sandbox.h. */
+	threads = count_threads();
+	if (threads != 1)
+		return pt_err_set(err, EX_SOFTWARE,
+				  "the sandbox must be "
+				  "started from a single-threaded process "
+				  "(found %d threads)",
+				  threads);
+	if (pipe2(r.chan, O_CLOEXEC) < 0 || pipe2(r.logp, O_CLOEXEC) < 0 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, r.ctl) < 0) {
+		rc = pt_err_set(err, EX_OSERR, "pipe: %s", strerror(errno));
+		goto out;
 	}
-
-	start = now_ns();
-	deadline = start + p->wall_ms * 1000000u;
-	pid = fork();
-	if (pid < 0) {
-		close_pair(chan);
-		close_pair(logp);
-		return pt_err_set(err, EX_OSERR, "fork: %s", strerror(errno));
+	scfds = (struct sc_fds){ r.chan[1], r.ctl[1] };
+	if (sc_build(p, &scfds, &r.filter, err) < 0) {
+		rc = -1;
+		goto out;
 	}
-	if (pid == 0) {
-		close(chan[0]);
-		close(logp[0]);
-		child_main(p, chan[1], logp[1], fn, arg);
+	r.nofile = rl_nofile(p, r.chan[1], r.ctl[1]);
+	j = (struct jail_ctx){ r.chan[1], r.logp[1], r.ctl[1], r.nofile,
+			       &r.filter };
+
+	r.start = now_ns();
+	r.deadline = r.start + p->wall_ms * 1000000u;
+	r.pid = ns_clone(&r.pidfd, &cgroup, err);
+	if (r.pid < 0) {
+		rc = -1;
+		goto out;
 	}
-	close(chan[1]);
-	close(logp[1]);
-	chan[1] = logp[1] = -1;
-	fcntl(chan[0], F_SETFL, O_NONBLOCK);
-	fcntl(logp[0], F_SETFL, O_NONBLOCK);
-
-	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (pidfd < 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		close_pair(chan);
-		close_pair(logp);
-		return pt_err_set(err, EX_OSERR, "pidfd_open: %s",
-				  strerror(errno));
+	if (r.pid == 0) {
+		close(r.chan[0]);
+		close(r.logp[0]);
+		close(r.ctl[0]);
+		child_main(p, &j, fn, arg);
 	}
+	close_fd(&r.chan[1]);
+	close_fd(&r.logp[1]);
+	close_fd(&r.ctl[1]);
 
-	while (!exited || chan_open || log_open || watch_open) {
-		struct pollfd fds[4];
-		uint64_t now = now_ns();
-		int nfds = 0, timeout_ms, r;
-
-		if (now >= deadline) {
-			timed_out = !exited;
-			break;
+	rc = supervise_setup(&r, cgroup, err);
+	if (rc == 1)
+		supervise_payload(&r, &timed_out, &output_over);
+	finish_child(&r, &status, &ru);
+	res->wall_ns = now_ns() - r.start;
+	if (rc < 0)
+		goto out;
+	if (rc == 1) {
+		classify(p, res, status, timed_out, output_over, &ru);
+		if (forged_setting(&res->channel, r.chan_base)) {
+			/* Only the parent writes the setting record. */
+			res->end = SBX_LUA_ERROR;
+			snprintf(res->detail, sizeof(res->detail),
+				 "the payload sent a setting record");
 		}
-		timeout_ms = (int)((deadline - now) / 1000000u) + 1;
-		fds[nfds++] = (struct pollfd){ pidfd, exited ? 0 : POLLIN, 0 };
-		fds[nfds++] =
-		    (struct pollfd){ chan_open ? chan[0] : -1, POLLIN, 0 };
-		fds[nfds++] =
-		    (struct pollfd){ log_open ? logp[0] : -1, POLLIN, 0 };
-		fds[nfds++] =
-		    (struct pollfd){ watch_open ? p->watch_fd : -1, POLLIN, 0 };
-		r = poll(fds, (nfds_t)nfds, timeout_ms);
-		if (r < 0 && errno != EINTR)
-			break;
-		if (chan_open &&
-		    (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
-			r = drain(chan[0], &res->channel, p->channel_cap);
-			if (r == 2) {
-				res->channel_overflow = true;
-				output_over = true;
-				break;
-			}
-			chan_open = r == 1;
-		}
-		if (log_open &&
-		    (fds[2].revents & (POLLIN | POLLHUP | POLLERR))) {
-			r = drain(logp[0], &res->log, p->log_cap);
-			if (r == 2) {
-				res->log_truncated = true;
-				output_over = true;
-				break;
-			}
-			log_open = r == 1;
-		}
-		if (watch_open &&
-		    (fds[3].revents & (POLLIN | POLLHUP | POLLERR))) {
-			r = p->watch_fn(p->watch_arg, p->watch_fd);
-			if (r < 0) {
-				output_over = true;
-				break;
-			}
-			watch_open = r == 0;
-		}
-		if (!exited && (fds[0].revents & POLLIN))
-			exited = true;
+		if (res->end == SBX_SECCOMP_VIOLATION)
+			snprintf(res->syscall, sizeof(res->syscall), "unknown");
+		if (res->end == SBX_SECCOMP_VIOLATION && r.tracer.have_nr)
+			sc_syscall_name(r.tracer.nr, res->syscall,
+					sizeof(res->syscall));
 	}
-
-	/* SIGKILL is harmless if the child already exited but was not reaped.
-	 */
-	kill(pid, SIGKILL);
-	memset(&ru, 0, sizeof(ru));
-	while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR)
-		;
-	res->wall_ns = now_ns() - start;
-	classify(p, res, status, timed_out, output_over, &ru);
-	close(pidfd);
-	close_pair(chan);
-	close_pair(logp);
-	return 0;
+	rc = 0;
+out:
+	run_release(&r);
+	if (rc < 0)
+		sbx_result_fini(res);
+	return rc;
 }

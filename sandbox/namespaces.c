@@ -1,0 +1,236 @@
+/*
+ * namespaces.c - the child's namespaces and its empty root; see
+ * namespaces.h.
+ *
+ * One raw clone(2) with every CLONE_NEW* flag, rather than unshare(2) in a
+ * forked child, so the child itself is PID 1 of the new PID namespace and
+ * no intermediate process is needed.  The child only runs our own code
+ * before its payload (no exec), so glibc's stale TID cache after a raw clone
+ * is harmless: nothing in the child uses pthread_self()->tid, and raise()
+ * and friends are denied by the seccomp filter anyway.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "namespaces.h"
+
+#define NS_FLAGS                                                               \
+	(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET |           \
+	 CLONE_NEWIPC | CLONE_NEWUTS)
+
+/* Read a small integer sysctl; -1 when it is absent or unreadable. */
+static long
+read_sysctl(const char *path)
+{
+	char buf[32];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return strtol(buf, NULL, 10);
+}
+
+const char *
+ns_userns_hint(void)
+{
+	if (read_sysctl("/proc/sys/user/max_user_namespaces") == 0)
+		return "user namespaces are disabled (user.max_user_namespaces"
+		       "=0); hint: sysctl -w user.max_user_namespaces=15000, "
+		       "or on Kubernetes set it on the node (EKS Bottlerocket "
+		       "ships 0)";
+	if (read_sysctl("/proc/sys/kernel/unprivileged_userns_clone") == 0)
+		return "unprivileged user namespaces are disabled (kernel."
+		       "unprivileged_userns_clone=0); hint: sysctl -w "
+		       "kernel.unprivileged_userns_clone=1";
+	if (read_sysctl("/proc/sys/kernel/"
+			"apparmor_restrict_unprivileged_userns") == 1)
+		return "AppArmor restricts unprivileged user namespaces "
+		       "(Ubuntu 23.10+); hint: install the proeftuin AppArmor "
+		       "profile containing 'userns,'";
+	return "the container runtime or a security module refuses new "
+	       "namespaces; hint: in Docker/Kubernetes use a seccomp and "
+	       "AppArmor profile that allows unshare/clone with CLONE_NEWUSER "
+	       "and mount, or run on the host (Slurm, plain VM)";
+}
+
+pid_t
+ns_clone(int *pidfd, int *cgroup, struct pt_err *err)
+{
+	unsigned long flags =
+	    NS_FLAGS | CLONE_NEWCGROUP | CLONE_PIDFD | SIGCHLD;
+	long pid;
+
+	*pidfd = -1;
+	*cgroup = 1;
+	/* x86_64 and most others: clone(flags, stack, parent_tid, child_tid,
+	 * tls); with CLONE_PIDFD the pidfd is stored at parent_tid. */
+	pid = syscall(SYS_clone, flags, NULL, pidfd, NULL, NULL);
+	if (pid < 0 && errno == EINVAL) {
+		/* Kernels without cgroup namespaces: the rest still holds. */
+		flags &= ~(unsigned long)CLONE_NEWCGROUP;
+		*cgroup = 0;
+		pid = syscall(SYS_clone, flags, NULL, pidfd, NULL, NULL);
+	}
+	if (pid < 0) {
+		int e = errno;
+
+		if (e == EPERM || e == ENOSPC || e == EUSERS || e == EINVAL ||
+		    e == EACCES)
+			return pt_err_set(err, EX_OSERR,
+					  "cannot create namespaces: %s; %s",
+					  strerror(e), ns_userns_hint());
+		return pt_err_set(err, EX_OSERR, "clone: %s", strerror(e));
+	}
+	return (pid_t)pid;
+}
+
+static int
+write_file(const char *path, const char *text, struct pt_err *err)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	size_t n = strlen(text);
+
+	if (fd < 0)
+		return pt_err_set(err, EX_OSERR, "open %s: %s", path,
+				  strerror(errno));
+	if (write(fd, text, n) != (ssize_t)n) {
+		int e = errno;
+
+		close(fd);
+		return pt_err_set(err, EX_OSERR, "write %s: %s; %s", path,
+				  strerror(e), ns_userns_hint());
+	}
+	close(fd);
+	return 0;
+}
+
+int
+ns_write_maps(pid_t pid, struct pt_err *err)
+{
+	char path[64], map[64];
+
+	/* setgroups must be denied before an unprivileged gid_map write. */
+	snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
+	if (write_file(path, "deny", err) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
+	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)geteuid(),
+		 (unsigned)geteuid());
+	if (write_file(path, map, err) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
+	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)getegid(),
+		 (unsigned)getegid());
+	return write_file(path, map, err);
+}
+
+int
+ns_verify(pid_t pid, int cgroup, char *out, size_t outlen, struct pt_err *err)
+{
+	static const char *const names[] = { "user", "mnt", "pid",   "net",
+					     "ipc",  "uts", "cgroup" };
+	size_t i, n = PT_ARRAY_LEN(names) - (cgroup ? 0 : 1);
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < n; i++) {
+		char mine[64], theirs[64];
+		struct stat a, b;
+
+		snprintf(mine, sizeof(mine), "/proc/self/ns/%s", names[i]);
+		snprintf(theirs, sizeof(theirs), "/proc/%d/ns/%s", (int)pid,
+			 names[i]);
+		/* pid: the child's own namespace, not pid_for_children. */
+		if (stat(mine, &a) < 0 || stat(theirs, &b) < 0)
+			return pt_err_set(err, EX_OSERR,
+					  "cannot read %s "
+					  "namespace of the child: %s",
+					  names[i], strerror(errno));
+		if (a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+			return pt_err_set(err, EX_OSERR,
+					  "the child shares "
+					  "our %s namespace",
+					  names[i]);
+		used += (size_t)snprintf(out + used, outlen - used, "%s%s",
+					 i ? "," : "", names[i]);
+		if (used >= outlen)
+			return pt_err_set(err, EX_SOFTWARE,
+					  "namespace list "
+					  "too long");
+	}
+	return 0;
+}
+
+/* The host directory we mount the new root on inside our own mount
+ * namespace; nothing outside sees the mount. */
+static const char *
+root_base(void)
+{
+	static const char *const candidates[] = { "/tmp", "/mnt", "/dev" };
+	size_t i;
+	struct stat st;
+
+	for (i = 0; i < PT_ARRAY_LEN(candidates); i++)
+		if (stat(candidates[i], &st) == 0 && S_ISDIR(st.st_mode))
+			return candidates[i];
+	return NULL;
+}
+
+int
+ns_enter_empty_root(struct pt_err *err)
+{
+	const unsigned long lock = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+	const char *base = root_base();
+
+	if (base == NULL)
+		return pt_err_set(err, EX_OSERR,
+				  "no directory to mount the "
+				  "sandbox root on");
+	/* Nothing we mount may propagate back to the host. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return pt_err_set(err, EX_OSERR, "make / private: %s; %s",
+				  strerror(errno), ns_userns_hint());
+	if (mount("proeftuin", base, "tmpfs", lock,
+		  "size=4k,nr_inodes=2,mode=0555") < 0)
+		return pt_err_set(err, EX_OSERR, "mount tmpfs root: %s",
+				  strerror(errno));
+	if (chdir(base) < 0)
+		return pt_err_set(err, EX_OSERR, "chdir new root: %s",
+				  strerror(errno));
+	/* pivot_root(".", ".") stacks the old root on the new one; detaching
+	 * it leaves only the empty tmpfs (bubblewrap, lxc). */
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		return pt_err_set(err, EX_OSERR, "pivot_root: %s",
+				  strerror(errno));
+	if (umount2(".", MNT_DETACH) < 0)
+		return pt_err_set(err, EX_OSERR, "detach old root: %s",
+				  strerror(errno));
+	if (chdir("/") < 0)
+		return pt_err_set(err, EX_OSERR, "chdir /: %s",
+				  strerror(errno));
+	if (mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | lock,
+		  NULL) < 0)
+		return pt_err_set(err, EX_OSERR, "remount root read-only: %s",
+				  strerror(errno));
+	if (sethostname("proeftuin", 9) < 0)
+		return pt_err_set(err, EX_OSERR, "sethostname: %s",
+				  strerror(errno));
+	return 0;
+}

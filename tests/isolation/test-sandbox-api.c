@@ -1,0 +1,238 @@
+/*
+ * test-sandbox-api.c - sbx_run() through the library as the runner links
+ * it (in the sanitizer build too, so the ASan additions to the allowlist
+ * are exercised), and the strict setting-record decoder.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "channel.h"
+#include "luabox.h"
+#include "sandbox.h"
+#include "setting.h"
+
+static int
+noop(void *arg, int chan_fd)
+{
+	struct sbuf sb = SBUF_INIT;
+
+	(void)arg;
+	return chan_send(chan_fd, CHAN_DONE, &sb) < 0 ? 1 : 0;
+}
+
+static int
+open_socket(void *arg, int chan_fd)
+{
+	(void)arg;
+	(void)chan_fd;
+	return socket(AF_INET, SOCK_STREAM, 0) < 0 ? 3 : 4;
+}
+
+static int
+lua_payload(void *arg, int chan_fd)
+{
+	return luabox_main(arg, chan_fd);
+}
+
+static void
+run(sbx_payload_fn fn, void *arg, struct sbx_result *res)
+{
+	struct sbx_policy *p = sbx_policy_new();
+	struct pt_err err = { 0, "" };
+
+	sbx_policy_set_wall_ms(p, 20000);
+	assert_int_equal(sbx_run(p, fn, arg, res, &err), 0);
+	sbx_policy_free(p);
+}
+
+static void
+test_host_check(void **state)
+{
+	struct pt_err err = { 0, "" };
+
+	(void)state;
+	assert_int_equal(sbx_host_check(&err), 0);
+}
+
+static void
+test_noop_ok(void **state)
+{
+	struct sbx_result res;
+	const uint8_t *payload;
+	size_t off = 0;
+	uint32_t len;
+	uint8_t type;
+
+	(void)state;
+	run(noop, NULL, &res);
+	assert_string_equal(sbx_end_name(res.end), "OK");
+	assert_true(res.setting.valid);
+	assert_int_equal(res.setting.seccomp_mode, 2);
+	/* The first record is the setting, as channel.h promises. */
+	assert_int_equal(chan_next_record(res.channel.buf, res.channel.len,
+					  &off, &type, &payload, &len),
+			 1);
+	assert_int_equal(type, CHAN_SETTING);
+	sbx_result_fini(&res);
+}
+
+static void
+test_socket_violation(void **state)
+{
+	struct sbx_result res;
+
+	(void)state;
+	run(open_socket, NULL, &res);
+	assert_string_equal(sbx_end_name(res.end), "SECCOMP_VIOLATION");
+	assert_string_equal(res.syscall, "socket");
+	sbx_result_fini(&res);
+}
+
+static void
+test_lua_ok(void **state)
+{
+	static const char text[] = "local t = {} for i = 1, 1000 do "
+				   "t[i] = i * 2 end print(#t)";
+	struct luabox_script script = { "a.lua", text, sizeof(text) - 1 };
+	struct luabox_config cfg;
+	struct sbx_result res;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.scripts = &script;
+	cfg.nscripts = 1;
+	cfg.entry = "a.lua";
+	cfg.memory_bytes = 32u << 20;
+	cfg.instructions = 10000000u;
+	cfg.output_bytes = 4096;
+	run(lua_payload, &cfg, &res);
+	assert_string_equal(sbx_end_name(res.end), "OK");
+	assert_string_equal(res.log.buf, "1000\n");
+	sbx_result_fini(&res);
+}
+
+static void *
+park(void *arg)
+{
+	int *fd = arg;
+	char c;
+
+	(void)!read(*fd, &c, 1);
+	return NULL;
+}
+
+/* A raw clone copies one thread; with others alive sbx_run must refuse. */
+static void
+test_refuses_threads(void **state)
+{
+	struct sbx_policy *p = sbx_policy_new();
+	struct pt_err err = { 0, "" };
+	struct sbx_result res;
+	pthread_t th;
+	int fds[2];
+
+	(void)state;
+	assert_int_equal(pipe(fds), 0);
+	assert_int_equal(pthread_create(&th, NULL, park, &fds[0]), 0);
+	assert_int_equal(sbx_run(p, noop, NULL, &res, &err), -1);
+	assert_non_null(strstr(err.msg, "single-threaded"));
+	assert_int_equal(write(fds[1], "x", 1), 1);
+	pthread_join(th, NULL);
+	close(fds[0]);
+	close(fds[1]);
+	sbx_policy_free(p);
+}
+
+static void
+test_setting_roundtrip(void **state)
+{
+	struct sbx_setting a, b;
+	struct sbuf sb = SBUF_INIT;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	strcpy(a.namespaces, "user,mnt");
+	strcpy(a.allowlist_name, "lua");
+	strcpy(a.allowlist, "brk,read");
+	strcpy(a.filter_sha256, "ab");
+	a.landlock_abi = 7;
+	a.rlimit_cpu_soft = a.rlimit_cpu_hard = 30;
+	a.rlimit_as = UINT64_MAX;
+	a.rlimit_nofile = 16;
+	a.rlimit_nproc = 1;
+	a.no_new_privs = true;
+	a.seccomp_mode = 2;
+	a.cap_bnd = 0x1ff;
+	sbx_setting_encode(&a, &sb);
+	assert_int_equal(setting_decode((const uint8_t *)sb.buf, sb.len, &b),
+			 0);
+	assert_memory_equal(&a, &b, sizeof(a));
+	sbuf_free(&sb);
+}
+
+static void
+test_setting_strict(void **state)
+{
+	static const char *const bad[][2] = {
+		{ "no_such_key", "1" },
+		{ "rlimit_nofile", "-1" },
+		{ "rlimit_nofile", "" },
+		{ "rlimit_nofile", "12x" },
+		{ "no_new_privs", "2" },
+		{ "cap_eff", "zz" },
+		{ "filter_sha256",
+		  "0123456789012345678901234567890123456789012345678901234567"
+		  "890123456789" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < PT_ARRAY_LEN(bad); i++) {
+		struct sbx_setting s;
+		struct sbuf sb = SBUF_INIT;
+
+		memset(&s, 0, sizeof(s));
+		chan_put_cstr(&sb, bad[i][0]);
+		chan_put_cstr(&sb, bad[i][1]);
+		assert_int_equal(
+		    setting_decode((const uint8_t *)sb.buf, sb.len, &s), -1);
+		/* A truncated record is refused too. */
+		assert_int_equal(
+		    setting_decode((const uint8_t *)sb.buf, sb.len - 1, &s),
+		    -1);
+		sbuf_free(&sb);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_setting_roundtrip),
+		cmocka_unit_test(test_setting_strict),
+		cmocka_unit_test(test_host_check),
+		cmocka_unit_test(test_noop_ok),
+		cmocka_unit_test(test_socket_violation),
+		cmocka_unit_test(test_lua_ok),
+		cmocka_unit_test(test_refuses_threads),
+	};
+
+	struct pt_err err = { 0, "" };
+
+	/* Skip only when the host lacks the kernel features (exit 71). */
+	if (sbx_host_check(&err) < 0 && err.code == 71) {
+		printf("1..0 # SKIP %s\n", err.msg);
+		return 77;
+	}
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
