@@ -24,6 +24,7 @@ static const struct command commands[] = {
 	{ "run", cmd_run,
 	  "run BUNDLE --profile PROFILE [--out DIR] [--force]" },
 	{ "check", cmd_check, "check BUNDLE --profile PROFILE [--json]" },
+	{ "profile", cmd_profile, "profile lint|show PROFILE" },
 };
 
 static void
