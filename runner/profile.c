@@ -537,7 +537,7 @@ check_dataset(const struct loader *L, size_t i, struct pt_err *err)
 static int
 check_profile(const struct loader *L, struct pt_err *err)
 {
-	const struct profile *p = L->p;
+	struct profile *p = L->p;
 	const char *path = L->path;
 	const int *ln = L->key_line;
 	size_t k, i;
@@ -556,6 +556,15 @@ check_profile(const struct loader *L, struct pt_err *err)
 				  "proeftuin-profile(5) lists its keys",
 				  path);
 	}
+	/* A default must not contradict a value the custodian chose: a
+	 * shorter wall clock lowers the default CPU limit with it, a smaller
+	 * bundle the default file limit. */
+	if (ln[key_index("limits", "cpu_seconds")] == 0 &&
+	    p->limits.cpu_seconds > p->limits.wall_seconds)
+		p->limits.cpu_seconds = p->limits.wall_seconds;
+	if (ln[key_index("bundle", "max_file_bytes")] == 0 &&
+	    p->bundle.max_file_bytes > p->bundle.max_bytes)
+		p->bundle.max_file_bytes = p->bundle.max_bytes;
 	if (p->limits.cpu_seconds > p->limits.wall_seconds)
 		return pt_err_set(
 		    err, EX_CONFIG,
