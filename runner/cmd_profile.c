@@ -175,11 +175,13 @@ show(const struct profile *p, struct sbuf *out)
 		sbuf_printf(&s, " %s", p->description);
 	para(out, "", "", s.buf);
 	sbuf_reset(&s);
-	sbuf_adds(&s, "An experiment must name one of these purposes: ");
+	sbuf_adds(&s, p->npurposes == 1
+			  ? "An experiment must name the purpose "
+			  : "An experiment must name one of these purposes: ");
 	join(&s, p->purposes, p->npurposes, true);
 	sbuf_printf(&s,
-		    ". The legal basis is %s. The public interest served "
-		    "is %s (%s).",
+		    ". The legal basis stated is: %s. The public interest "
+		    "served is %s (%s).",
 		    p->legal_basis, pi->text, pi->article);
 	para(out, "\n", "", s.buf);
 	sbuf_reset(&s);

@@ -43,8 +43,8 @@ for row in readings:rows{ "station", "day", "soil_moisture_pct" } do
 	end
 end
 
-local lines = { string.format("Wettest hour: %s %s:00 with %.1f mm.",
-	tostring(wettest_day), tostring(wettest_hour), wettest) }
+local lines = { string.format("Wettest hour: %s %02d:00 with %.1f mm.",
+	tostring(wettest_day), tonumber(wettest_hour) or 0, wettest) }
 local stations = {}
 for station in pairs(wet_hours) do stations[#stations + 1] = station end
 table.sort(stations)
