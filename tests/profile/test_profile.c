@@ -399,6 +399,15 @@ static const struct bad_doc bad_docs[] = {
 	  "its keys" },
 	{ "top = 1\n" HEAD, "t.ini:1: key 'top' outside any section" },
 	{ HEAD "[limits\n", "t.ini:8: syntax error" },
+	/* inih's line buffer: a longer line must not be split into two
+	 * lines, which could smuggle in a key. */
+	{ HEAD
+	  "owner2 = "
+	  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	  "name = evil\n",
+	  "t.ini:8: line longer than 198 bytes" },
 };
 
 static void
