@@ -85,6 +85,19 @@ wrong_bundle default 's/^columns = .*/columns = record_id, value/'
 [ $rc = 2 ] && expect_fail identifier_not_requested record_id
 ok $? "default: the record id is refused"
 
+# Bundle problems are findings, exit 2: an unsafe entry, a bad manifest.
+rm -rf "$tmp/b"
+cp -r "$src/scripts/examples/default" "$tmp/b"
+ln -s /etc/passwd "$tmp/b/data/link.csv"
+run "$pt" check "$tmp/b" --profile "$src/profiles/default.ini"
+[ $rc = 2 ] && grep -q "data/link.csv: symbolic links are not allowed" "$tmp/err"
+ok $? "check: a bundle refused at intake exits 2"
+rm "$tmp/b/data/link.csv"
+printf '[experiment]\nname = x\ncolour = red\n' >"$tmp/b/experiment.ini"
+run "$pt" check "$tmp/b" --profile "$src/profiles/default.ini"
+[ $rc = 2 ] && [ "$(cat "$tmp/err")" = "proeftuin: experiment.ini:3: unknown key 'colour' in [experiment]" ]
+ok $? "check: a bad manifest exits 2 with experiment.ini:LINE"
+
 # Bad profiles: exit 78 with "proeftuin: PATH:LINE: message" for lint and
 # check alike.
 bad_profile() {
