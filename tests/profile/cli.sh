@@ -34,6 +34,11 @@ for p in $pilots; do
 	run "$pt" profile lint "$src/profiles/$p.ini"
 	[ $rc = 0 ] && [ "$(cat "$tmp/out")" = ok ] && [ ! -s "$tmp/err" ]
 	ok $? "profile lint $p"
+	run "$pt" profile show "$src/profiles/$p.ini"
+	[ $rc = 0 ] && grep -q "^Profile '$p', version " "$tmp/out" &&
+	    grep -q "^Disclosure rules for every output" "$tmp/out" &&
+	    ! grep -q "(null)" "$tmp/out" && [ ! -s "$tmp/err" ]
+	ok $? "profile show $p"
 	run "$pt" check "$src/scripts/examples/$p" --profile "$src/profiles/$p.ini"
 	[ $rc = 0 ] && [ "$(tail -n 1 "$tmp/out")" = admitted ] &&
 	    ! grep -q '^FAIL' "$tmp/out"
