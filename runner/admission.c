@@ -1,11 +1,8 @@
 /* admission.c - the admission check; see admission.h. */
-#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#include <csv.h>
 
 #include "admission.h"
 #include "inifile.h"
@@ -43,77 +40,39 @@ in_list(char *const *list, size_t n, const char *s)
 	return false;
 }
 
-struct header {
-	char **cols;
-	size_t n;
-	bool done;
-};
-
-static void
-on_field(void *s, size_t len, void *user)
+/* Where the dataset's bytes come from for the header check: the custodian
+ * file when the profile names one, else the bundle's sample. */
+static int
+open_for_header(const struct manifest_dataset *md,
+		const struct profile_dataset *pd, const struct bundle *b,
+		struct admission *a, bool *owned)
 {
-	struct header *h = user;
+	struct pt_err err = { 0, "" };
+	const struct bundle_file *f;
+	int fd;
 
-	if (h->done)
-		return;
-	h->cols = xreallocarray(h->cols, h->n + 1, sizeof(*h->cols));
-	h->cols[h->n++] = xstrndup(s, len);
-}
-
-static void
-on_record(int c, void *user)
-{
-	(void)c;
-	((struct header *)user)->done = true;
-}
-
-int
-csv_read_header(int fd, char ***cols, const char **why)
-{
-	struct header h = { NULL, 0, false };
-	struct csv_parser p;
-	char buf[4096];
-	off_t off = 0;
-	size_t i;
-
-	*cols = NULL;
-	if (csv_init(&p, CSV_STRICT | CSV_APPEND_NULL) != 0) {
-		*why = "cannot initialise the CSV parser";
-		return -1;
-	}
-	while (!h.done && off < 1024 * 1024) {
-		ssize_t n = pread(fd, buf, sizeof(buf), off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		off += n;
-		if (csv_parse(&p, buf, (size_t)n, on_field, on_record, &h) !=
-		    (size_t)n) {
-			*why = "malformed CSV in the header row";
-			goto bad;
+	*owned = false;
+	if (pd->path != NULL) {
+		fd = datasets_open_custodian(pd->path, &err);
+		if (fd < 0) {
+			add(a, "custodian_data_readable", md->name, false, "%s",
+			    err.msg);
+			return -1;
 		}
+		add(a, "custodian_data_readable", md->name, true,
+		    "custodian data replaces the bundle's sample");
+		*owned = true;
+		return fd;
 	}
-	if (!h.done)
-		csv_fini(&p, on_field, on_record, &h);
-	csv_free(&p);
-	if (h.n == 0) {
-		*why = "no header row";
+	f = bundle_find(b, md->file);
+	if (f == NULL) {
+		add(a, "dataset_file_present", md->file, false,
+		    "dataset file '%s' is not in the bundle", md->file);
 		return -1;
 	}
-	for (i = 0; i < h.n; i++) {
-		/* A UTF-8 byte-order mark is not part of the first name. */
-		if (i == 0 && strncmp(h.cols[0], "\xef\xbb\xbf", 3) == 0)
-			memmove(h.cols[0], h.cols[0] + 3,
-				strlen(h.cols[0]) - 2);
-	}
-	*cols = h.cols;
-	return (int)h.n;
-bad:
-	csv_free(&p);
-	ini_free_list(h.cols, h.n);
-	return -1;
+	add(a, "dataset_file_present", md->file, true, "%llu bytes",
+	    (unsigned long long)f->size);
+	return f->fd;
 }
 
 static void
@@ -121,10 +80,10 @@ check_dataset(const struct manifest_dataset *md, const struct profile *p,
 	      const struct bundle *b, struct admission *a)
 {
 	const struct profile_dataset *pd = profile_dataset(p, md->name);
-	const struct bundle_file *f = bundle_find(b, md->file);
+	const char *why = "", *what;
 	char **header = NULL;
-	const char *why = "";
-	int nheader = -1;
+	int nheader = -1, fd;
+	bool owned;
 	size_t i;
 
 	if (pd == NULL || pd->access == ACCESS_NONE) {
@@ -134,15 +93,15 @@ check_dataset(const struct manifest_dataset *md, const struct profile *p,
 	}
 	add(a, "dataset_granted", md->name, true, "access %s",
 	    access_name(pd->access));
-	if (f == NULL) {
-		add(a, "dataset_file_present", md->file, false,
-		    "dataset file '%s' is not in the bundle", md->file);
-	} else {
-		add(a, "dataset_file_present", md->file, true, "%llu bytes",
-		    (unsigned long long)f->size);
-		nheader = csv_read_header(f->fd, &header, &why);
+	what = pd->path != NULL ? "custodian data" : "sample data";
+	fd = open_for_header(md, pd, b, a, &owned);
+	if (fd >= 0) {
+		nheader = csv_read_header(fd, &header, &why);
 		if (nheader < 0)
-			add(a, "dataset_header", md->file, false, "%s", why);
+			add(a, "dataset_header", md->name, false,
+			    "%s of '%s': %s", what, md->name, why);
+		if (owned)
+			close(fd);
 	}
 	for (i = 0; i < md->ncolumns; i++) {
 		const char *col = md->columns[i];
@@ -158,13 +117,60 @@ check_dataset(const struct manifest_dataset *md, const struct profile *p,
 			    col, md->name);
 		else
 			add(a, "column_granted", col, true, "granted");
-		if (nheader >= 0 && !in_list(header, (size_t)nheader, col))
+		if (nheader < 0)
+			continue;
+		if (in_list(header, (size_t)nheader, col))
+			add(a, "column_in_header", col, true,
+			    "in the header of the %s", what);
+		else
 			add(a, "column_in_header", col, false,
-			    "column '%s' is not in the header of '%s'", col,
-			    md->file);
+			    "column '%s' is not in the header of the %s of "
+			    "'%s'",
+			    col, what, md->name);
 	}
 	if (nheader >= 0)
 		ini_free_list(header, (size_t)nheader);
+	/* AI Act art. 59(1)(b): personal data only where anonymised or
+	 * synthetic data cannot do; the custodian must have said why. */
+	if (pd->personal && p->necessity == NULL)
+		add(a, "necessity_stated", md->name, false,
+		    "'%s' holds personal data and the profile states no "
+		    "necessity (AI Act art. 59(1)(b))",
+		    md->name);
+	else if (pd->personal)
+		add(a, "necessity_stated", md->name, true,
+		    "the profile states why personal data is needed");
+}
+
+void
+admission_init(struct admission *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->passed = true;
+}
+
+size_t
+admission_check_exceptions(const struct manifest *m, const char *const *outputs,
+			   size_t noutputs, struct admission *a)
+{
+	size_t i, j, missing = 0;
+
+	for (i = 0; i < m->nexceptions; i++) {
+		const char *name = m->exceptions[i].output;
+
+		for (j = 0; j < noutputs; j++)
+			if (strcmp(outputs[j], name) == 0)
+				break;
+		if (j < noutputs) {
+			add(a, "exception_refers_to_output", name, true,
+			    "the script produced output '%s'", name);
+		} else {
+			add(a, "exception_refers_to_output", name, false,
+			    "[exception.%s] names no output of this run", name);
+			missing++;
+		}
+	}
+	return missing;
 }
 
 void
@@ -173,8 +179,7 @@ admission_run(const struct manifest *m, const struct profile *p,
 {
 	size_t i;
 
-	memset(out, 0, sizeof(*out));
-	out->passed = true;
+	admission_init(out);
 	if (in_list(p->purposes, p->npurposes, m->purpose))
 		add(out, "purpose_permitted", m->purpose, true,
 		    "purpose is permitted by profile '%s'", p->name);

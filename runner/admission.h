@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "bundle.h"
+#include "datasets.h"
 #include "manifest.h"
 #include "profile.h"
 
@@ -26,15 +27,31 @@ struct admission {
 	bool passed; /* every check passed */
 };
 
-/* Run every check (none stops early, so the team sees all problems). */
+/*
+ * Run every check before execution (none stops early, so the team sees all
+ * problems): purpose_permitted, entry_present, and per dataset
+ * dataset_granted, dataset_file_present (sample) or custodian_data_readable
+ * (custodian mode), dataset_header, column_granted or
+ * identifier_not_requested, column_in_header, necessity_stated.
+ */
 void admission_run(const struct manifest *m, const struct profile *p,
 		   const struct bundle *b, struct admission *out);
 void admission_fini(struct admission *a);
 /* The checks as a JSON array, in the order they ran. */
 struct jv *admission_to_json(const struct admission *a);
 
-/* Read the header row of a CSV held in `f` (libcsv rules).  Returns the
- * number of columns, or -1 with a reason. */
-int csv_read_header(int fd, char ***cols, const char **why);
+/* An empty, passing list, for admission_check_exceptions after a run. */
+void admission_init(struct admission *a);
+
+/*
+ * The post-run rule: every [exception.NAME] in the manifest must name an
+ * output the script actually produced (outputs are only known after the
+ * run).  Appends one "exception_refers_to_output" check per exception to
+ * `a` (clearing a->passed on a miss) and returns how many exceptions name
+ * no output.
+ */
+size_t admission_check_exceptions(const struct manifest *m,
+				  const char *const *outputs, size_t noutputs,
+				  struct admission *a);
 
 #endif

@@ -152,15 +152,14 @@ ini_doc_parse(const char *buf, size_t len, const char *name, int code,
 }
 
 int
-ini_doc_load(const char *path, int code, struct ini_doc *doc,
-	     struct pt_err *err)
+ini_read_file(const char *path, int code, struct sbuf *out, struct pt_err *err)
 {
-	struct sbuf sb = SBUF_INIT;
 	struct stat st;
 	char buf[8192];
-	int fd, rc;
+	int fd, rc = 0;
 
-	memset(doc, 0, sizeof(*doc));
+	/* O_NONBLOCK: a FIFO put in place of the file must not hang us; the
+	 * fstat below then refuses it. */
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return pt_err_set(err, errno == ENOENT ? EX_NOINPUT : code,
@@ -177,18 +176,32 @@ ini_doc_load(const char *path, int code, struct ini_doc *doc,
 		if (n < 0) {
 			rc = pt_err_set(err, EX_IOERR, "%s: %s", path,
 					strerror(errno));
-			goto out;
+			break;
 		}
 		if (n == 0)
 			break;
-		sbuf_add(&sb, buf, (size_t)n);
-		if (sb.len > INI_MAX_BYTES)
+		sbuf_add(out, buf, (size_t)n);
+		/* One byte over the cap is enough for the parser to refuse
+		 * the document; reading the rest would only cost memory. */
+		if (out->len > INI_MAX_BYTES)
 			break;
 	}
-	rc = ini_doc_parse(sb.buf != NULL ? sb.buf : "", sb.len, path, code,
-			   doc, err);
-out:
 	close(fd);
+	return rc;
+}
+
+int
+ini_doc_load(const char *path, int code, struct ini_doc *doc,
+	     struct pt_err *err)
+{
+	struct sbuf sb = SBUF_INIT;
+	int rc;
+
+	memset(doc, 0, sizeof(*doc));
+	rc = ini_read_file(path, code, &sb, err);
+	if (rc == 0)
+		rc = ini_doc_parse(sb.buf != NULL ? sb.buf : "", sb.len, path,
+				   code, doc, err);
 	sbuf_free(&sb);
 	return rc;
 }

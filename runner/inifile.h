@@ -42,7 +42,16 @@ struct ini_doc {
  */
 int ini_doc_parse(const char *buf, size_t len, const char *name, int code,
 		  struct ini_doc *doc, struct pt_err *err);
-/* Read `path` (not following a final symlink) and parse it. */
+/*
+ * Read the regular file `path` (not following a final symlink) into `out`:
+ * at most INI_MAX_BYTES + 1 bytes, so an over-large file is refused by the
+ * parser rather than read whole.  Errors: EX_NOINPUT when missing, `code`
+ * when not a regular file, EX_IOERR on a read error.  The caller can hash
+ * `out` and parse the very same bytes.
+ */
+int ini_read_file(const char *path, int code, struct sbuf *out,
+		  struct pt_err *err);
+/* Read `path` with ini_read_file and parse it. */
 int ini_doc_load(const char *path, int code, struct ini_doc *doc,
 		 struct pt_err *err);
 void ini_doc_fini(struct ini_doc *doc);

@@ -26,6 +26,7 @@ static const struct command commands[] = {
 	{ "check", cmd_check, "check BUNDLE --profile PROFILE [--json]" },
 	{ "verify", cmd_verify,
 	  "verify DIR --bundle BUNDLE --profile PROFILE" },
+	{ "profile", cmd_profile, "profile lint|show PROFILE" },
 };
 
 static void

@@ -9,6 +9,7 @@
 
 #include "admission.h"
 #include "bundle.h"
+#include "datasets.h"
 #include "disclosure.h"
 #include "execute.h"
 #include "intake.h"
@@ -190,7 +191,8 @@ str_list(char *const *v, size_t n)
 
 /* The data section: per dataset what was granted, asked for and read. */
 static void
-section_datasets(struct ctx *c, const struct run_results *res)
+section_datasets(struct ctx *c, const struct run_results *res,
+		 const struct dataset_inputs *inputs)
 {
 	struct jv *arr = jv_arr_at(jv_obj_at(c->r->root, "data"), "datasets");
 	size_t i, j;
@@ -199,15 +201,15 @@ section_datasets(struct ctx *c, const struct run_results *res)
 		const struct manifest_dataset *md = &c->manifest->datasets[i];
 		const struct profile_dataset *pd =
 		    profile_dataset(c->o->profile, md->name);
-		const struct bundle_file *f = bundle_find(&c->bundle, md->file);
+		const struct dataset_input *di = datasets_find(inputs, md->name);
 		const struct usage *u = usage_for(res, md->name);
 		struct jv *d = jv_obj(), *unused = jv_arr();
 		struct sbuf names = SBUF_INIT;
 
 		jv_set_str(d, "name", md->name);
 		jv_set_str(d, "file", md->file);
-		jv_set_str(d, "source", "sample");
-		jv_set_str(d, "sha256", f != NULL ? f->sha256 : "");
+		jv_set_str(d, "source", di->source);
+		jv_set_str(d, "sha256", di->sha256);
 		jv_set_str(d, "access", access_name(pd->access));
 		jv_set_bool(d, "personal", pd->personal);
 		jv_set_bool(d, "special_category", pd->special_category);
@@ -380,6 +382,7 @@ stage_execute(struct ctx *c, struct pt_err *err)
 	const struct manifest *m = c->manifest;
 	int *fds = xcalloc(m->ndatasets + 1, sizeof(*fds));
 	const char **sources = xcalloc(m->ndatasets + 1, sizeof(*sources));
+	struct dataset_inputs inputs = { NULL, 0 };
 	struct exec_input in;
 	struct exec_outcome ex;
 	const struct run_results *res;
@@ -387,9 +390,25 @@ stage_execute(struct ctx *c, struct pt_err *err)
 	int rc;
 
 	report_stage(c->r, "execution");
+	/* Sample or custodian bytes per dataset, hashed as read and checked
+	 * again against the requested columns (datasets.c). */
+	if (datasets_resolve(m, c->o->profile, &c->bundle, &inputs, err) < 0) {
+		if (err->code != EX_DATAERR) {
+			datasets_fini(&inputs);
+			free(fds);
+			free(sources);
+			return -1;
+		}
+		report_finding(c->r, "execution", STATUS_FAIL,
+			       "DATASET_UNAVAILABLE", "", "%s", err->msg);
+		datasets_fini(&inputs);
+		free(fds);
+		free(sources);
+		return 1;
+	}
 	for (i = 0; i < m->ndatasets; i++) {
-		fds[i] = bundle_find(&c->bundle, m->datasets[i].file)->fd;
-		sources[i] = "sample";
+		fds[i] = inputs.v[i].fd;
+		sources[i] = inputs.v[i].source;
 	}
 	memset(&in, 0, sizeof(in));
 	in.manifest = m;
@@ -401,11 +420,14 @@ stage_execute(struct ctx *c, struct pt_err *err)
 	rc = execute_run(&in, &ex, err);
 	free(fds);
 	free(sources);
-	if (rc < 0)
+	if (rc < 0) {
+		datasets_fini(&inputs);
 		return -1;
+	}
 	res = &ex.results;
 	section_setting(c, &ex);
-	section_datasets(c, res);
+	section_datasets(c, res, &inputs);
+	datasets_fini(&inputs);
 	sbuf_printf(&c->log,
 		    "end: %s\nwall_ns: %llu\ncpu_ns: %llu\nmax_rss_kib: %llu\n",
 		    sbx_end_name(ex.sbx.end),
