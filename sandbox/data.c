@@ -1132,6 +1132,17 @@ push_cell_key(lua_State *L, const struct agg *ag, size_t r, size_t k)
 		lua_pushlstring(L, ag->keybytes + c->off, c->len);
 }
 
+/* Counts, and sums that are whole numbers, as Lua integers; means and
+ * other sums as floats. */
+static void
+push_value(lua_State *L, enum stat st, double v)
+{
+	if (st != STAT_MEAN && v == floor(v) && fabs(v) < 9007199254740992.0)
+		lua_pushinteger(L, (lua_Integer)v);
+	else
+		lua_pushnumber(L, v);
+}
+
 static int
 agg_row_next(lua_State *L)
 {
@@ -1154,7 +1165,7 @@ agg_row_next(lua_State *L)
 		else if (ag->rows[i].missing)
 			lua_pushnil(L);
 		else
-			lua_pushnumber(L, ag->rows[i].value);
+			push_value(L, ag->stat, ag->rows[i].value);
 		lua_rawset(L, -3);
 	}
 	return 1;
