@@ -662,7 +662,7 @@ groups_get(struct groups *g, const char *k, size_t klen)
 	while (g->slot[j] != 0) {
 		a = &g->acc[g->slot[j] - 1];
 		if (a->hash == h && a->klen == klen &&
-		    memcmp(g->keys + a->koff, k, klen) == 0)
+		    (klen == 0 || memcmp(g->keys + a->koff, k, klen) == 0))
 			return a;
 		j = (j + 1) & (g->nslot - 1);
 	}
@@ -683,7 +683,8 @@ groups_get(struct groups *g, const char *k, size_t klen)
 		g->keys = dmem(g->L, g->keys, g->kcap, nc);
 		g->kcap = nc;
 	}
-	memcpy(g->keys + g->klen, k, klen);
+	if (klen > 0)
+		memcpy(g->keys + g->klen, k, klen);
 	a = &g->acc[g->nacc];
 	memset(a, 0, sizeof(*a));
 	a->hash = h;

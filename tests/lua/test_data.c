@@ -40,8 +40,9 @@ static void
 expect_ok(const struct h_run *r)
 {
 	if (r->end != SBX_OK)
-		print_message("end %s: %s: %s\n%s\n", sbx_end_name(r->end),
-			      r->err_class, r->err_msg, r->err_tb);
+		print_message("end %s: %s: %s\n%s\nlog: %.3000s\n",
+			      sbx_end_name(r->end), r->err_class, r->err_msg,
+			      r->err_tb, r->log.buf);
 	assert_int_equal(r->end, SBX_OK);
 	assert_true(r->done);
 	assert_false(r->malformed);
