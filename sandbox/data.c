@@ -619,17 +619,28 @@ groups_new(lua_State *L)
 	return g;
 }
 
+/* A fast 64-bit hash of a group key, eight bytes per step (the keys are
+ * short; the multipliers are splitmix64's).  Not keyed: the worst case of a
+ * crafted file is slow probing, which the CPU limit bounds. */
 static uint64_t
 hash_bytes(const char *p, size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
-	size_t i;
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ n, w;
 
-	for (i = 0; i < n; i++) {
-		h ^= (uint8_t)p[i];
-		h *= 0x100000001b3ull;
+	while (n >= 8) {
+		memcpy(&w, p, 8);
+		h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+		h ^= h >> 31;
+		p += 8;
+		n -= 8;
 	}
-	return h ^ (h >> 29);
+	w = 0;
+	while (n > 0)
+		w = (w << 8) | (uint8_t)p[--n];
+	h = (h ^ w) * 0x94d049bb133111ebull;
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ull;
+	return h ^ (h >> 32);
 }
 
 static void
@@ -783,10 +794,25 @@ struct aggrow {
 	double top1, top2, total;
 };
 
-/* User values: 1 = info table {cols..., dataset=, value_column=},
- * 2 = key cells, 3 = key bytes, 4 = rows. */
+/*
+ * Aggregates are evaluated lazily and in batches: ds:count/sum/mean check
+ * the grants and parse the query at once, and queue the aggregate on its
+ * dataset.  The first use of any queued aggregate (output.table, #, rows,
+ * columns, tostring) runs ONE pass over the file for all aggregates queued
+ * on that dataset, and queries with the same `by` and `where` share one
+ * group table.  A script that asks for a count and a sum by the same keys
+ * therefore reads the file once.  Errors in the data surface at that first
+ * use.
+ *
+ * User values: 1 = info table {cols..., dataset=, value_column=},
+ * 2 = key cells, 3 = key bytes, 4 = rows, 5 = what keeps the query's
+ * filter values alive until the pass.
+ */
 struct agg {
 	enum stat stat;
+	bool ready;
+	struct dataset *d;
+	struct query q;
 	size_t nkeys;
 	size_t nrows;
 	const struct kcell *keys;
@@ -794,11 +820,9 @@ struct agg {
 	const struct aggrow *rows;
 };
 
-static struct agg *
-check_agg(lua_State *L, int idx)
-{
-	return luaL_checkudata(L, idx, AGG_MT);
-}
+#define PENDING_KEY "proeftuin.pending"
+/* Queued aggregates per dataset before a pass is forced. */
+#define MAX_BATCH 32
 
 bool
 data_is_aggregate(lua_State *L, int idx)
@@ -857,38 +881,17 @@ fill_row(struct aggrow *r, const struct gacc *a, enum stat st)
 		r->value = st == STAT_SUM ? a->sum : a->sum / (double)a->n;
 }
 
-/* Build the aggregate userdata from the groups of a finished pass. */
+/* Fill the aggregate at `agi` from the groups of a finished pass. */
 static void
-push_aggregate(lua_State *L, struct dataset *d, const struct query *q,
-	       enum stat st, struct groups *g)
+finish_aggregate(lua_State *L, int agi, struct agg *ag, struct groups *g)
 {
-	struct agg *ag = lua_newuserdatauv(L, sizeof(*ag), 4);
-	int agi = lua_gettop(L);
+	const struct query *q = &ag->q;
 	uint32_t *order;
 	struct kcell *kc;
 	struct aggrow *rows;
 	char *kb;
 	struct sort_ctx ctx = { g, q->nby };
 	size_t i, j;
-
-	memset(ag, 0, sizeof(*ag));
-	ag->stat = st;
-	ag->nkeys = q->nby;
-	ag->nrows = g->nacc;
-	set_locked_metatable(L, AGG_MT, NULL);
-
-	lua_createtable(L, (int)q->nby + 1, 2);
-	for (i = 0; i < q->nby; i++) {
-		lua_pushstring(L, d->cols[q->by[i]]);
-		lua_rawseti(L, -2, (lua_Integer)i + 1);
-	}
-	push_value_name(L, d, q, st);
-	lua_rawseti(L, -2, (lua_Integer)q->nby + 1);
-	lua_pushstring(L, d->cfg->name);
-	lua_setfield(L, -2, "dataset");
-	lua_pushstring(L, q->has_value ? d->cols[q->value_col] : "");
-	lua_setfield(L, -2, "value_column");
-	lua_setiuservalue(L, agi, 1);
 
 	order = blob(L, g->nacc * sizeof(*order));
 	for (i = 0; i < g->nacc; i++)
@@ -912,8 +915,9 @@ push_aggregate(lua_State *L, struct dataset *d, const struct query *q,
 			c->off = off + 5;
 			off += 5 + c->len;
 		}
-		fill_row(&rows[i], a, st);
+		fill_row(&rows[i], a, ag->stat);
 	}
+	ag->nrows = g->nacc;
 	ag->keys = kc;
 	ag->keybytes = kb;
 	ag->rows = rows;
@@ -921,6 +925,9 @@ push_aggregate(lua_State *L, struct dataset *d, const struct query *q,
 	lua_setiuservalue(L, agi, 3);
 	lua_setiuservalue(L, agi, 2);
 	lua_pop(L, 1); /* order */
+	lua_pushnil(L);
+	lua_setiuservalue(L, agi, 5);
+	ag->ready = true;
 }
 
 static void
@@ -957,43 +964,209 @@ accumulate(lua_State *L, struct gacc *a, const struct query *q,
 	a->sum += v;
 }
 
-/* count/sum/mean: (self, [col,] opts) */
+static bool
+same_filters(const struct filter *a, const struct filter *b)
+{
+	size_t i;
+
+	if (a->col != b->col || a->nvals != b->nvals)
+		return false;
+	for (i = 0; i < a->nvals; i++) {
+		const struct fval *x = &a->vals[i], *y = &b->vals[i];
+
+		if (x->isnum != y->isnum)
+			return false;
+		if (x->isnum ? x->num != y->num :
+			       (x->len != y->len || memcmp(x->s, y->s, x->len) != 0))
+			return false;
+	}
+	return true;
+}
+
+/* Can `b` use the groups of `a`?  Same keys, same filters, and at most one
+ * value column between them. */
+static bool
+same_groups(const struct query *a, const struct query *b)
+{
+	size_t i;
+
+	if (a->nby != b->nby || a->nwhere != b->nwhere)
+		return false;
+	if (a->has_value && b->has_value && a->value_col != b->value_col)
+		return false;
+	for (i = 0; i < a->nby; i++)
+		if (a->by[i] != b->by[i])
+			return false;
+	for (i = 0; i < a->nwhere; i++)
+		if (!same_filters(&a->where[i], &b->where[i]))
+			return false;
+	return true;
+}
+
+/* Push the pending list of dataset `d` (created on first use). */
+static void
+push_pending(lua_State *L, const struct dataset *d)
+{
+	if (lua_getfield(L, LUA_REGISTRYINDEX, PENDING_KEY) != LUA_TTABLE) {
+		lua_pop(L, 1);
+		lua_newtable(L);
+		lua_pushvalue(L, -1);
+		lua_setfield(L, LUA_REGISTRYINDEX, PENDING_KEY);
+	}
+	if (lua_rawgeti(L, -1, d - datasets + 1) != LUA_TTABLE) {
+		lua_pop(L, 1);
+		lua_newtable(L);
+		lua_pushvalue(L, -1);
+		lua_rawseti(L, -3, d - datasets + 1);
+	}
+	lua_remove(L, -2);
+}
+
+/* One pass over dataset `d` for every aggregate queued on it. */
+static void
+run_batch(lua_State *L, struct dataset *d)
+{
+	struct agg *ag[MAX_BATCH];
+	struct groups *g[MAX_BATCH];
+	size_t leader[MAX_BATCH], n, i, j;
+	struct query *lq[MAX_BATCH];
+	struct scanbox *sb;
+	uint64_t rows = 0;
+	int base, list;
+
+	push_pending(L, d);
+	list = lua_gettop(L);
+	n = lua_rawlen(L, list);
+	base = lua_gettop(L);
+	for (i = 0; i < n; i++) {
+		lua_rawgeti(L, list, (lua_Integer)i + 1); /* base + 1 + i */
+		ag[i] = lua_touserdata(L, -1);
+	}
+	/* Group queries that can share a table; the leader's query gets
+	 * the value column of any member. */
+	for (i = 0; i < n; i++) {
+		leader[i] = i;
+		for (j = 0; j < i; j++)
+			if (leader[j] == j && same_groups(lq[j], &ag[i]->q)) {
+				leader[i] = j;
+				if (ag[i]->q.has_value) {
+					lq[j]->has_value = true;
+					lq[j]->value_col = ag[i]->q.value_col;
+				}
+				break;
+			}
+		if (leader[i] == i) {
+			lq[i] = lua_newuserdatauv(L, sizeof(struct query), 0);
+			*lq[i] = ag[i]->q;
+			g[i] = groups_new(L);
+			if (lq[i]->nby == 0)
+				(void)groups_get(g[i], "", 0);
+		}
+	}
+	sb = scan_new(L, d);
+	while (scan_row(L, sb)) {
+		rows++;
+		for (i = 0; i < n; i++) {
+			size_t klen;
+
+			if (leader[i] != i)
+				continue;
+			if (lq[i]->nwhere > 0 && !row_passes(lq[i], &sb->s))
+				continue;
+			klen = build_key(g[i], lq[i], &sb->s);
+			accumulate(L, groups_get(g[i], g[i]->scratch, klen),
+				   lq[i], sb);
+		}
+	}
+	d->rows = rows;
+	d->rows_known = true;
+	for (i = 0; i < n; i++)
+		finish_aggregate(L, base + 1 + (int)i, ag[i], g[leader[i]]);
+	lua_settop(L, base - 1);
+	/* A fresh list: the aggregates of this batch are done. */
+	lua_getfield(L, LUA_REGISTRYINDEX, PENDING_KEY);
+	lua_newtable(L);
+	lua_rawseti(L, -2, d - datasets + 1);
+	lua_pop(L, 1);
+}
+
+int
+data_flush(lua_State *L)
+{
+	size_t i;
+
+	for (i = 0; i < data_cfg->ndatasets; i++) {
+		push_pending(L, &datasets[i]);
+		if (lua_rawlen(L, -1) > 0)
+			run_batch(L, &datasets[i]);
+		lua_pop(L, 1);
+	}
+	return 0;
+}
+
+/* Make sure the aggregate at `idx` has its values. */
+static struct agg *
+ready_agg(lua_State *L, int idx)
+{
+	struct agg *ag = luaL_checkudata(L, idx, AGG_MT);
+
+	if (!ag->ready)
+		run_batch(L, ag->d);
+	return ag;
+}
+
+/* count/sum/mean: (self, [col,] opts) -> a queued aggregate */
 static int
 aggregate(lua_State *L, enum stat st)
 {
 	struct dataset *d = check_dataset(L, 1);
-	struct query q;
-	struct scanbox *sb;
-	struct groups *g;
-	uint64_t rows = 0;
-	int optidx = st == STAT_COUNT ? 2 : 3, keep;
+	int optidx = st == STAT_COUNT ? 2 : 3, agi, keep;
+	struct agg *ag;
+	size_t i;
 
-	memset(&q, 0, sizeof(q));
+	lua_settop(L, optidx); /* missing options become nil */
+	ag = lua_newuserdatauv(L, sizeof(*ag), 5);
+	agi = lua_gettop(L);
+	memset(ag, 0, sizeof(*ag));
+	ag->stat = st;
+	ag->d = d;
+	set_locked_metatable(L, AGG_MT, NULL);
 	lua_newtable(L);
 	keep = lua_gettop(L);
 	if (st != STAT_COUNT) {
-		q.value_col = resolve(L, d, luaL_checkstring(L, 2));
-		q.has_value = true;
+		ag->q.value_col = resolve(L, d, luaL_checkstring(L, 2));
+		ag->q.has_value = true;
 	}
-	parse_options(L, d, optidx, keep, &q);
-	mark_read(d, &q);
+	parse_options(L, d, optidx, keep, &ag->q);
+	/* the options table holds the strings the filters point into */
+	lua_pushvalue(L, optidx);
+	lua_rawseti(L, keep, (lua_Integer)lua_rawlen(L, keep) + 1);
+	lua_setiuservalue(L, agi, 5);
+	mark_read(d, &ag->q);
+	ag->nkeys = ag->q.nby;
 
-	g = groups_new(L);
-	if (q.nby == 0)
-		(void)groups_get(g, "", 0);
-	sb = scan_new(L, d);
-	while (scan_row(L, sb)) {
-		size_t klen;
-
-		rows++;
-		if (q.nwhere > 0 && !row_passes(&q, &sb->s))
-			continue;
-		klen = build_key(g, &q, &sb->s);
-		accumulate(L, groups_get(g, g->scratch, klen), &q, sb);
+	lua_createtable(L, (int)ag->q.nby + 1, 2);
+	for (i = 0; i < ag->q.nby; i++) {
+		lua_pushstring(L, d->cols[ag->q.by[i]]);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
 	}
-	d->rows = rows;
-	d->rows_known = true;
-	push_aggregate(L, d, &q, st, g);
+	push_value_name(L, d, &ag->q, st);
+	lua_rawseti(L, -2, (lua_Integer)ag->q.nby + 1);
+	lua_pushstring(L, d->cfg->name);
+	lua_setfield(L, -2, "dataset");
+	lua_pushstring(L, ag->q.has_value ? d->cols[ag->q.value_col] : "");
+	lua_setfield(L, -2, "value_column");
+	lua_setiuservalue(L, agi, 1);
+
+	push_pending(L, d);
+	if (lua_rawlen(L, -1) >= MAX_BATCH) {
+		lua_pop(L, 1);
+		run_batch(L, d);
+		push_pending(L, d);
+	}
+	lua_pushvalue(L, agi);
+	lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+	lua_settop(L, agi);
 	return 1;
 }
 
@@ -1147,7 +1320,7 @@ push_value(lua_State *L, enum stat st, double v)
 static int
 agg_row_next(lua_State *L)
 {
-	const struct agg *ag = check_agg(L, lua_upvalueindex(1));
+	const struct agg *ag = ready_agg(L, lua_upvalueindex(1));
 	lua_Integer i = lua_tointeger(L, lua_upvalueindex(2));
 	size_t k;
 
@@ -1177,7 +1350,7 @@ agg_row_next(lua_State *L)
 static int
 agg_rows(lua_State *L)
 {
-	check_agg(L, 1);
+	ready_agg(L, 1);
 	lua_settop(L, 1);
 	lua_pushinteger(L, 0);
 	lua_pushcclosure(L, agg_row_next, 2);
@@ -1187,7 +1360,7 @@ agg_rows(lua_State *L)
 static int
 agg_columns(lua_State *L)
 {
-	const struct agg *ag = check_agg(L, 1);
+	const struct agg *ag = ready_agg(L, 1);
 	size_t k;
 
 	lua_getiuservalue(L, 1, 1);
@@ -1202,14 +1375,14 @@ agg_columns(lua_State *L)
 static int
 agg_len(lua_State *L)
 {
-	lua_pushinteger(L, (lua_Integer)check_agg(L, 1)->nrows);
+	lua_pushinteger(L, (lua_Integer)ready_agg(L, 1)->nrows);
 	return 1;
 }
 
 static int
 agg_tostring(lua_State *L)
 {
-	const struct agg *ag = check_agg(L, 1);
+	const struct agg *ag = ready_agg(L, 1);
 
 	lua_getiuservalue(L, 1, 1);
 	lua_getfield(L, -1, "dataset");
@@ -1227,10 +1400,12 @@ agg_newindex(lua_State *L)
 void
 data_encode_aggregate(lua_State *L, int idx, struct sbuf *sb)
 {
-	const struct agg *ag = check_agg(L, idx);
-	size_t r, k, ncols = ag->nkeys + 1;
+	const struct agg *ag;
+	size_t r, k, ncols;
 
 	idx = lua_absindex(L, idx);
+	ag = ready_agg(L, idx);
+	ncols = ag->nkeys + 1;
 	lua_getiuservalue(L, idx, 1);
 	chan_put_cstr(sb, stat_name[ag->stat]);
 	lua_getfield(L, -1, "dataset");

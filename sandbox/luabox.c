@@ -269,6 +269,10 @@ luabox_main(const struct luabox_config *cfg, int chan_fd)
 			lua_pop(L, 1);
 		rc = lua_pcall(L, 0, 0, -2);
 	}
+	if (rc == LUA_OK) {
+		lua_pushcfunction(L, data_flush);
+		rc = lua_pcall(L, 0, 0, -2);
+	}
 	if (rc != LUA_OK)
 		script_failed(L, rc);
 	box.stopping = true;

@@ -54,6 +54,9 @@ bool data_is_aggregate(lua_State *L, int idx);
 /* Append the CHAN_TABLE fields after name and description for the
  * aggregate at `idx`: statistic .. evidence. */
 void data_encode_aggregate(lua_State *L, int idx, struct sbuf *sb);
+/* A lua_CFunction: compute every aggregate still queued, so that bad data
+ * is reported and row counts are known even for unused aggregates. */
+int data_flush(lua_State *L);
 /* Send one CHAN_USAGE record per configured dataset. */
 void data_send_usage(int chan_fd);
 

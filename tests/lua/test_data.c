@@ -199,6 +199,45 @@ test_where(void **state)
 	h_free(&r);
 }
 
+/* Aggregates queued together are computed in one pass, sharing groups
+ * where by, where and the value column allow; each result is still its
+ * own. */
+static void
+test_batch(void **state)
+{
+	struct h_run r;
+
+	(void)state;
+	h_run1(&r, "local ds = data.open('people') "
+		   "local a = ds:count{by = 'zone'} "
+		   "local b = ds:sum('visitors', {by = 'zone'}) "
+		   "local c = ds:mean('age', {by = 'zone'}) "
+		   "local d = ds:sum('visitors', {by = 'zone', where = {age = 30}}) "
+		   "local e = ds:count{by = 'zone'} "
+		   "output.table('e', e) output.table('d', d) "
+		   "output.table('c', c) output.table('b', b) "
+		   "output.table('a', a)",
+	       &people);
+	expect_ok(&r);
+	assert_int_equal(r.ntables, 5);
+	assert_string_equal(r.tables[0].render.buf,
+			    "zone,count|-,1|A,3|B,1|Zuid\nOost,1");
+	assert_string_equal(r.tables[1].render.buf, "zone,sum|A,17");
+	assert_string_equal(r.tables[1].evidence.buf, "2/0/0/10/7/17");
+	assert_string_equal(r.tables[2].render.buf,
+			    "zone,mean|-,61|A,28.333333333333332|B,41|"
+			    "Zuid\nOost,52");
+	assert_string_equal(r.tables[3].render.buf,
+			    "zone,sum|-,2|A,17|B,5|Zuid\nOost,-3");
+	assert_string_equal(r.tables[3].evidence.buf,
+			    "1/0/0/2/0/2|2/0/1/10/7/17|1/0/0/5/0/5|"
+			    "1/1/0/-3/0/-3");
+	assert_string_equal(r.tables[4].render.buf, r.tables[0].render.buf);
+	assert_string_equal(r.tables[4].evidence.buf,
+			    "1/0/0/1/0/1|3/0/0/1/1/3|1/0/0/1/0/1|1/0/0/1/0/1");
+	h_free(&r);
+}
+
 static void
 test_value_name_clash(void **state)
 {
@@ -316,25 +355,28 @@ struct bad_csv {
 };
 
 static const struct bad_csv bad[] = {
-	{ "a,b\n1,2\n3\n", "data.open('d'):count()",
+	{ "a,b\n1,2\n3\n", "output.table('t', data.open('d'):count())",
 	  "analysis.lua:1: dataset 'd': line 3: expected 2 fields, found 1" },
-	{ "a,b\n1,2\n3,4,5\n", "data.open('d'):count()",
+	{ "a,b\n1,2\n3,4,5\n", "output.table('t', data.open('d'):count())",
 	  "analysis.lua:1: dataset 'd': line 3: expected 2 fields, found 3" },
-	{ "a,b\n1,2\n\"x\ny\",2\n5,\xff\n", "data.open('d'):count()",
+	{ "a,b\n1,2\n\"x\ny\",2\n5,\xff\n", "output.table('t', data.open('d'):count())",
 	  "analysis.lua:1: dataset 'd': line 5: invalid UTF-8" },
-	{ "a,b\n1,\"2\n", "data.open('d'):count()",
+	{ "a,b\n1,\"2\n", "output.table('t', data.open('d'):count())",
 	  "analysis.lua:1: dataset 'd': line 2: unterminated quoted field" },
-	{ "a,b\n1,\"2\"x\n", "data.open('d'):count()",
+	{ "a,b\n1,\"2\"x\n", "output.table('t', data.open('d'):count())",
 	  "analysis.lua:1: dataset 'd': line 2: malformed quoting" },
-	{ "a,b\n1,2\n1,x2\n", "data.open('d'):sum('b')",
+	{ "a,b\n1,2\n1,x2\n", "output.table('t', data.open('d'):sum('b'))",
 	  "analysis.lua:1: dataset 'd': line 3: column 'b': 'x2' is not a "
 	  "number" },
-	{ "a,b\n1,0x10\n", "data.open('d'):sum('b')",
+	{ "a,b\n1,0x10\n", "output.table('t', data.open('d'):sum('b'))",
 	  "analysis.lua:1: dataset 'd': line 2: column 'b': '0x10' is not a "
 	  "number" },
-	{ "a,b\n1, 2\n", "data.open('d'):mean('b')",
+	{ "a,b\n1, 2\n", "local n = #data.open('d'):mean('b')",
 	  "analysis.lua:1: dataset 'd': line 2: column 'b': ' 2' is not a "
 	  "number" },
+	/* an aggregate never used is still computed at the end */
+	{ "a,b\n1,2\n3\n", "data.open('d'):count()",
+	  "dataset 'd': line 3: expected 2 fields, found 1" },
 	{ "a,a\n1,2\n", "data.open('d')",
 	  "analysis.lua:1: dataset 'd': column 'a' appears twice in the "
 	  "header" },
@@ -586,6 +628,7 @@ main(void)
 		cmocka_unit_test(test_sum_evidence),
 		cmocka_unit_test(test_mean),
 		cmocka_unit_test(test_where),
+		cmocka_unit_test(test_batch),
 		cmocka_unit_test(test_value_name_clash),
 		cmocka_unit_test(test_not_granted),
 		cmocka_unit_test(test_rows),
