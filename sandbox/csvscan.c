@@ -124,7 +124,8 @@ fill(struct csvscan *s)
 		snprintf(s->err, sizeof(s->err), "read: %s", strerror(errno));
 		return -1;
 	}
-	if (s->next_off == 0 && n >= 3 && memcmp(s->buf, "\xEF\xBB\xBF", 3) == 0)
+	if (s->next_off == 0 && n >= 3 &&
+	    memcmp(s->buf, "\xEF\xBB\xBF", 3) == 0)
 		s->start = 3; /* byte order mark */
 	s->next_off += n;
 	s->end += (size_t)n;
@@ -217,7 +218,8 @@ csvscan_fini(struct csvscan *s)
 	if (s->buf != NULL)
 		s->alloc(s->alloc_ud, s->buf, s->cap + PAD, 0);
 	if (s->fptr != NULL)
-		s->alloc(s->alloc_ud, (void *)s->fptr, s->fcap * sizeof(*s->fptr), 0);
+		s->alloc(s->alloc_ud, (void *)s->fptr,
+			 s->fcap * sizeof(*s->fptr), 0);
 	if (s->flen != NULL)
 		s->alloc(s->alloc_ud, s->flen, s->fcap * sizeof(*s->flen), 0);
 	if (s->aoff != NULL)
@@ -293,10 +295,10 @@ static inline unsigned
 special_mask(const char *p)
 {
 	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-	__m128i m = _mm_or_si128(
-		_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(',')),
-			     _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
-		_mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
+	__m128i m =
+	    _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(',')),
+				      _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
+			 _mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
 
 	return (unsigned)_mm_movemask_epi8(m) | (unsigned)_mm_movemask_epi8(v);
 }
@@ -348,7 +350,7 @@ csvscan_next(struct csvscan *s)
 				}
 			}
 		}
-special:
+	special:
 		q = p;
 		if (c == C_QUOTE)
 			return next_quoted(s);

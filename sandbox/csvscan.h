@@ -38,13 +38,13 @@ struct csvscan {
 	csvscan_alloc_fn alloc;
 	void *alloc_ud;
 
-	char *buf;	/* cap + 1 bytes: one for the sentinel */
+	char *buf; /* cap + 1 bytes: one for the sentinel */
 	size_t cap;
 	size_t start;	/* first unconsumed byte */
 	size_t end;	/* end of valid bytes */
 	off_t next_off; /* file offset of the next read */
 	bool eof;
-	uint64_t line;	/* line number of the next unconsumed byte */
+	uint64_t line; /* line number of the next unconsumed byte */
 
 	/* The current record; pointers stay valid until the next call. */
 	uint64_t rec_line;

@@ -50,7 +50,7 @@
 
 #define MAX_BY 16
 #define MAX_WHERE 16
-#define MAX_ROW_COLS 256
+#define MAX_ROW_COLS 250 /* a C closure has at most 255 upvalues */
 
 enum stat { STAT_COUNT, STAT_SUM, STAT_MEAN };
 static const char *const stat_name[] = { "count", "sum", "mean" };
@@ -59,10 +59,10 @@ struct dataset {
 	const struct luabox_dataset *cfg;
 	bool opened;
 	size_t ncols;
-	char **cols;	/* the header */
-	bool *granted;	/* per header column */
-	bool *read;	/* per header column: used by some pass */
-	uint64_t rows;	/* data rows, once a pass has seen them all */
+	char **cols;   /* the header */
+	bool *granted; /* per header column */
+	bool *read;    /* per header column: used by some pass */
+	uint64_t rows; /* data rows, once a pass has seen them all */
 	bool rows_known;
 };
 
@@ -155,7 +155,8 @@ scan_row(lua_State *L, struct scanbox *sb)
 		if (r < 0)
 			scan_error(L, sb);
 		if (r == 0)
-			luaL_error(L, "dataset '%s': empty file", sb->d->cfg->name);
+			luaL_error(L, "dataset '%s': empty file",
+				   sb->d->cfg->name);
 		sb->header_done = true;
 	}
 	r = csvscan_next(&sb->s);
@@ -164,9 +165,10 @@ scan_row(lua_State *L, struct scanbox *sb)
 	if (r == 0)
 		return false;
 	if (sb->s.nfields != sb->d->ncols)
-		luaL_error(L, "dataset '%s': line %d: expected %d fields, found %d",
-			   sb->d->cfg->name, (int)sb->s.rec_line,
-			   (int)sb->d->ncols, (int)sb->s.nfields);
+		luaL_error(
+		    L, "dataset '%s': line %d: expected %d fields, found %d",
+		    sb->d->cfg->name, (int)sb->s.rec_line, (int)sb->d->ncols,
+		    (int)sb->s.nfields);
 	return true;
 }
 
@@ -193,7 +195,8 @@ read_header(lua_State *L, struct dataset *d)
 	if (r < 0)
 		scan_error(L, sb);
 	if (r == 0)
-		luaL_error(L, "dataset '%s': empty file, no header", d->cfg->name);
+		luaL_error(L, "dataset '%s': empty file, no header",
+			   d->cfg->name);
 	d->ncols = sb->s.nfields;
 	d->cols = xcalloc(d->ncols, sizeof(*d->cols));
 	d->granted = xcalloc(d->ncols, sizeof(*d->granted));
@@ -201,14 +204,16 @@ read_header(lua_State *L, struct dataset *d)
 	for (i = 0; i < d->ncols; i++) {
 		if (sb->s.flen[i] == 0 ||
 		    memchr(sb->s.fptr[i], '\0', sb->s.flen[i]) != NULL)
-			luaL_error(L, "dataset '%s': header column %d has no name",
+			luaL_error(L,
+				   "dataset '%s': header column %d has no name",
 				   d->cfg->name, (int)i + 1);
 		d->cols[i] = xstrndup(sb->s.fptr[i], sb->s.flen[i]);
 		for (j = 0; j < i; j++)
 			if (strcmp(d->cols[i], d->cols[j]) == 0)
-				luaL_error(L, "dataset '%s': column '%s' appears "
-					   "twice in the header", d->cfg->name,
-					   d->cols[i]);
+				luaL_error(L,
+					   "dataset '%s': column '%s' appears "
+					   "twice in the header",
+					   d->cfg->name, d->cols[i]);
 		d->granted[i] = is_granted_name(d->cfg, d->cols[i]);
 	}
 	for (i = 0; i < d->cfg->ncolumns; i++) {
@@ -216,9 +221,10 @@ read_header(lua_State *L, struct dataset *d)
 			if (strcmp(d->cfg->columns[i], d->cols[j]) == 0)
 				break;
 		if (j == d->ncols)
-			luaL_error(L, "dataset '%s': granted column '%s' is not "
-				   "in the file's header", d->cfg->name,
-				   d->cfg->columns[i]);
+			luaL_error(L,
+				   "dataset '%s': granted column '%s' is not "
+				   "in the file's header",
+				   d->cfg->name, d->cfg->columns[i]);
 	}
 	d->opened = true;
 	lua_pop(L, 1);
@@ -231,8 +237,10 @@ resolve(lua_State *L, struct dataset *d, const char *name)
 	size_t i;
 
 	if (!is_granted_name(d->cfg, name)) {
-		char *msg = xasprintf("dataset '%s': column '%s' is not granted "
-				      "by the profile", d->cfg->name, name);
+		char *msg =
+		    xasprintf("dataset '%s': column '%s' is not granted "
+			      "by the profile",
+			      d->cfg->name, name);
 		char *tb = luabox_traceback(L);
 
 		luabox_stop("COLUMN_NOT_GRANTED", msg, tb, SBX_EXIT_LUA_ERROR);
@@ -262,12 +270,14 @@ data_open(lua_State *L)
 		if (strcmp(data_cfg->datasets[i].name, name) == 0)
 			break;
 	if (i == data_cfg->ndatasets)
-		return luaL_error(L, "data.open: no dataset '%s' is declared "
-				     "and granted", name);
+		return luaL_error(L,
+				  "data.open: no dataset '%s' is declared "
+				  "and granted",
+				  name);
 	if (!datasets[i].opened)
 		read_header(L, &datasets[i]);
 	*(struct dataset **)lua_newuserdatauv(L, sizeof(struct dataset *), 0) =
-		&datasets[i];
+	    &datasets[i];
 	luaL_setmetatable(L, DATASET_MT);
 	return 1;
 }
@@ -400,8 +410,10 @@ read_fval(lua_State *L, int idx, struct fval *f, const char *col)
 		f->num = (double)lua_tonumber(L, idx);
 		f->isnum = true;
 	} else {
-		luaL_error(L, "where: values for '%s' must be strings or "
-			      "numbers", col);
+		luaL_error(L,
+			   "where: values for '%s' must be strings or "
+			   "numbers",
+			   col);
 	}
 }
 
@@ -409,8 +421,7 @@ read_fval(lua_State *L, int idx, struct fval *f, const char *col)
  * owned by that table, which the caller keeps alive; the value arrays are
  * GC blobs kept in the table at `keep`. */
 static void
-parse_where(lua_State *L, struct dataset *d, int idx, int keep,
-	    struct query *q)
+parse_where(lua_State *L, struct dataset *d, int idx, int keep, struct query *q)
 {
 	const char *names[MAX_WHERE];
 	size_t n = 0, i;
@@ -441,7 +452,8 @@ parse_where(lua_State *L, struct dataset *d, int idx, int keep,
 		if (lua_type(L, -1) == LUA_TTABLE) {
 			f->nvals = lua_rawlen(L, -1);
 			f->vals = blob(L, f->nvals * sizeof(*f->vals));
-			lua_rawseti(L, keep, (lua_Integer)lua_rawlen(L, keep) + 1);
+			lua_rawseti(L, keep,
+				    (lua_Integer)lua_rawlen(L, keep) + 1);
 			for (j = 0; j < f->nvals; j++) {
 				lua_rawgeti(L, -1, (lua_Integer)j + 1);
 				read_fval(L, -1, &f->vals[j], names[i]);
@@ -450,7 +462,8 @@ parse_where(lua_State *L, struct dataset *d, int idx, int keep,
 		} else {
 			f->nvals = 1;
 			f->vals = blob(L, sizeof(*f->vals));
-			lua_rawseti(L, keep, (lua_Integer)lua_rawlen(L, keep) + 1);
+			lua_rawseti(L, keep,
+				    (lua_Integer)lua_rawlen(L, keep) + 1);
 			read_fval(L, -1, &f->vals[0], names[i]);
 		}
 		lua_pop(L, 1);
@@ -494,11 +507,12 @@ parse_options(lua_State *L, struct dataset *d, int idx, int keep,
 	luaL_checktype(L, idx, LUA_TTABLE);
 	lua_pushnil(L);
 	while (lua_next(L, idx) != 0) {
-		const char *k = lua_type(L, -2) == LUA_TSTRING ?
-					lua_tostring(L, -2) : "";
+		const char *k =
+		    lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "";
 
 		if (strcmp(k, "by") != 0 && strcmp(k, "where") != 0)
-			luaL_error(L, "unknown option '%s' (expected by, where)",
+			luaL_error(L,
+				   "unknown option '%s' (expected by, where)",
 				   lua_type(L, -2) == LUA_TSTRING ? k : "?");
 		lua_pop(L, 1);
 	}
@@ -568,8 +582,8 @@ struct gacc {
 	uint64_t hash;
 	size_t koff;
 	uint32_t klen;
-	uint64_t rows;	   /* rows in the group */
-	uint64_t n;	   /* non-missing values */
+	uint64_t rows; /* rows in the group */
+	uint64_t n;    /* non-missing values */
 	uint64_t negatives;
 	uint64_t missing;
 	double sum;
@@ -948,8 +962,10 @@ accumulate(lua_State *L, struct gacc *a, const struct query *q,
 		return;
 	}
 	if (!parse_number(s, len, &v))
-		luaL_error(L, "dataset '%s': line %d: column '%s': '%s' is not "
-			      "a number", sb->d->cfg->name, (int)sb->s.rec_line,
+		luaL_error(L,
+			   "dataset '%s': line %d: column '%s': '%s' is not "
+			   "a number",
+			   sb->d->cfg->name, (int)sb->s.rec_line,
 			   sb->d->cols[q->value_col],
 			   lua_pushlstring(L, s, len < 40 ? len : 40));
 	if (v < 0)
@@ -976,8 +992,9 @@ same_filters(const struct filter *a, const struct filter *b)
 
 		if (x->isnum != y->isnum)
 			return false;
-		if (x->isnum ? x->num != y->num :
-			       (x->len != y->len || memcmp(x->s, y->s, x->len) != 0))
+		if (x->isnum
+			? x->num != y->num
+			: (x->len != y->len || memcmp(x->s, y->s, x->len) != 0))
 			return false;
 	}
 	return true;
@@ -1224,8 +1241,11 @@ rows_next(lua_State *L)
 
 			if (it->sb->s.flen[c] == 0)
 				continue;
-			lua_pushlstring(L, it->sb->s.fptr[c], it->sb->s.flen[c]);
-			lua_setfield(L, -2, it->d->cols[c]);
+			/* the key strings are upvalues 2.. (no lookups) */
+			lua_pushvalue(L, lua_upvalueindex(2 + (int)i));
+			lua_pushlstring(L, it->sb->s.fptr[c],
+					it->sb->s.flen[c]);
+			lua_rawset(L, -3);
 		}
 		return 1;
 	}
@@ -1244,7 +1264,8 @@ ds_rows(lua_State *L)
 	luaL_checktype(L, 2, LUA_TTABLE);
 	if (d->cfg->access != LUABOX_ACCESS_ROWS) {
 		char *msg = xasprintf("dataset '%s': the profile grants "
-				      "aggregates only, not rows", d->cfg->name);
+				      "aggregates only, not rows",
+				      d->cfg->name);
 
 		luabox_stop("ROWS_NOT_GRANTED", msg, luabox_traceback(L),
 			    SBX_EXIT_LUA_ERROR);
@@ -1266,7 +1287,8 @@ ds_rows(lua_State *L)
 	}
 	n = lua_rawlen(L, 2);
 	if (n == 0 || n > MAX_ROW_COLS)
-		luaL_error(L, "rows: name between 1 and %d columns", MAX_ROW_COLS);
+		luaL_error(L, "rows: name between 1 and %d columns",
+			   MAX_ROW_COLS);
 	for (i = 0; i < n; i++) {
 		lua_rawgeti(L, 2, (lua_Integer)i + 1);
 		if (lua_type(L, -1) != LUA_TSTRING)
@@ -1289,7 +1311,9 @@ ds_rows(lua_State *L)
 	lua_setiuservalue(L, iti, 1);
 	it->sb = scan_new(L, d);
 	lua_setiuservalue(L, iti, 2);
-	lua_pushcclosure(L, rows_next, 1);
+	for (i = 0; i < n; i++)
+		lua_pushstring(L, d->cols[it->col[i]]);
+	lua_pushcclosure(L, rows_next, 1 + (int)n);
 	return 1;
 }
 
@@ -1472,7 +1496,8 @@ data_send_usage(int chan_fd)
 		uint32_t n = 0;
 
 		chan_put_cstr(&sb, d->cfg->name);
-		chan_put_cstr(&sb, d->cfg->source != NULL ? d->cfg->source : "");
+		chan_put_cstr(&sb,
+			      d->cfg->source != NULL ? d->cfg->source : "");
 		chan_put_u64(&sb, d->rows_known ? d->rows : 0);
 		for (j = 0; j < d->ncols; j++)
 			n += d->read[j];
@@ -1486,12 +1511,8 @@ data_send_usage(int chan_fd)
 }
 
 static const luaL_Reg dataset_methods[] = {
-	{ "columns", ds_columns },
-	{ "count", ds_count },
-	{ "sum", ds_sum },
-	{ "mean", ds_mean },
-	{ "rows", ds_rows },
-	{ NULL, NULL },
+	{ "columns", ds_columns }, { "count", ds_count }, { "sum", ds_sum },
+	{ "mean", ds_mean },	   { "rows", ds_rows },	  { NULL, NULL },
 };
 
 static const luaL_Reg agg_methods[] = {
@@ -1506,8 +1527,8 @@ data_push_lib(lua_State *L, const struct luabox_config *cfg)
 	size_t i;
 
 	data_cfg = cfg;
-	datasets = xcalloc(cfg->ndatasets > 0 ? cfg->ndatasets : 1,
-			   sizeof(*datasets));
+	datasets =
+	    xcalloc(cfg->ndatasets > 0 ? cfg->ndatasets : 1, sizeof(*datasets));
 	for (i = 0; i < cfg->ndatasets; i++)
 		datasets[i].cfg = &cfg->datasets[i];
 

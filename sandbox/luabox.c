@@ -90,8 +90,8 @@ box_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 		return NULL;
 	}
 	if (nsize > osize && nsize - osize > box.mem_limit - box.mem_used)
-		luabox_stop("MEMORY_LIMIT", "script stopped: memory limit", NULL,
-			    SBX_EXIT_MEMORY_LIMIT);
+		luabox_stop("MEMORY_LIMIT", "script stopped: memory limit",
+			    NULL, SBX_EXIT_MEMORY_LIMIT);
 	p = realloc(ptr, nsize);
 	if (p == NULL) {
 		/* A shrink may fail in theory; Lua then keeps the block. */
@@ -133,8 +133,8 @@ void
 luabox_charge_output(size_t n)
 {
 	if (n > box.cfg->output_bytes - box.output_used)
-		luabox_stop("OUTPUT_LIMIT", "script stopped: output limit", NULL,
-			    SBX_EXIT_OUTPUT_LIMIT);
+		luabox_stop("OUTPUT_LIMIT", "script stopped: output limit",
+			    NULL, SBX_EXIT_OUTPUT_LIMIT);
 	box.output_used += n;
 }
 
@@ -216,10 +216,11 @@ script_failed(lua_State *L, int rc)
 	size_t mlen, tlen;
 
 	if (rc == LUA_ERRMEM)
-		luabox_stop("MEMORY_LIMIT", "script stopped: memory limit", NULL,
-			    SBX_EXIT_MEMORY_LIMIT);
+		luabox_stop("MEMORY_LIMIT", "script stopped: memory limit",
+			    NULL, SBX_EXIT_MEMORY_LIMIT);
 	if (msg == NULL)
-		msg = rc == LUA_ERRERR ? "error in error handling" : "unknown error";
+		msg = rc == LUA_ERRERR ? "error in error handling"
+				       : "unknown error";
 	if (rc == LUA_ERRERR) {
 		free(box.traceback);
 		box.traceback = NULL;

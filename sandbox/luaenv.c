@@ -33,15 +33,16 @@
 #include "sandbox.h"
 
 static const char *const base_allowed[] = {
-	"assert", "error", "getmetatable", "ipairs", "next", "pairs",
-	"pcall", "rawequal", "rawget", "rawlen", "rawset", "select",
-	"setmetatable", "tonumber", "tostring", "type", "xpcall", "_VERSION",
+	"assert", "error",  "getmetatable", "ipairs",	"next",
+	"pairs",  "pcall",  "rawequal",	    "rawget",	"rawlen",
+	"rawset", "select", "setmetatable", "tonumber", "tostring",
+	"type",	  "xpcall", "_VERSION",
 };
 
 static const char *const string_allowed[] = {
-	"byte", "char", "find", "format", "gmatch", "gsub", "len", "lower",
-	"match", "pack", "packsize", "rep", "reverse", "sub", "unpack",
-	"upper", NULL,
+	"byte",	   "char",  "find",   "format", "gmatch",   "gsub",
+	"len",	   "lower", "match",  "pack",	"packsize", "rep",
+	"reverse", "sub",   "unpack", "upper",	NULL,
 };
 static const char *const table_allowed[] = {
 	"concat", "insert", "move", "pack", "remove", "sort", "unpack", NULL,
@@ -52,14 +53,15 @@ static const char *const utf8_allowed[] = {
 /* Lua 5.4's math without randomseed and without the 5.3 compatibility
  * functions a distribution build may add. */
 static const char *const math_allowed[] = {
-	"abs", "acos", "asin", "atan", "ceil", "cos", "deg", "exp", "floor",
-	"fmod", "huge", "log", "max", "maxinteger", "min", "mininteger",
-	"modf", "pi", "rad", "random", "sin", "sqrt", "tan", "tointeger",
-	"type", "ult", NULL,
+	"abs",	"acos",	      "asin",  "atan",	     "ceil", "cos",
+	"deg",	"exp",	      "floor", "fmod",	     "huge", "log",
+	"max",	"maxinteger", "min",   "mininteger", "modf", "pi",
+	"rad",	"random",     "sin",   "sqrt",	     "tan",  "tointeger",
+	"type", "ult",	      NULL,
 };
 static const char *const coroutine_allowed[] = {
-	"close", "create", "isyieldable", "resume", "running", "status",
-	"wrap", "yield", NULL,
+	"close",  "create", "isyieldable", "resume", "running",
+	"status", "wrap",   "yield",	   NULL,
 };
 
 static const struct luabox_config *env_cfg;
@@ -285,7 +287,7 @@ env_collectgarbage(lua_State *L)
 		return luaL_error(L, "collectgarbage: only \"count\" is "
 				     "allowed in the sandbox");
 	lua_pushnumber(L, (lua_Number)lua_gc(L, LUA_GCCOUNT, 0) +
-				  (lua_Number)lua_gc(L, LUA_GCCOUNTB, 0) / 1024);
+			      (lua_Number)lua_gc(L, LUA_GCCOUNTB, 0) / 1024);
 	return 1;
 }
 
@@ -331,8 +333,10 @@ env_require(lua_State *L)
 		if (strcmp(env_cfg->scripts[i].path, path.buf) == 0)
 			sc = &env_cfg->scripts[i];
 	if (sc == NULL) {
-		lua_pushfstring(L, "require: module '%s' not found in the "
-				   "bundle (looked for %s)", name, path.buf);
+		lua_pushfstring(L,
+				"require: module '%s' not found in the "
+				"bundle (looked for %s)",
+				name, path.buf);
 		sbuf_free(&path);
 		return lua_error(L);
 	}
@@ -445,7 +449,8 @@ time_field(lua_State *L, const char *key, int64_t dflt)
 	lua_pop(L, 1);
 	if (!isnum) {
 		if (t != LUA_TNIL)
-			return luaL_error(L, "field '%s' is not an integer", key);
+			return luaL_error(L, "field '%s' is not an integer",
+					  key);
 		if (dflt < 0)
 			return luaL_error(L, "field '%s' missing in date table",
 					  key);
@@ -474,17 +479,19 @@ os_time(lua_State *L)
 	ss = time_field(L, "sec", 0);
 	y += floor_div(m - 1, 12);
 	m = m - 1 - floor_div(m - 1, 12) * 12 + 1;
-	lua_pushinteger(L, (lua_Integer)((days_from_civil(y, m, 1) + d - 1) *
-						 86400 +
-					 hh * 3600 + mm * 60 + ss));
+	lua_pushinteger(
+	    L, (lua_Integer)((days_from_civil(y, m, 1) + d - 1) * 86400 +
+			     hh * 3600 + mm * 60 + ss));
 	return 1;
 }
 
-static const char *const wday_name[] = { "Sunday", "Monday", "Tuesday",
-	"Wednesday", "Thursday", "Friday", "Saturday" };
+static const char *const wday_name[] = { "Sunday",    "Monday",	  "Tuesday",
+					 "Wednesday", "Thursday", "Friday",
+					 "Saturday" };
 static const char *const month_name[] = { "January", "February", "March",
-	"April", "May", "June", "July", "August", "September", "October",
-	"November", "December" };
+					  "April",   "May",	 "June",
+					  "July",    "August",	 "September",
+					  "October", "November", "December" };
 
 /* One strftime conversion in the C locale and UTC.  Returns false for a
  * conversion we do not support. */
@@ -494,58 +501,109 @@ format_one(struct sbuf *sb, char conv, const struct civil *c, int64_t t)
 	int h12 = c->hour % 12 == 0 ? 12 : c->hour % 12;
 
 	switch (conv) {
-	case 'a': sbuf_printf(sb, "%.3s", wday_name[c->wday]); break;
-	case 'A': sbuf_adds(sb, wday_name[c->wday]); break;
+	case 'a':
+		sbuf_printf(sb, "%.3s", wday_name[c->wday]);
+		break;
+	case 'A':
+		sbuf_adds(sb, wday_name[c->wday]);
+		break;
 	case 'b':
-	case 'h': sbuf_printf(sb, "%.3s", month_name[c->month - 1]); break;
-	case 'B': sbuf_adds(sb, month_name[c->month - 1]); break;
+	case 'h':
+		sbuf_printf(sb, "%.3s", month_name[c->month - 1]);
+		break;
+	case 'B':
+		sbuf_adds(sb, month_name[c->month - 1]);
+		break;
 	case 'c':
 		sbuf_printf(sb, "%.3s %.3s %2d %02d:%02d:%02d %" PRId64,
 			    wday_name[c->wday], month_name[c->month - 1],
 			    c->day, c->hour, c->min, c->sec, c->year);
 		break;
-	case 'C': sbuf_printf(sb, "%02" PRId64, floor_div(c->year, 100)); break;
-	case 'd': sbuf_printf(sb, "%02d", c->day); break;
+	case 'C':
+		sbuf_printf(sb, "%02" PRId64, floor_div(c->year, 100));
+		break;
+	case 'd':
+		sbuf_printf(sb, "%02d", c->day);
+		break;
 	case 'D':
 		sbuf_printf(sb, "%02d/%02d/%02d", c->month, c->day,
 			    (int)(c->year % 100 + 100) % 100);
 		break;
-	case 'e': sbuf_printf(sb, "%2d", c->day); break;
+	case 'e':
+		sbuf_printf(sb, "%2d", c->day);
+		break;
 	case 'F':
 		sbuf_printf(sb, "%04" PRId64 "-%02d-%02d", c->year, c->month,
 			    c->day);
 		break;
-	case 'H': sbuf_printf(sb, "%02d", c->hour); break;
-	case 'I': sbuf_printf(sb, "%02d", h12); break;
-	case 'j': sbuf_printf(sb, "%03d", c->yday + 1); break;
-	case 'm': sbuf_printf(sb, "%02d", c->month); break;
-	case 'M': sbuf_printf(sb, "%02d", c->min); break;
-	case 'n': sbuf_addc(sb, '\n'); break;
-	case 'p': sbuf_adds(sb, c->hour < 12 ? "AM" : "PM"); break;
+	case 'H':
+		sbuf_printf(sb, "%02d", c->hour);
+		break;
+	case 'I':
+		sbuf_printf(sb, "%02d", h12);
+		break;
+	case 'j':
+		sbuf_printf(sb, "%03d", c->yday + 1);
+		break;
+	case 'm':
+		sbuf_printf(sb, "%02d", c->month);
+		break;
+	case 'M':
+		sbuf_printf(sb, "%02d", c->min);
+		break;
+	case 'n':
+		sbuf_addc(sb, '\n');
+		break;
+	case 'p':
+		sbuf_adds(sb, c->hour < 12 ? "AM" : "PM");
+		break;
 	case 'r':
 		sbuf_printf(sb, "%02d:%02d:%02d %s", h12, c->min, c->sec,
 			    c->hour < 12 ? "AM" : "PM");
 		break;
-	case 'R': sbuf_printf(sb, "%02d:%02d", c->hour, c->min); break;
-	case 's': sbuf_printf(sb, "%" PRId64, t); break;
-	case 'S': sbuf_printf(sb, "%02d", c->sec); break;
-	case 't': sbuf_addc(sb, '\t'); break;
+	case 'R':
+		sbuf_printf(sb, "%02d:%02d", c->hour, c->min);
+		break;
+	case 's':
+		sbuf_printf(sb, "%" PRId64, t);
+		break;
+	case 'S':
+		sbuf_printf(sb, "%02d", c->sec);
+		break;
+	case 't':
+		sbuf_addc(sb, '\t');
+		break;
 	case 'T':
 	case 'X':
 		sbuf_printf(sb, "%02d:%02d:%02d", c->hour, c->min, c->sec);
 		break;
-	case 'u': sbuf_printf(sb, "%d", c->wday == 0 ? 7 : c->wday); break;
-	case 'w': sbuf_printf(sb, "%d", c->wday); break;
+	case 'u':
+		sbuf_printf(sb, "%d", c->wday == 0 ? 7 : c->wday);
+		break;
+	case 'w':
+		sbuf_printf(sb, "%d", c->wday);
+		break;
 	case 'x':
 		sbuf_printf(sb, "%02d/%02d/%02d", c->month, c->day,
 			    (int)(c->year % 100 + 100) % 100);
 		break;
-	case 'y': sbuf_printf(sb, "%02d", (int)(c->year % 100 + 100) % 100); break;
-	case 'Y': sbuf_printf(sb, "%" PRId64, c->year); break;
-	case 'z': sbuf_adds(sb, "+0000"); break;
-	case 'Z': sbuf_adds(sb, "UTC"); break;
-	case '%': sbuf_addc(sb, '%'); break;
-	default: return false;
+	case 'y':
+		sbuf_printf(sb, "%02d", (int)(c->year % 100 + 100) % 100);
+		break;
+	case 'Y':
+		sbuf_printf(sb, "%" PRId64, c->year);
+		break;
+	case 'z':
+		sbuf_adds(sb, "+0000");
+		break;
+	case 'Z':
+		sbuf_adds(sb, "UTC");
+		break;
+	case '%':
+		sbuf_addc(sb, '%');
+		break;
+	default:
+		return false;
 	}
 	return true;
 }
@@ -593,8 +651,9 @@ os_date(lua_State *L)
 		}
 		if (fmt + 1 >= end || !format_one(&sb, fmt[1], &c, t)) {
 			sbuf_free(&sb);
-			return luaL_error(L, "os.date: invalid conversion "
-					     "specifier '%%%c'",
+			return luaL_error(L,
+					  "os.date: invalid conversion "
+					  "specifier '%%%c'",
 					  fmt + 1 < end ? fmt[1] : ' ');
 		}
 		fmt++;
@@ -622,11 +681,8 @@ os_difftime(lua_State *L)
 }
 
 static const luaL_Reg os_funcs[] = {
-	{ "clock", os_clock },
-	{ "date", os_date },
-	{ "difftime", os_difftime },
-	{ "time", os_time },
-	{ NULL, NULL },
+	{ "clock", os_clock }, { "date", os_date }, { "difftime", os_difftime },
+	{ "time", os_time },   { NULL, NULL },
 };
 
 /* ---- assembly ---- */
@@ -636,16 +692,16 @@ static const luaL_Reg os_funcs[] = {
  * proxy, as env[lib].  `env` is an absolute index.  An allowlisted name the
  * library lacks is an error of this build, so it fails closed. */
 static void
-add_library(lua_State *L, int env, const char *lib,
-	    const char *const *allowed)
+add_library(lua_State *L, int env, const char *lib, const char *const *allowed)
 {
 	lua_getglobal(L, lib);
 	lua_newtable(L);
 	for (; *allowed != NULL; allowed++) {
 		if (lua_getfield(L, -2, *allowed) == LUA_TNIL)
-			luabox_stop("SETUP_FAILED", "Lua library lacks an "
-				    "allowlisted function", *allowed,
-				    SBX_EXIT_SETUP_FAILED);
+			luabox_stop("SETUP_FAILED",
+				    "Lua library lacks an "
+				    "allowlisted function",
+				    *allowed, SBX_EXIT_SETUP_FAILED);
 		lua_setfield(L, -2, *allowed);
 	}
 	luaenv_readonly(L, -1, lib);

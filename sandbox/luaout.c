@@ -54,17 +54,21 @@ claim_name(lua_State *L, size_t *len)
 	size_t i;
 
 	if (*len == 0 || *len > MAX_NAME || name[0] == '.')
-		luaL_error(L, "output name '%s' is not allowed (1 to %d "
-			      "letters, digits, _ - . and no leading dot)",
+		luaL_error(L,
+			   "output name '%s' is not allowed (1 to %d "
+			   "letters, digits, _ - . and no leading dot)",
 			   name, MAX_NAME);
 	for (i = 0; i < *len; i++) {
 		char c = name[i];
 
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.'))
-			luaL_error(L, "output name '%s' is not allowed (1 to %d "
-				      "letters, digits, _ - . and no leading "
-				      "dot)", name, MAX_NAME);
+		      (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+		      c == '.'))
+			luaL_error(L,
+				   "output name '%s' is not allowed (1 to %d "
+				   "letters, digits, _ - . and no leading "
+				   "dot)",
+				   name, MAX_NAME);
 	}
 	if (lua_getfield(L, lua_upvalueindex(1), name) != LUA_TNIL)
 		luaL_error(L, "output '%s' was already written", name);
@@ -154,8 +158,9 @@ cell_cmp(const struct pcell *a, const struct pcell *b)
 
 	if (a->kind != b->kind) {
 		/* missing < number < string */
-		static const int rank[] = { [CELL_MISSING] = 0,
-			[CELL_NUM] = 1, [CELL_STR] = 2 };
+		static const int rank[] = {
+			[CELL_MISSING] = 0, [CELL_NUM] = 1, [CELL_STR] = 2
+		};
 
 		return rank[a->kind] < rank[b->kind] ? -1 : 1;
 	}
@@ -206,13 +211,17 @@ push_row_keys(lua_State *L, int t, size_t nrows)
 		while (lua_next(L, -2) != 0) {
 			lua_pop(L, 1);
 			if (lua_type(L, -1) != LUA_TSTRING)
-				luaL_error(L, "output.table: row %d has a "
-					      "non-string key", (int)i);
+				luaL_error(L,
+					   "output.table: row %d has a "
+					   "non-string key",
+					   (int)i);
 			lua_pushvalue(L, -1);
 			if (lua_rawget(L, -4) == LUA_TNIL) {
 				if (++n > MAX_COLS)
-					luaL_error(L, "output.table: more than "
-						      "%d columns", MAX_COLS);
+					luaL_error(L,
+						   "output.table: more than "
+						   "%d columns",
+						   MAX_COLS);
 				lua_pushvalue(L, -2);
 				lua_pushboolean(L, 1);
 				lua_rawset(L, -6);
@@ -222,7 +231,8 @@ push_row_keys(lua_State *L, int t, size_t nrows)
 		lua_pop(L, 1);
 	}
 	{
-		const char **names = lua_newuserdatauv(L, (n + 1) * sizeof(*names), 0);
+		const char **names =
+		    lua_newuserdatauv(L, (n + 1) * sizeof(*names), 0);
 
 		j = 0;
 		lua_pushnil(L);
@@ -254,7 +264,8 @@ encode_plain(lua_State *L, int t, int opts, struct sbuf *sb)
 	if (!lua_isnoneornil(L, opts) &&
 	    lua_getfield(L, opts, "columns") != LUA_TNIL) {
 		if (lua_type(L, -1) != LUA_TTABLE)
-			luaL_error(L, "option 'columns' must be a list of names");
+			luaL_error(L,
+				   "option 'columns' must be a list of names");
 	} else {
 		if (!lua_isnoneornil(L, opts))
 			lua_pop(L, 1);
@@ -274,8 +285,10 @@ encode_plain(lua_State *L, int t, int opts, struct sbuf *sb)
 		for (j = 1; j < i; j++) {
 			lua_rawgeti(L, cols, (lua_Integer)j);
 			if (lua_rawequal(L, -1, -2))
-				luaL_error(L, "output.table: column '%s' given "
-					      "twice", lua_tostring(L, -2));
+				luaL_error(L,
+					   "output.table: column '%s' given "
+					   "twice",
+					   lua_tostring(L, -2));
 			lua_pop(L, 1);
 		}
 		lua_pop(L, 1);
@@ -287,8 +300,9 @@ encode_plain(lua_State *L, int t, int opts, struct sbuf *sb)
 
 			k = lua_tointegerx(L, -1, &isint);
 			if (!isint || k < 0 || (size_t)k > ncols)
-				luaL_error(L, "option 'keys' must be an integer "
-					      "from 0 to the number of columns");
+				luaL_error(L,
+					   "option 'keys' must be an integer "
+					   "from 0 to the number of columns");
 			nkeys = (size_t)k;
 		}
 		lua_pop(L, 1);
@@ -321,8 +335,9 @@ encode_plain(lua_State *L, int t, int opts, struct sbuf *sb)
 				c->kind = CELL_NUM;
 				c->num = (double)lua_tonumber(L, -1);
 				if (!isfinite(c->num))
-					luaL_error(L, "output.table: row %d: "
-						      "number is not finite",
+					luaL_error(L,
+						   "output.table: row %d: "
+						   "number is not finite",
 						   (int)i + 1);
 				if (c->num == 0)
 					c->num = 0; /* no -0 */
@@ -332,14 +347,16 @@ encode_plain(lua_State *L, int t, int opts, struct sbuf *sb)
 				c->kind = CELL_STR;
 				c->s = lua_tolstring(L, -1, &c->len);
 				if (!pt_utf8_valid(c->s, c->len))
-					luaL_error(L, "output.table: row %d: "
-						      "string is not UTF-8",
+					luaL_error(L,
+						   "output.table: row %d: "
+						   "string is not UTF-8",
 						   (int)i + 1);
 				seen++;
 				break;
 			default:
-				luaL_error(L, "output.table: row %d: cells must "
-					      "be strings, numbers or nil",
+				luaL_error(L,
+					   "output.table: row %d: cells must "
+					   "be strings, numbers or nil",
 					   (int)i + 1);
 			}
 			lua_pop(L, 1); /* strings stay alive in the row */
@@ -350,8 +367,10 @@ encode_plain(lua_State *L, int t, int opts, struct sbuf *sb)
 			lua_pop(L, 1);
 		}
 		if (nkeys_row != seen)
-			luaL_error(L, "output.table: row %d has a field that "
-				      "is not one of the columns", (int)i + 1);
+			luaL_error(L,
+				   "output.table: row %d has a field that "
+				   "is not one of the columns",
+				   (int)i + 1);
 		lua_pop(L, 1);
 		order[i] = &cells[i * ncols];
 	}
@@ -396,8 +415,8 @@ encode_plain(lua_State *L, int t, int opts, struct sbuf *sb)
 static int
 out_table(lua_State *L)
 {
-	static const char *const allowed[] = { "description", "columns",
-		"keys", NULL };
+	static const char *const allowed[] = { "description", "columns", "keys",
+					       NULL };
 	size_t nlen, dlen;
 	const char *name, *desc;
 	struct sbuf sb = SBUF_INIT;

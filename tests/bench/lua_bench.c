@@ -59,7 +59,8 @@ main(int argc, char **argv)
 	uint8_t type;
 
 	if (argc != 6) {
-		fprintf(stderr, "usage: lua_bench SCRIPT DATA NAME ACCESS COLS\n");
+		fprintf(stderr,
+			"usage: lua_bench SCRIPT DATA NAME ACCESS COLS\n");
 		return 64;
 	}
 	memset(&cfg, 0, sizeof(cfg));
@@ -72,8 +73,8 @@ main(int argc, char **argv)
 		perror(argv[2]);
 		return 66;
 	}
-	ds.access = strcmp(argv[4], "rows") == 0 ? LUABOX_ACCESS_ROWS :
-						   LUABOX_ACCESS_AGGREGATE;
+	ds.access = strcmp(argv[4], "rows") == 0 ? LUABOX_ACCESS_ROWS
+						 : LUABOX_ACCESS_AGGREGATE;
 	colbuf = xstrdup(argv[5]);
 	for (tok = strtok_r(colbuf, ",", &save); tok != NULL && ncols < 64;
 	     tok = strtok_r(NULL, ",", &save))

@@ -127,10 +127,11 @@ parse_table(struct h_run *r, const uint8_t *p, uint32_t len)
 
 			if (i > 0)
 				sbuf_addc(&t->evidence, '|');
-			sbuf_printf(&t->evidence, "%llu/%llu/%llu/%.17g/%.17g/%.17g",
-				    (unsigned long long)contributors,
-				    (unsigned long long)neg,
-				    (unsigned long long)miss, top1, top2, total);
+			sbuf_printf(
+			    &t->evidence, "%llu/%llu/%llu/%.17g/%.17g/%.17g",
+			    (unsigned long long)contributors,
+			    (unsigned long long)neg, (unsigned long long)miss,
+			    top1, top2, total);
 		}
 	}
 	if (!chan_cursor_done(&c))
@@ -226,8 +227,8 @@ h_run(struct h_run *r, const char *script, const struct h_opts *o)
 
 	memset(r, 0, sizeof(*r));
 	memset(&cfg, 0, sizeof(cfg));
-	scripts[nscripts++] = (struct luabox_script){ "analysis.lua", script,
-						      strlen(script) };
+	scripts[nscripts++] =
+	    (struct luabox_script){ "analysis.lua", script, strlen(script) };
 	for (i = 0; i < o->nextra && nscripts < 8; i++)
 		scripts[nscripts++] = o->extra[i];
 	cfg.scripts = scripts;
@@ -241,8 +242,8 @@ h_run(struct h_run *r, const char *script, const struct h_opts *o)
 		ds[i].name = h->name;
 		ds[i].source = "sample";
 		ds[i].fd = temp_csv(h->csv, len);
-		ds[i].access = h->access != 0 ? h->access :
-						LUABOX_ACCESS_AGGREGATE;
+		ds[i].access =
+		    h->access != 0 ? h->access : LUABOX_ACCESS_AGGREGATE;
 		cols[i] = split_columns(h->columns, &n);
 		ds[i].columns = (const char *const *)cols[i];
 		ds[i].ncolumns = n;
@@ -259,8 +260,8 @@ h_run(struct h_run *r, const char *script, const struct h_opts *o)
 
 	sbx_policy_set_wall_ms(p, o->wall_ms != 0 ? o->wall_ms : 20000);
 	sbx_policy_set_cpu_seconds(p, o->cpu_s != 0 ? o->cpu_s : 10);
-	sbx_policy_set_address_space(p, UNDER_ASAN ? RLIM_INFINITY :
-						     (1ull << 30));
+	sbx_policy_set_address_space(p,
+				     UNDER_ASAN ? RLIM_INFINITY : (1ull << 30));
 	sbx_policy_set_channel_cap(p, 16u << 20);
 	sbx_policy_set_log_cap(p, 4u << 20);
 	if (sbx_run(p, payload, &cfg, &res, &err) < 0) {

@@ -45,7 +45,8 @@ static const struct attack attacks[] = {
 	{ "L3 load without env gets the sandbox env",
 	  "local f = load('return io, dofile, debug, package') "
 	  "assert(select('#', f()) == 4 and f() == nil) "
-	  "error('fine', 0)", LUAERR, "fine" },
+	  "error('fine', 0)",
+	  LUAERR, "fine" },
 	{ "L4 dofile is absent", "dofile('/etc/passwd')", LUAERR,
 	  "global 'dofile'" },
 	{ "L4 loadfile is absent", "loadfile('x')", LUAERR,
@@ -53,8 +54,8 @@ static const struct attack attacks[] = {
 	{ "L5 package is absent",
 	  "package.loadlib('/lib/x86_64-linux-gnu/libc.so.6', 'system')",
 	  LUAERR, "global 'package'" },
-	{ "L6 require finds only bundle modules",
-	  "require('evil')", LUAERR, "not found in the bundle" },
+	{ "L6 require finds only bundle modules", "require('evil')", LUAERR,
+	  "not found in the bundle" },
 	{ "L6 require refuses paths", "require('../x')", LUAERR,
 	  "invalid module name" },
 	{ "L7 os.execute is absent", "os.execute('id')", LUAERR,
@@ -112,7 +113,8 @@ static const struct attack attacks[] = {
 	  LUAERR, "only \"count\"" },
 	{ "L20 collectgarbage count works",
 	  "assert(type(collectgarbage('count')) == 'number') "
-	  "collectgarbage()", LUAERR, "only \"count\"" },
+	  "collectgarbage()",
+	  LUAERR, "only \"count\"" },
 	{ "L21 the string metatable is protected",
 	  "assert(getmetatable('') == 'protected') "
 	  "getmetatable('').__index.upper = function() return 'APPROVED' end",
@@ -125,16 +127,19 @@ static const struct attack attacks[] = {
 	  "output.table = function() end", LUAERR, "read-only" },
 	{ "L22 library metatables are protected",
 	  "assert(getmetatable(string) == 'protected') "
-	  "setmetatable(string, {})", LUAERR, "table expected" },
+	  "setmetatable(string, {})",
+	  LUAERR, "table expected" },
 	{ "L22 tampering with _G only affects the script",
 	  "local out = output setmetatable(_G, nil) _G.tostring = nil "
-	  "_G = {} out.text('still', 'works')", SBX_OK, "", NULL },
+	  "_G = {} out.text('still', 'works')",
+	  SBX_OK, "", NULL },
 	{ "L23 error objects are never converted",
 	  "error(setmetatable({}, {__tostring = function() while true do end "
-	  "end}))", LUAERR, "(error object is a table value)" },
+	  "end}))",
+	  LUAERR, "(error object is a table value)" },
 	{ "L24 a huge error message hits the output limit",
-	  "error(string.rep('x', 1e6))", SBX_OUTPUT_LIMIT, "OUTPUT_LIMIT",
-	  NULL, 0, 0, 65536 },
+	  "error(string.rep('x', 1e6))", SBX_OUTPUT_LIMIT, "OUTPUT_LIMIT", NULL,
+	  0, 0, 65536 },
 	{ "L24 a print flood hits the output limit",
 	  "while true do print(('x'):rep(1e4)) end", SBX_OUTPUT_LIMIT,
 	  "OUTPUT_LIMIT", NULL, 0, 0, 65536 },
@@ -149,7 +154,8 @@ static const struct attack attacks[] = {
 	  "overflow" },
 	{ "L27 an __index loop overflows",
 	  "local t = setmetatable({}, {__index = function(t, k) return t[k] "
-	  "end}) return t.x", LUAERR, "stack overflow" },
+	  "end}) return t.x",
+	  LUAERR, "stack overflow" },
 	{ "L28 os.exit is absent", "os.exit(0)", LUAERR, "field 'exit'" },
 	{ "L28 os.exit(0, true) is absent", "os.exit(0, true)", LUAERR,
 	  "field 'exit'" },
@@ -210,32 +216,32 @@ test_traceback(void **state)
 }
 
 static const char *const env_script =
-	"local function keys(t) local k = {} for n in pairs(t) do "
-	"k[#k + 1] = n end table.sort(k) return table.concat(k, ' ') end\n"
-	"local lines = {'_ENV: ' .. keys(_ENV)}\n"
-	"for _, lib in ipairs{'coroutine', 'data', 'math', 'os', 'output', "
-	"'string', 'table', 'utf8'} do\n"
-	"  lines[#lines + 1] = lib .. ': ' .. keys(_ENV[lib])\n"
-	"end\n"
-	"output.text('env', table.concat(lines, '\\n'))\n";
+    "local function keys(t) local k = {} for n in pairs(t) do "
+    "k[#k + 1] = n end table.sort(k) return table.concat(k, ' ') end\n"
+    "local lines = {'_ENV: ' .. keys(_ENV)}\n"
+    "for _, lib in ipairs{'coroutine', 'data', 'math', 'os', 'output', "
+    "'string', 'table', 'utf8'} do\n"
+    "  lines[#lines + 1] = lib .. ': ' .. keys(_ENV[lib])\n"
+    "end\n"
+    "output.text('env', table.concat(lines, '\\n'))\n";
 
 static const char *const env_expected =
-	"_ENV: _G _VERSION assert collectgarbage coroutine data error "
-	"getmetatable ipairs load math next os output pairs pcall print "
-	"rawequal rawget rawlen rawset require select setmetatable string "
-	"table tonumber tostring type utf8 warn xpcall\n"
-	"coroutine: close create isyieldable resume running status wrap "
-	"yield\n"
-	"data: open\n"
-	"math: abs acos asin atan ceil cos deg exp floor fmod huge log max "
-	"maxinteger min "
-	"mininteger modf pi rad random sin sqrt tan tointeger type ult\n"
-	"os: clock date difftime time\n"
-	"output: table text\n"
-	"string: byte char find format gmatch gsub len lower match pack "
-	"packsize rep reverse sub unpack upper\n"
-	"table: concat insert move pack remove sort unpack\n"
-	"utf8: char charpattern codepoint codes len offset";
+    "_ENV: _G _VERSION assert collectgarbage coroutine data error "
+    "getmetatable ipairs load math next os output pairs pcall print "
+    "rawequal rawget rawlen rawset require select setmetatable string "
+    "table tonumber tostring type utf8 warn xpcall\n"
+    "coroutine: close create isyieldable resume running status wrap "
+    "yield\n"
+    "data: open\n"
+    "math: abs acos asin atan ceil cos deg exp floor fmod huge log max "
+    "maxinteger min "
+    "mininteger modf pi rad random sin sqrt tan tointeger type ult\n"
+    "os: clock date difftime time\n"
+    "output: table text\n"
+    "string: byte char find format gmatch gsub len lower match pack "
+    "packsize rep reverse sub unpack upper\n"
+    "table: concat insert move pack remove sort unpack\n"
+    "utf8: char charpattern codepoint codes len offset";
 
 static void
 test_env_allowlist(void **state)
@@ -255,9 +261,9 @@ static void
 test_hash_order(void **state)
 {
 	static const char *const script =
-		"local t = {} for k, v in pairs({alpha = 1, beta = 2, gamma = "
-		"3, delta = 4, epsilon = 5, zeta = 6}) do t[#t + 1] = {name = "
-		"k, n = v} end output.table('names', t)";
+	    "local t = {} for k, v in pairs({alpha = 1, beta = 2, gamma = "
+	    "3, delta = 4, epsilon = 5, zeta = 6}) do t[#t + 1] = {name = "
+	    "k, n = v} end output.table('names', t)";
 	struct h_run a, b;
 
 	(void)state;
@@ -282,8 +288,8 @@ static void
 test_random_seeded(void **state)
 {
 	static const char *const script =
-		"local t = {} for i = 1, 5 do t[i] = math.random(1, 1000000) "
-		"end output.text('r', table.concat(t, ','))";
+	    "local t = {} for i = 1, 5 do t[i] = math.random(1, 1000000) "
+	    "end output.text('r', table.concat(t, ','))";
 	struct h_opts o;
 	struct h_run a, b, c;
 
@@ -308,14 +314,14 @@ static void
 test_fixed_clock(void **state)
 {
 	static const char *const script =
-		"local d = os.date('*t') "
-		"output.text('t', table.concat({os.time(), "
-		"os.date('!%Y-%m-%d %H:%M:%S'), os.date('%c'), "
-		"os.date('%a %A %b %B %j %p %I %Z %z %u %w %y %e %D %F %T'), "
-		"d.year, d.month, d.day, d.wday, d.yday, tostring(d.isdst), "
-		"os.time({year = 2024, month = 2, day = 29, hour = 0}), "
-		"os.time({year = 2023, month = 14, day = 1, hour = 0}), "
-		"os.date('!%F', -86400), os.difftime(10, 4)}, '|'))";
+	    "local d = os.date('*t') "
+	    "output.text('t', table.concat({os.time(), "
+	    "os.date('!%Y-%m-%d %H:%M:%S'), os.date('%c'), "
+	    "os.date('%a %A %b %B %j %p %I %Z %z %u %w %y %e %D %F %T'), "
+	    "d.year, d.month, d.day, d.wday, d.yday, tostring(d.isdst), "
+	    "os.time({year = 2024, month = 2, day = 29, hour = 0}), "
+	    "os.time({year = 2023, month = 14, day = 1, hour = 0}), "
+	    "os.date('!%F', -86400), os.difftime(10, 4)}, '|'))";
 	struct h_opts o;
 	struct h_run r;
 
@@ -339,7 +345,7 @@ static void
 test_clock_deterministic(void **state)
 {
 	static const char *const script =
-		"for i = 1, 100000 do end output.text('c', tostring(os.clock()))";
+	    "for i = 1, 100000 do end output.text('c', tostring(os.clock()))";
 	struct h_run a, b;
 
 	(void)state;
@@ -359,14 +365,14 @@ test_log_escaped(void **state)
 	struct h_run r;
 
 	(void)state;
-	h_run1(&r, "print('a\\27[31mb', 1, nil, true, {}) warn('w\\0x') "
-		   "print('caf\\u{e9} \\u{202e}x \\xff')",
+	h_run1(&r,
+	       "print('a\\27[31mb', 1, nil, true, {}) warn('w\\0x') "
+	       "print('caf\\u{e9} \\u{202e}x \\xff')",
 	       NULL);
 	assert_int_equal(r.end, SBX_OK);
-	assert_string_equal(r.log.buf,
-			    "a\\x1b[31mb\t1\tnil\ttrue\ttable\n"
-			    "Lua warning: w\\x00x\n"
-			    "caf\xc3\xa9 \\xe2\\x80\\xaex \\xff\n");
+	assert_string_equal(r.log.buf, "a\\x1b[31mb\t1\tnil\ttrue\ttable\n"
+				       "Lua warning: w\\x00x\n"
+				       "caf\xc3\xa9 \\xe2\\x80\\xaex \\xff\n");
 	h_free(&r);
 }
 
@@ -390,9 +396,10 @@ test_require_bundle(void **state)
 	memset(&o, 0, sizeof(o));
 	o.extra = &m;
 	o.nextra = 1;
-	h_run(&r, "local u = require('lib.util') assert(u == "
-		  "require('lib.util')) assert(u.io == nil) "
-		  "output.text('x', tostring(u.double(21)))",
+	h_run(&r,
+	      "local u = require('lib.util') assert(u == "
+	      "require('lib.util')) assert(u.io == nil) "
+	      "output.text('x', tostring(u.double(21)))",
 	      &o);
 	assert_int_equal(r.end, SBX_OK);
 	assert_string_equal(r.text[0], "42");
@@ -407,7 +414,7 @@ main(void)
 
 	for (i = 0; i < PT_ARRAY_LEN(attacks); i++) {
 		tests[n] = (struct CMUnitTest)cmocka_unit_test_prestate(
-			run_attack, (void *)(uintptr_t)&attacks[i]);
+		    run_attack, (void *)(uintptr_t)&attacks[i]);
 		tests[n++].name = attacks[i].id;
 	}
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_traceback);
@@ -415,7 +422,8 @@ main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_hash_order);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_random_seeded);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_fixed_clock);
-	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_clock_deterministic);
+	tests[n++] =
+	    (struct CMUnitTest)cmocka_unit_test(test_clock_deterministic);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_log_escaped);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_require_bundle);
 	return _cmocka_run_group_tests("lua_attacks", tests, n, NULL, NULL);

@@ -17,18 +17,20 @@
 
 /* Quoted fields (comma, doubled quote, line break), empty cells, CRLF line
  * ends, UTF-8, a blank line, a column that is not granted (bsn). */
-static const char people_csv[] =
-	"bsn,zone,name,visitors,age\r\n"
-	"111,A,\"Jansen, P.\",10,30\r\n"
-	"222,B,\"de \"\"Vries\"\"\",5,41\r\n"
-	"333,A,Ömer,,25\r\n"
-	"\r\n"
-	"444,\"Zuid\nOost\",Zoë,-3,52\r\n"
-	"555,A,plain,7,30\r\n"
-	"666,,anon,2,61\r\n";
+static const char people_csv[] = "bsn,zone,name,visitors,age\r\n"
+				 "111,A,\"Jansen, P.\",10,30\r\n"
+				 "222,B,\"de \"\"Vries\"\"\",5,41\r\n"
+				 "333,A,Ömer,,25\r\n"
+				 "\r\n"
+				 "444,\"Zuid\nOost\",Zoë,-3,52\r\n"
+				 "555,A,plain,7,30\r\n"
+				 "666,,anon,2,61\r\n";
 
 static const struct h_dataset people = {
-	"people", people_csv, 0, LUABOX_ACCESS_AGGREGATE,
+	"people",
+	people_csv,
+	0,
+	LUABOX_ACCESS_AGGREGATE,
 	"zone,name,visitors,age",
 };
 
@@ -68,8 +70,9 @@ test_columns(void **state)
 	struct h_run r;
 
 	(void)state;
-	h_run1(&r, "local ds = data.open('people') "
-		   "output.text('c', table.concat(ds:columns(), ','))",
+	h_run1(&r,
+	       "local ds = data.open('people') "
+	       "output.text('c', table.concat(ds:columns(), ','))",
 	       &people);
 	expect_ok(&r);
 	assert_string_equal(r.text[0], "zone,name,visitors,age");
@@ -84,9 +87,10 @@ test_count_by(void **state)
 	struct h_run r;
 
 	(void)state;
-	h_run1(&r, "local ds = data.open('people') "
-		   "output.table('by_zone', ds:count{by = 'zone'}, "
-		   "{description = 'people per zone'})",
+	h_run1(&r,
+	       "local ds = data.open('people') "
+	       "output.table('by_zone', ds:count{by = 'zone'}, "
+	       "{description = 'people per zone'})",
 	       &people);
 	expect_ok(&r);
 	assert_int_equal(r.ntables, 1);
@@ -112,9 +116,10 @@ test_count_total_and_two_keys(void **state)
 	struct h_run r;
 
 	(void)state;
-	h_run1(&r, "local ds = data.open('people') "
-		   "output.table('all', ds:count()) "
-		   "output.table('two', ds:count{by = {'zone', 'age'}})",
+	h_run1(&r,
+	       "local ds = data.open('people') "
+	       "output.table('all', ds:count()) "
+	       "output.table('two', ds:count{by = {'zone', 'age'}})",
 	       &people);
 	expect_ok(&r);
 	assert_string_equal(r.tables[0].render.buf, "count|6");
@@ -132,8 +137,9 @@ test_sum_evidence(void **state)
 	struct h_run r;
 
 	(void)state;
-	h_run1(&r, "local ds = data.open('people') "
-		   "output.table('s', ds:sum('visitors', {by = {'zone'}}))",
+	h_run1(&r,
+	       "local ds = data.open('people') "
+	       "output.table('s', ds:sum('visitors', {by = {'zone'}}))",
 	       &people);
 	expect_ok(&r);
 	assert_string_equal(r.tables[0].statistic, "sum");
@@ -154,10 +160,11 @@ test_mean(void **state)
 	struct h_run r;
 
 	(void)state;
-	h_run1(&r, "local ds = data.open('people') "
-		   "output.table('m', ds:mean('age', {by = 'zone'})) "
-		   "output.table('e', ds:mean('visitors', {where = {name = "
-		   "'Ömer'}}))",
+	h_run1(&r,
+	       "local ds = data.open('people') "
+	       "output.table('m', ds:mean('age', {by = 'zone'})) "
+	       "output.table('e', ds:mean('visitors', {where = {name = "
+	       "'Ömer'}}))",
 	       &people);
 	expect_ok(&r);
 	assert_string_equal(r.tables[0].statistic, "mean");
@@ -179,15 +186,16 @@ test_where(void **state)
 	struct h_run r;
 
 	(void)state;
-	h_run1(&r, "local ds = data.open('people') "
-		   "output.table('a', ds:count{where = {zone = 'A'}}) "
-		   "output.table('ab', ds:count{by = 'zone', where = {zone = "
-		   "{'A', 'B'}}}) "
-		   "output.table('n', ds:sum('visitors', {where = {age = 30}})) "
-		   "output.table('n2', ds:count{where = {age = {30, 41}, zone = "
-		   "'A'}}) "
-		   "output.table('none', ds:count{by = 'zone', where = {zone = "
-		   "{}}})",
+	h_run1(&r,
+	       "local ds = data.open('people') "
+	       "output.table('a', ds:count{where = {zone = 'A'}}) "
+	       "output.table('ab', ds:count{by = 'zone', where = {zone = "
+	       "{'A', 'B'}}}) "
+	       "output.table('n', ds:sum('visitors', {where = {age = 30}})) "
+	       "output.table('n2', ds:count{where = {age = {30, 41}, zone = "
+	       "'A'}}) "
+	       "output.table('none', ds:count{by = 'zone', where = {zone = "
+	       "{}}})",
 	       &people);
 	expect_ok(&r);
 	assert_string_equal(r.tables[0].render.buf, "count|3");
@@ -208,16 +216,18 @@ test_batch(void **state)
 	struct h_run r;
 
 	(void)state;
-	h_run1(&r, "local ds = data.open('people') "
-		   "local a = ds:count{by = 'zone'} "
-		   "local b = ds:sum('visitors', {by = 'zone'}) "
-		   "local c = ds:mean('age', {by = 'zone'}) "
-		   "local d = ds:sum('visitors', {by = 'zone', where = {age = 30}}) "
-		   "local e = ds:count{by = 'zone'} "
-		   "output.table('e', e) output.table('d', d) "
-		   "output.table('c', c) output.table('b', b) "
-		   "output.table('a', a)",
-	       &people);
+	h_run1(
+	    &r,
+	    "local ds = data.open('people') "
+	    "local a = ds:count{by = 'zone'} "
+	    "local b = ds:sum('visitors', {by = 'zone'}) "
+	    "local c = ds:mean('age', {by = 'zone'}) "
+	    "local d = ds:sum('visitors', {by = 'zone', where = {age = 30}}) "
+	    "local e = ds:count{by = 'zone'} "
+	    "output.table('e', e) output.table('d', d) "
+	    "output.table('c', c) output.table('b', b) "
+	    "output.table('a', a)",
+	    &people);
 	expect_ok(&r);
 	assert_int_equal(r.ntables, 5);
 	assert_string_equal(r.tables[0].render.buf,
@@ -242,7 +252,8 @@ static void
 test_value_name_clash(void **state)
 {
 	static const struct h_dataset d = { "d", "count,x\na,1\nb,2\na,3\n", 0,
-		LUABOX_ACCESS_AGGREGATE, "count,x" };
+					    LUABOX_ACCESS_AGGREGATE,
+					    "count,x" };
 	struct h_run r;
 
 	(void)state;
@@ -293,18 +304,20 @@ test_rows(void **state)
 	struct h_run r;
 
 	(void)state;
-	h_run1(&r, "local out = {} "
-		   "for row in data.open('people'):rows{'name', 'visitors'} do "
-		   "out[#out + 1] = row.name .. '=' .. tostring(row.visitors) "
-		   "end "
-		   "for row in data.open('people'):rows{'zone', where = {age = "
-		   "30}} do out[#out + 1] = row.zone end "
-		   "output.text('r', table.concat(out, ';'))",
+	h_run1(&r,
+	       "local out = {} "
+	       "for row in data.open('people'):rows{'name', 'visitors'} do "
+	       "out[#out + 1] = row.name .. '=' .. tostring(row.visitors) "
+	       "end "
+	       "for row in data.open('people'):rows{'zone', where = {age = "
+	       "30}} do out[#out + 1] = row.zone end "
+	       "output.text('r', table.concat(out, ';'))",
 	       &people_rows);
 	expect_ok(&r);
 	assert_string_equal(r.text[0], "Jansen, P.=10;de \"Vries\"=5;Ömer=nil;"
 				       "Zoë=-3;plain=7;anon=2;A;A");
-	assert_string_equal(r.usage.buf, "people:sample:6:zone,name,visitors,age");
+	assert_string_equal(r.usage.buf,
+			    "people:sample:6:zone,name,visitors,age");
 	h_free(&r);
 }
 
@@ -334,13 +347,14 @@ test_aggregate_immutable(void **state)
 	struct h_run r;
 
 	(void)state;
-	h_run1(&r, "local t = data.open('people'):count{by = 'zone'} "
-		   "assert(#t == 4) assert(getmetatable(t) == 'protected') "
-		   "local s = {} for row in t:rows() do s[#s + 1] = "
-		   "tostring(row.zone) .. ':' .. row.count end "
-		   "output.text('v', table.concat(s, ';') .. ';' .. "
-		   "table.concat(t:columns(), ',')) "
-		   "t.x = 1",
+	h_run1(&r,
+	       "local t = data.open('people'):count{by = 'zone'} "
+	       "assert(#t == 4) assert(getmetatable(t) == 'protected') "
+	       "local s = {} for row in t:rows() do s[#s + 1] = "
+	       "tostring(row.zone) .. ':' .. row.count end "
+	       "output.text('v', table.concat(s, ';') .. ';' .. "
+	       "table.concat(t:columns(), ',')) "
+	       "t.x = 1",
 	       &people);
 	expect_error(&r, SBX_LUA_ERROR, "LUA_ERROR",
 		     "analysis.lua:1: attempt to modify a read-only object");
@@ -359,7 +373,8 @@ static const struct bad_csv bad[] = {
 	  "analysis.lua:1: dataset 'd': line 3: expected 2 fields, found 1" },
 	{ "a,b\n1,2\n3,4,5\n", "output.table('t', data.open('d'):count())",
 	  "analysis.lua:1: dataset 'd': line 3: expected 2 fields, found 3" },
-	{ "a,b\n1,2\n\"x\ny\",2\n5,\xff\n", "output.table('t', data.open('d'):count())",
+	{ "a,b\n1,2\n\"x\ny\",2\n5,\xff\n",
+	  "output.table('t', data.open('d'):count())",
 	  "analysis.lua:1: dataset 'd': line 5: invalid UTF-8" },
 	{ "a,b\n1,\"2\n", "output.table('t', data.open('d'):count())",
 	  "analysis.lua:1: dataset 'd': line 2: unterminated quoted field" },
@@ -413,9 +428,10 @@ test_malformed(void **state)
 static void
 test_numbers_and_edges(void **state)
 {
-	static const struct h_dataset d = { "d",
-		"\xEF\xBB\xBFk,v\nx,1.5\nx,-2.5e1\ny,+3\ny,.5\nx,1e2", 0,
-		LUABOX_ACCESS_AGGREGATE, "k,v" };
+	static const struct h_dataset d = {
+		"d", "\xEF\xBB\xBFk,v\nx,1.5\nx,-2.5e1\ny,+3\ny,.5\nx,1e2", 0,
+		LUABOX_ACCESS_AGGREGATE, "k,v"
+	};
 	struct h_run r;
 
 	(void)state;
@@ -479,10 +495,11 @@ test_plain_table(void **state)
 	struct h_run r;
 
 	(void)state;
-	h_run1(&r, "output.table('p', {{b = 2, a = 'x'}, {a = 'w'}, "
-		   "{a = 'x', b = 1.5}}, {description = 'd'}) "
-		   "output.table('q', {{z = 1, y = 'k'}}, {columns = {'y', 'z'}, "
-		   "keys = 1})",
+	h_run1(&r,
+	       "output.table('p', {{b = 2, a = 'x'}, {a = 'w'}, "
+	       "{a = 'x', b = 1.5}}, {description = 'd'}) "
+	       "output.table('q', {{z = 1, y = 'k'}}, {columns = {'y', 'z'}, "
+	       "keys = 1})",
 	       NULL);
 	expect_ok(&r);
 	assert_string_equal(r.tables[0].render.buf, "a,b|w,-|x,1.5|x,2");
@@ -541,8 +558,9 @@ test_output_limit_table(void **state)
 	(void)state;
 	memset(&o, 0, sizeof(o));
 	o.output = 4096;
-	h_run(&r, "local t = {} for i = 1, 1000 do t[i] = {n = i} end "
-		  "output.table('big', t)",
+	h_run(&r,
+	      "local t = {} for i = 1, 1000 do t[i] = {n = i} end "
+	      "output.table('big', t)",
 	      &o);
 	expect_error(&r, SBX_OUTPUT_LIMIT, "OUTPUT_LIMIT",
 		     "script stopped: output limit");
@@ -609,8 +627,9 @@ test_groups_memory(void **state)
 	o.datasets = &d;
 	o.ndatasets = 1;
 	o.memory = 8u << 20;
-	h_run(&r, "pcall(data.open('d').count, data.open('d'), {by = 'id'}) "
-		  "output.text('x', 'escaped')",
+	h_run(&r,
+	      "pcall(data.open('d').count, data.open('d'), {by = 'id'}) "
+	      "output.text('x', 'escaped')",
 	      &o);
 	expect_error(&r, SBX_MEMORY_LIMIT, "MEMORY_LIMIT",
 		     "script stopped: memory limit");
