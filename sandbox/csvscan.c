@@ -114,14 +114,17 @@ fill(struct csvscan *s)
 	}
 	/* Several scans may share the descriptor, so position it each time. */
 	if (lseek(s->fd, s->next_off, SEEK_SET) < 0) {
-		snprintf(s->err, sizeof(s->err), "seek: %s", strerror(errno));
+		/* errno as a number: strerror may consult message catalogs */
+		snprintf(s->err, sizeof(s->err), "seek failed (errno %d)",
+			 errno);
 		return -1;
 	}
 	do
 		n = read(s->fd, s->buf + s->end, s->cap - s->end);
 	while (n < 0 && errno == EINTR);
 	if (n < 0) {
-		snprintf(s->err, sizeof(s->err), "read: %s", strerror(errno));
+		snprintf(s->err, sizeof(s->err), "read failed (errno %d)",
+			 errno);
 		return -1;
 	}
 	if (s->next_off == 0 && n >= 3 &&

@@ -395,8 +395,9 @@ parse_number(const char *p, size_t n, double *out)
 }
 
 static int
-cmp_cstr(const void *a, const void *b)
+cmp_cstr(const void *a, const void *b, void *arg)
 {
+	(void)arg;
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
@@ -438,7 +439,7 @@ parse_where(lua_State *L, struct dataset *d, int idx, int keep, struct query *q)
 	}
 	/* Sorted, so which ungranted column is reported does not depend on
 	 * hash order. */
-	qsort(names, n, sizeof(names[0]), cmp_cstr);
+	luabox_sort(names, n, sizeof(names[0]), cmp_cstr, NULL);
 	for (i = 0; i < n; i++) {
 		struct filter *f = &q->where[q->nwhere++];
 		size_t j;
@@ -910,7 +911,7 @@ finish_aggregate(lua_State *L, int agi, struct agg *ag, struct groups *g)
 	order = blob(L, g->nacc * sizeof(*order));
 	for (i = 0; i < g->nacc; i++)
 		order[i] = (uint32_t)i;
-	qsort_r(order, g->nacc, sizeof(*order), group_order, &ctx);
+	luabox_sort(order, g->nacc, sizeof(*order), group_order, &ctx);
 
 	kc = blob(L, g->nacc * q->nby * sizeof(*kc));
 	kb = blob(L, g->klen);

@@ -149,6 +149,52 @@ luabox_traceback(lua_State *L)
 	return tb;
 }
 
+static void
+swap_bytes(char *a, char *b, size_t size)
+{
+	char tmp[64];
+
+	memcpy(tmp, a, size);
+	memcpy(a, b, size);
+	memcpy(b, tmp, size);
+}
+
+static void
+sift_down(char *base, size_t root, size_t n, size_t size,
+	  int (*cmp)(const void *, const void *, void *), void *arg)
+{
+	for (;;) {
+		size_t child = 2 * root + 1;
+
+		if (child >= n)
+			return;
+		if (child + 1 < n && cmp(base + child * size,
+					 base + (child + 1) * size, arg) < 0)
+			child++;
+		if (cmp(base + root * size, base + child * size, arg) >= 0)
+			return;
+		swap_bytes(base + root * size, base + child * size, size);
+		root = child;
+	}
+}
+
+void
+luabox_sort(void *base, size_t n, size_t size,
+	    int (*cmp)(const void *, const void *, void *), void *arg)
+{
+	char *b = base;
+	size_t i;
+
+	if (n < 2 || size > 64)
+		return;
+	for (i = n / 2; i-- > 0;)
+		sift_down(b, i, n, size, cmp, arg);
+	for (i = n - 1; i > 0; i--) {
+		swap_bytes(b, b + i * size, size);
+		sift_down(b, 0, i, size, cmp, arg);
+	}
+}
+
 /* Message handler of the outermost pcall: keep the message, save the
  * traceback aside.  Never calls __tostring on an error object: that would
  * run script code after the script failed. */

@@ -37,6 +37,12 @@ int luabox_chan_fd(void);
 /* The traceback of the caller as a new string (for findings). */
 char *luabox_traceback(lua_State *L);
 
+/* Sort `n` elements of `size` bytes (at most 64) in place: heapsort, no
+ * allocation and no system calls.  glibc's qsort may call sysinfo(2) for
+ * large arrays, which the child's seccomp filter does not allow. */
+void luabox_sort(void *base, size_t n, size_t size,
+		 int (*cmp)(const void *, const void *, void *), void *arg);
+
 /* luaenv.c: build the curated environment, store it under LUABOX_ENV_KEY
  * and as the state's globals.  `data` and `output` must be on the stack top
  * (output at -1, data at -2) as plain tables; they are popped. */

@@ -191,8 +191,9 @@ row_cmp(const void *x, const void *y, void *arg)
 }
 
 static int
-cmp_names(const void *a, const void *b)
+cmp_names(const void *a, const void *b, void *arg)
 {
+	(void)arg;
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
@@ -240,7 +241,7 @@ push_row_keys(lua_State *L, int t, size_t nrows)
 			lua_pop(L, 1);
 			names[j++] = lua_tostring(L, -1);
 		}
-		qsort(names, j, sizeof(*names), cmp_names);
+		luabox_sort(names, j, sizeof(*names), cmp_names, NULL);
 		lua_createtable(L, (int)j, 0);
 		for (i = 0; i < j; i++) {
 			lua_pushstring(L, names[i]);
@@ -375,7 +376,7 @@ encode_plain(lua_State *L, int t, int opts, struct sbuf *sb)
 		order[i] = &cells[i * ncols];
 	}
 	ps.ncols = ncols;
-	qsort_r(order, nrows, sizeof(*order), row_cmp, &ps);
+	luabox_sort(order, nrows, sizeof(*order), row_cmp, &ps);
 
 	chan_put_cstr(sb, "custom");
 	chan_put_cstr(sb, "");

@@ -489,6 +489,42 @@ test_large_file(void **state)
 	sbuf_free(&csv);
 }
 
+/* 1000 groups arrive shuffled and leave sorted; a plain table of 500 rows
+ * too (exercises the sort on arrays larger than a few elements). */
+static void
+test_many_groups_sorted(void **state)
+{
+	struct sbuf csv = SBUF_INIT, want = SBUF_INIT;
+	struct h_dataset d = { "d", NULL, 0, LUABOX_ACCESS_AGGREGATE, "k" };
+	struct h_run r;
+	int i;
+
+	(void)state;
+	sbuf_adds(&csv, "k\n");
+	for (i = 0; i < 3000; i++)
+		sbuf_printf(&csv, "key%04d\n", (i * 7919) % 1000);
+	d.csv = csv.buf;
+	d.csv_len = csv.len;
+	h_run1(&r,
+	       "output.table('g', data.open('d'):count{by = 'k'}) "
+	       "local t = {} for i = 1, 500 do t[i] = {v = (i * 7919) % 500} "
+	       "end output.table('p', t)",
+	       &d);
+	expect_ok(&r);
+	sbuf_adds(&want, "k,count");
+	for (i = 0; i < 1000; i++)
+		sbuf_printf(&want, "|key%04d,3", i);
+	assert_string_equal(r.tables[0].render.buf, want.buf);
+	sbuf_reset(&want);
+	sbuf_adds(&want, "v");
+	for (i = 0; i < 500; i++)
+		sbuf_printf(&want, "|%d", i);
+	assert_string_equal(r.tables[1].render.buf, want.buf);
+	h_free(&r);
+	sbuf_free(&csv);
+	sbuf_free(&want);
+}
+
 static void
 test_plain_table(void **state)
 {
@@ -656,6 +692,7 @@ main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_numbers_and_edges),
 		cmocka_unit_test(test_large_file),
+		cmocka_unit_test(test_many_groups_sorted),
 		cmocka_unit_test(test_plain_table),
 		cmocka_unit_test(test_output_refusals),
 		cmocka_unit_test(test_output_limit_table),
