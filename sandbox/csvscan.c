@@ -31,6 +31,9 @@ init_classes(void)
 		return;
 	for (c = 0x80; c < 256; c++)
 		byte_class[c] = C_HIGH;
+	/* NUL is checked on the slow path with non-ASCII bytes: no text
+	 * file has it, and the runner refuses strings that contain it. */
+	byte_class[0] = C_HIGH;
 	byte_class[','] = C_COMMA;
 	byte_class['\n'] = C_NL;
 	byte_class['"'] = C_QUOTE;
@@ -155,6 +158,11 @@ on_field(void *field, size_t len, void *data)
 	if (reserve_fields(s, s->nfields + 1) < 0) {
 		s->cb_failed = true;
 		snprintf(s->cb_err, sizeof(s->cb_err), "too many fields");
+		return;
+	}
+	if (len > 0 && memchr(field, '\0', len) != NULL) {
+		s->cb_failed = true;
+		snprintf(s->cb_err, sizeof(s->cb_err), "NUL byte");
 		return;
 	}
 	if (len > 0 && !pt_utf8_valid(field, len)) {
@@ -292,7 +300,8 @@ next_quoted(struct csvscan *s)
 	return s->nfields > 0 ? 1 : 0;
 }
 
-/* Bit i set when byte i of the 16 at `p` is ',', '\n', '"' or >= 0x80. */
+/* Bit i set when byte i of the 16 at `p` is ',', '\n', '"', NUL or
+ * >= 0x80. */
 #ifdef __SSE2__
 static inline unsigned
 special_mask(const char *p)
@@ -301,7 +310,8 @@ special_mask(const char *p)
 	__m128i m =
 	    _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(',')),
 				      _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
-			 _mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
+			 _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+				      _mm_cmpeq_epi8(v, _mm_setzero_si128())));
 
 	return (unsigned)_mm_movemask_epi8(m) | (unsigned)_mm_movemask_epi8(v);
 }
@@ -374,6 +384,8 @@ csvscan_next(struct csvscan *s)
 		s->line++;
 		if (nf == 0 && len == 0)
 			continue; /* blank line */
+		if (high && memchr(rec, '\0', (size_t)(q - rec)) != NULL)
+			return fail(s, s->rec_line, "NUL byte");
 		if (high && !pt_utf8_valid(rec, (size_t)(q - rec)))
 			return fail(s, s->rec_line, "invalid UTF-8");
 		if (nf >= s->fcap && reserve_fields(s, nf + 1) < 0)

@@ -50,6 +50,18 @@ struct luabox {
  * child runs exactly one script. */
 static struct luabox box;
 
+/* Error texts may carry any bytes of the script's: escape controls, NUL
+ * and invalid UTF-8 (keeping line feeds) so the record stays parseable. */
+static void
+put_escaped(struct sbuf *sb, const char *s)
+{
+	struct sbuf e = SBUF_INIT;
+
+	luaenv_escape_lines(&e, s, strlen(s), true);
+	chan_put_str(sb, e.buf != NULL ? e.buf : "", e.len);
+	sbuf_free(&e);
+}
+
 void
 luabox_stop(const char *class, const char *msg, const char *traceback,
 	    int status)
@@ -63,10 +75,16 @@ luabox_stop(const char *class, const char *msg, const char *traceback,
 	box.stopping = true;
 	data_send_usage(box.chan_fd);
 	chan_put_cstr(&sb, class);
-	chan_put_cstr(&sb, msg);
-	chan_put_cstr(&sb, traceback != NULL ? traceback : "");
+	put_escaped(&sb, msg);
+	put_escaped(&sb, traceback != NULL ? traceback : "");
 	(void)chan_send(box.chan_fd, CHAN_ERROR, &sb);
 	_exit(status);
+}
+
+bool
+luabox_clean_text(const char *s, size_t n)
+{
+	return memchr(s, '\0', n) == NULL && pt_utf8_valid(s, n);
 }
 
 int
@@ -201,22 +219,21 @@ luabox_sort(void *base, size_t n, size_t size,
 static int
 msghandler(lua_State *L)
 {
-	const char *msg;
 	size_t len;
 
-	if (lua_type(L, 1) == LUA_TSTRING || lua_type(L, 1) == LUA_TNUMBER)
-		msg = lua_tostring(L, 1);
-	else
-		msg = lua_pushfstring(L, "(error object is a %s value)",
-				      lua_typename(L, lua_type(L, 1)));
+	lua_settop(L, 1);
+	if (lua_type(L, 1) == LUA_TNUMBER)
+		lua_tostring(L, 1); /* converts in place, no metamethod */
+	else if (lua_type(L, 1) != LUA_TSTRING)
+		lua_pushfstring(L, "(error object is a %s value)",
+				lua_typename(L, lua_type(L, 1)));
 	luaL_traceback(L, L, NULL, 1);
 	free(box.traceback);
 	box.traceback = xstrdup(lua_tolstring(L, -1, &len));
 	if (len > MAX_TRACEBACK)
 		memcpy(box.traceback + MAX_TRACEBACK - 4, "\n...", 5);
 	lua_pop(L, 1);
-	lua_pushstring(L, msg);
-	return 1;
+	return 1; /* the message, with any NUL bytes it has */
 }
 
 static const struct luabox_script *
@@ -258,24 +275,29 @@ open_libraries(lua_State *L, const struct luabox_config *cfg)
 static PT_NORETURN void
 script_failed(lua_State *L, int rc)
 {
-	const char *msg = lua_tostring(L, -1);
-	size_t mlen, tlen;
+	size_t mlen = 0, tlen;
+	const char *msg = lua_tolstring(L, -1, &mlen);
+	struct sbuf esc = SBUF_INIT;
 
 	if (rc == LUA_ERRMEM)
 		luabox_stop("MEMORY_LIMIT", "script stopped: memory limit",
 			    NULL, SBX_EXIT_MEMORY_LIMIT);
-	if (msg == NULL)
+	if (msg == NULL) {
 		msg = rc == LUA_ERRERR ? "error in error handling"
 				       : "unknown error";
+		mlen = strlen(msg);
+	}
 	if (rc == LUA_ERRERR) {
 		free(box.traceback);
 		box.traceback = NULL;
 	}
 	/* The message is output the team sees: charge it like any other. */
-	mlen = strlen(msg);
 	tlen = box.traceback != NULL ? strlen(box.traceback) : 0;
 	luabox_charge_output(mlen + tlen);
-	luabox_stop("LUA_ERROR", msg, box.traceback, SBX_EXIT_LUA_ERROR);
+	/* Escape with the real length: the message may contain NUL. */
+	luaenv_escape_lines(&esc, msg, mlen, true);
+	luabox_stop("LUA_ERROR", esc.buf != NULL ? esc.buf : "", box.traceback,
+		    SBX_EXIT_LUA_ERROR);
 }
 
 int

@@ -50,6 +50,11 @@ void luaenv_build(lua_State *L, const struct luabox_config *cfg);
 /* Escape bytes for the run log: controls, invalid UTF-8, C1 and bidi
  * controls become \xNN; a tab stays. */
 void luaenv_escape(struct sbuf *sb, const char *s, size_t n);
+/* The same, keeping line feeds when `newlines` (error messages). */
+void luaenv_escape_lines(struct sbuf *sb, const char *s, size_t n,
+			 bool newlines);
+/* True for text the runner accepts in a string field: UTF-8, no NUL. */
+bool luabox_clean_text(const char *s, size_t n);
 /* Wrap table at `idx` in a read-only proxy; pushes the proxy. */
 void luaenv_readonly(lua_State *L, int idx, const char *name);
 

@@ -148,6 +148,12 @@ is_hidden_control(const unsigned char *p, size_t len)
 void
 luaenv_escape(struct sbuf *sb, const char *s, size_t n)
 {
+	luaenv_escape_lines(sb, s, n, false);
+}
+
+void
+luaenv_escape_lines(struct sbuf *sb, const char *s, size_t n, bool newlines)
+{
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0;
 
@@ -155,7 +161,8 @@ luaenv_escape(struct sbuf *sb, const char *s, size_t n)
 		unsigned char c = p[i];
 		size_t len = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
 
-		if (c < 0x80 && ((c >= 0x20 && c != 0x7f) || c == '\t')) {
+		if (c < 0x80 && ((c >= 0x20 && c != 0x7f) || c == '\t' ||
+				 (newlines && c == '\n'))) {
 			sbuf_addc(sb, (char)c);
 			i++;
 		} else if (c >= 0x80 && i + len <= n &&

@@ -92,6 +92,8 @@ opt_string(lua_State *L, int opts, const char *key, size_t *len)
 		s = lua_tolstring(L, -1, len);
 	}
 	lua_pop(L, 1); /* the string stays alive in the options table */
+	if (!luabox_clean_text(s, *len))
+		luaL_error(L, "option '%s' is not UTF-8 text", key);
 	return s;
 }
 
@@ -125,6 +127,9 @@ out_text(lua_State *L)
 	struct sbuf sb = SBUF_INIT;
 
 	text = luaL_checklstring(L, 2, &tlen);
+	if (!luabox_clean_text(text, tlen))
+		return luaL_error(L, "output.text: the text is not UTF-8 "
+				     "or contains NUL");
 	check_options(L, 3, allowed);
 	desc = opt_string(L, 3, "description", &dlen);
 	name = claim_name(L, &nlen);
@@ -281,8 +286,9 @@ encode_plain(lua_State *L, int t, int opts, struct sbuf *sb)
 		if (lua_rawgeti(L, cols, (lua_Integer)i) != LUA_TSTRING)
 			luaL_error(L, "output.table: column names must be "
 				      "strings");
-		if (!pt_utf8_valid(lua_tostring(L, -1), lua_rawlen(L, -1)))
-			luaL_error(L, "output.table: column name is not UTF-8");
+		if (!luabox_clean_text(lua_tostring(L, -1), lua_rawlen(L, -1)))
+			luaL_error(L, "output.table: column name is not UTF-8 "
+				      "text");
 		for (j = 1; j < i; j++) {
 			lua_rawgeti(L, cols, (lua_Integer)j);
 			if (lua_rawequal(L, -1, -2))
@@ -347,7 +353,7 @@ encode_plain(lua_State *L, int t, int opts, struct sbuf *sb)
 			case LUA_TSTRING:
 				c->kind = CELL_STR;
 				c->s = lua_tolstring(L, -1, &c->len);
-				if (!pt_utf8_valid(c->s, c->len))
+				if (!luabox_clean_text(c->s, c->len))
 					luaL_error(L,
 						   "output.table: row %d: "
 						   "string is not UTF-8",

@@ -423,6 +423,39 @@ test_malformed(void **state)
 	}
 }
 
+/* NUL bytes in the data are malformed input, on both parsing paths;
+ * NUL in outputs is refused; error texts are escaped. */
+static void
+test_nul_bytes(void **state)
+{
+	static const char plain[] = "a,b\n1,2\n3,x\0y\n";
+	static const char quoted[] = "a,b\n1,2\n3,\"x\0y\"\n";
+	struct h_dataset d = { "d", plain, sizeof(plain) - 1,
+			       LUABOX_ACCESS_AGGREGATE, "a,b" };
+	struct h_run r;
+
+	(void)state;
+	h_run1(&r, "output.table('t', data.open('d'):count())", &d);
+	expect_error(&r, SBX_LUA_ERROR, "LUA_ERROR",
+		     "analysis.lua:1: dataset 'd': line 3: NUL byte");
+	h_free(&r);
+	d.csv = quoted;
+	d.csv_len = sizeof(quoted) - 1;
+	h_run1(&r, "output.table('t', data.open('d'):count())", &d);
+	expect_error(&r, SBX_LUA_ERROR, "LUA_ERROR",
+		     "analysis.lua:1: dataset 'd': line 3: NUL byte");
+	h_free(&r);
+	h_run1(&r, "output.text('t', 'a\\0b')", NULL);
+	expect_error(&r, SBX_LUA_ERROR, "LUA_ERROR",
+		     "analysis.lua:1: output.text: the text is not UTF-8 or "
+		     "contains NUL");
+	h_free(&r);
+	h_run1(&r, "error('a\\0b\\27[1m\\xff\\nline 2', 0)", NULL);
+	expect_error(&r, SBX_LUA_ERROR, "LUA_ERROR",
+		     "a\\x00b\\x1b[1m\\xff\nline 2");
+	h_free(&r);
+}
+
 /* Numbers in sum columns: decimals, exponents, signs; a BOM and a file
  * without a final newline. */
 static void
@@ -690,6 +723,7 @@ main(void)
 		cmocka_unit_test(test_rows_not_granted),
 		cmocka_unit_test(test_aggregate_immutable),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_nul_bytes),
 		cmocka_unit_test(test_numbers_and_edges),
 		cmocka_unit_test(test_large_file),
 		cmocka_unit_test(test_many_groups_sorted),
