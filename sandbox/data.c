@@ -274,6 +274,10 @@ data_open(lua_State *L)
 				  "data.open: no dataset '%s' is declared "
 				  "and granted",
 				  name);
+	if (data_cfg->datasets[i].access != LUABOX_ACCESS_AGGREGATE &&
+	    data_cfg->datasets[i].access != LUABOX_ACCESS_ROWS)
+		return luaL_error(L, "data.open: dataset '%s' is not granted",
+				  name);
 	if (!datasets[i].opened)
 		read_header(L, &datasets[i]);
 	*(struct dataset **)lua_newuserdatauv(L, sizeof(struct dataset *), 0) =
@@ -1422,11 +1426,11 @@ agg_newindex(lua_State *L)
 	return luaL_error(L, "attempt to modify a read-only object");
 }
 
-void
+size_t
 data_encode_aggregate(lua_State *L, int idx, struct sbuf *sb)
 {
 	const struct agg *ag;
-	size_t r, k, ncols;
+	size_t r, k, ncols, charged = 0;
 
 	idx = lua_absindex(L, idx);
 	ag = ready_agg(L, idx);
@@ -1463,6 +1467,11 @@ data_encode_aggregate(lua_State *L, int idx, struct sbuf *sb)
 				chan_put_str(sb, ag->keybytes + c->off, c->len);
 			}
 		}
+		/* Charge as we go: a huge aggregate stops early. */
+		if (sb->len - charged > 1024 * 1024) {
+			luabox_charge_output(sb->len - charged);
+			charged = sb->len;
+		}
 		if (ag->rows[r].missing) {
 			chan_put_u8(sb, CELL_MISSING);
 		} else {
@@ -1480,6 +1489,7 @@ data_encode_aggregate(lua_State *L, int idx, struct sbuf *sb)
 		chan_put_f64(sb, w->top2);
 		chan_put_f64(sb, w->total);
 	}
+	return charged;
 }
 
 /* ---- usage and setup ---- */

@@ -63,8 +63,9 @@ void data_push_lib(lua_State *L, const struct luabox_config *cfg);
 /* True when the value at `idx` is an aggregate. */
 bool data_is_aggregate(lua_State *L, int idx);
 /* Append the CHAN_TABLE fields after name and description for the
- * aggregate at `idx`: statistic .. evidence. */
-void data_encode_aggregate(lua_State *L, int idx, struct sbuf *sb);
+ * aggregate at `idx`: statistic .. evidence.  Returns the bytes of `sb`
+ * already charged to the output budget. */
+size_t data_encode_aggregate(lua_State *L, int idx, struct sbuf *sb);
 /* A lua_CFunction: compute every aggregate still queued, so that bad data
  * is reported and row counts are known even for unused aggregates. */
 int data_flush(lua_State *L);

@@ -664,6 +664,10 @@ os_date(lua_State *L)
 					  fmt + 1 < end ? fmt[1] : ' ');
 		}
 		fmt++;
+		if (sb.len > 1024 * 1024) {
+			sbuf_free(&sb);
+			return luaL_error(L, "os.date: result too long");
+		}
 	}
 	lua_pushlstring(L, sb.buf != NULL ? sb.buf : "", sb.len);
 	sbuf_free(&sb);

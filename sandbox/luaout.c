@@ -442,8 +442,9 @@ out_table(lua_State *L)
 		     lua_getfield(L, 3, "keys") != LUA_TNIL))
 			return luaL_error(L, "output.table: columns and keys "
 					     "apply to plain tables only");
-		data_encode_aggregate(L, 2, &sb);
-		send_record(CHAN_TABLE, &sb, 0);
+		size_t charged = data_encode_aggregate(L, 2, &sb);
+
+		send_record(CHAN_TABLE, &sb, charged);
 	} else {
 		size_t charged = encode_plain(L, 2, 3, &sb);
 

@@ -703,6 +703,14 @@ test_groups_memory(void **state)
 	expect_error(&r, SBX_MEMORY_LIMIT, "MEMORY_LIMIT",
 		     "script stopped: memory limit");
 	h_free(&r);
+	/* With memory enough, the same table is too big to send. */
+	o.memory = 256u << 20;
+	o.output = 1u << 20;
+	h_run(&r, "output.table('ids', data.open('d'):count{by = 'id'})", &o);
+	expect_error(&r, SBX_OUTPUT_LIMIT, "OUTPUT_LIMIT",
+		     "script stopped: output limit");
+	assert_int_equal(r.ntables, 0);
+	h_free(&r);
 	sbuf_free(&csv);
 }
 
