@@ -1231,8 +1231,14 @@ rows_next(lua_State *L)
 	size_t i;
 
 	while (!it->done) {
-		if (!scan_row(L, it->sb)) {
-			it->done = true;
+		bool more;
+
+		/* A data error raises out of scan_row: the iterator then
+		 * stays finished instead of resuming a broken parse. */
+		it->done = true;
+		more = scan_row(L, it->sb);
+		it->done = !more;
+		if (!more) {
 			it->d->rows = it->rows;
 			it->d->rows_known = true;
 			break;
