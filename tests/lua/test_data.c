@@ -321,6 +321,30 @@ test_rows(void **state)
 	h_free(&r);
 }
 
+/* A data error inside a rows loop is an ordinary Lua error; the iterator
+ * is finished afterwards. */
+static void
+test_rows_error(void **state)
+{
+	static const struct h_dataset d = { "d", "a,b\n1,2\n3\n4,5\n", 0,
+					    LUABOX_ACCESS_ROWS, "a,b" };
+	struct h_run r;
+
+	(void)state;
+	h_run1(&r,
+	       "local it = data.open('d'):rows{'a'} local seen = {} "
+	       "local ok, e = pcall(function() for row in it do "
+	       "seen[#seen + 1] = row.a end end) "
+	       "output.text('e', table.concat(seen, ',') .. ' ' .. "
+	       "tostring(ok) .. ' ' .. e .. ' ' .. tostring(it()))",
+	       &d);
+	expect_ok(&r);
+	assert_string_equal(r.text[0],
+			    "1 false analysis.lua:1: dataset 'd': "
+			    "line 3: expected 2 fields, found 1 nil");
+	h_free(&r);
+}
+
 static void
 test_rows_not_granted(void **state)
 {
@@ -728,6 +752,7 @@ main(void)
 		cmocka_unit_test(test_value_name_clash),
 		cmocka_unit_test(test_not_granted),
 		cmocka_unit_test(test_rows),
+		cmocka_unit_test(test_rows_error),
 		cmocka_unit_test(test_rows_not_granted),
 		cmocka_unit_test(test_aggregate_immutable),
 		cmocka_unit_test(test_malformed),
