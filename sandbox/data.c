@@ -681,6 +681,24 @@ groups_rehash(struct groups *g)
 	g->nslot = n;
 }
 
+/* Keys are short: compare eight bytes at a time, without a call. */
+static inline bool
+key_eq(const char *a, const char *b, size_t n)
+{
+	uint64_t x, y;
+
+	for (; n >= 8; a += 8, b += 8, n -= 8) {
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		if (x != y)
+			return false;
+	}
+	while (n-- > 0)
+		if (*a++ != *b++)
+			return false;
+	return true;
+}
+
 /* Find or add the group with key [k, k+klen). */
 static struct gacc *
 groups_get(struct groups *g, const char *k, size_t klen)
@@ -692,7 +710,7 @@ groups_get(struct groups *g, const char *k, size_t klen)
 	while (g->slot[j] != 0) {
 		a = &g->acc[g->slot[j] - 1];
 		if (a->hash == h && a->klen == klen &&
-		    (klen == 0 || memcmp(g->keys + a->koff, k, klen) == 0))
+		    key_eq(g->keys + a->koff, k, klen))
 			return a;
 		j = (j + 1) & (g->nslot - 1);
 	}
