@@ -88,6 +88,26 @@ const { DuckDBInstance } = require('@duckdb/node-api');
 })();
 EOF
 
+cat > "$WORK/check.lua" <<'EOF'
+local ds = data.open("people")
+local opts = { by = { "neighbourhood", "gender" } }
+local a, b = ds:count(opts), ds:sum("youth_care", opts)
+local parts, i = {}, 0
+for r in a:rows() do parts[#parts + 1] = r.neighbourhood .. "," .. r.gender .. "," .. r.count end
+for r in b:rows() do i = i + 1; parts[i] = parts[i] .. "," .. r.sum end
+output.text("all", table.concat(parts, "\n"))
+EOF
+
+# The results must agree with mawk's before any time means anything.
+ours=$(LUA_BENCH_FULL=1 "$BENCH" "$WORK/check.lua" "$CSV" people aggregate $COLS | sed 1d | sort | md5sum)
+theirs=$(mawk -F, 'NR > 1 { k = $4 FS $3; c[k]++; s[k] += $7 } END { for (k in c) print k "," c[k] "," s[k] }' "$CSV" | sort | md5sum)
+if [ "$ours" = "$theirs" ]; then
+	echo "grouped results identical to mawk's"
+else
+	echo "data.sh: grouped results differ from mawk's" >&2
+	exit 1
+fi
+
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 # median_ms LABEL CMD...: run RUNS times; report on stderr, median on stdout.

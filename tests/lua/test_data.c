@@ -582,6 +582,45 @@ test_many_groups_sorted(void **state)
 	sbuf_free(&want);
 }
 
+/* The fast (unquoted) path across read-buffer boundaries: 3 MiB of CRLF
+ * records with UTF-8 keys. */
+static void
+test_large_unquoted(void **state)
+{
+	static const char *const keys[] = { "a", "b\xc3\xa9", "c" };
+	struct sbuf csv = SBUF_INIT;
+	struct h_dataset d = { "d", NULL, 0, LUABOX_ACCESS_AGGREGATE, "k,v" };
+	long sum[3] = { 0, 0, 0 }, n[3] = { 0, 0, 0 };
+	char want[256];
+	struct h_run r;
+	int i;
+
+	(void)state;
+	sbuf_adds(&csv, "k,v,pad\r\n");
+	for (i = 0; i < 150000; i++) {
+		int k = (i * 31) % 3;
+
+		sbuf_printf(&csv, "%s,%d,padding-%d\r\n", keys[k], i % 11, i);
+		sum[k] += i % 11;
+		n[k]++;
+	}
+	d.csv = csv.buf;
+	d.csv_len = csv.len;
+	h_run1(&r, "output.table('t', data.open('d'):sum('v', {by = 'k'}))",
+	       &d);
+	expect_ok(&r);
+	snprintf(want, sizeof(want), "k,sum|a,%ld|b\xc3\xa9,%ld|c,%ld", sum[0],
+		 sum[1], sum[2]);
+	assert_string_equal(r.tables[0].render.buf, want);
+	snprintf(want, sizeof(want),
+		 "%ld/0/0/10/10/%ld|%ld/0/0/10/10/%ld|%ld/0/0/10/10/%ld", n[0],
+		 sum[0], n[1], sum[1], n[2], sum[2]);
+	assert_string_equal(r.tables[0].evidence.buf, want);
+	assert_string_equal(r.usage.buf, "d:sample:150000:k,v");
+	h_free(&r);
+	sbuf_free(&csv);
+}
+
 static void
 test_plain_table(void **state)
 {
@@ -760,6 +799,7 @@ main(void)
 		cmocka_unit_test(test_numbers_and_edges),
 		cmocka_unit_test(test_large_file),
 		cmocka_unit_test(test_many_groups_sorted),
+		cmocka_unit_test(test_large_unquoted),
 		cmocka_unit_test(test_plain_table),
 		cmocka_unit_test(test_output_refusals),
 		cmocka_unit_test(test_output_limit_table),
