@@ -3,9 +3,10 @@
  *
  * Built from an allowlist, never by deleting from the standard globals:
  *
- *   base     assert error getmetatable ipairs next pairs pcall rawequal
+ *   base     assert error getmetatable ipairs next pcall rawequal
  *            rawget rawlen rawset select setmetatable tonumber tostring
- *            type xpcall _G _VERSION, and our own print, warn, load
+ *            type xpcall _G _VERSION, and our own pairs (fixed order),
+ *            print, warn, load
  *            (text only, always the sandbox environment), collectgarbage
  *            ("count" only) and require (modules of the bundle only)
  *   string   all but dump          table, utf8   all
@@ -252,6 +253,135 @@ env_warn(lua_State *L)
 	}
 	log_line(&sb, charged);
 	return 0;
+}
+
+/* ---- pairs in a fixed order ---- */
+
+struct pkey {
+	int rank; /* 0 integer, 1 float, 2 string, 3 boolean, 4 other */
+	lua_Integer i;
+	lua_Number n;
+	const char *s;
+	size_t len;
+	lua_Integer slot; /* index in the snapshot table */
+};
+
+static int
+pkey_cmp(const void *x, const void *y, void *arg)
+{
+	const struct pkey *a = x, *b = y;
+	int c;
+
+	(void)arg;
+	if (a->rank <= 1 && b->rank <= 1) {
+		if (a->rank == 0 && b->rank == 0)
+			return a->i < b->i ? -1 : a->i > b->i;
+		return a->n < b->n ? -1 : a->n > b->n;
+	}
+	if (a->rank != b->rank)
+		return a->rank < b->rank ? -1 : 1;
+	if (a->rank == 2) {
+		c = memcmp(a->s, b->s, a->len < b->len ? a->len : b->len);
+		if (c != 0)
+			return c;
+		return a->len < b->len ? -1 : a->len > b->len;
+	}
+	if (a->rank == 3)
+		return (int)a->i - (int)b->i;
+	/* tables, functions, ...: no stable order exists; keep next's */
+	return a->slot < b->slot ? -1 : a->slot > b->slot;
+}
+
+/* Iterator of env_pairs: upvalue 1 = sorted keys, 2 = position. */
+static int
+sorted_next(lua_State *L)
+{
+	lua_Integer pos = lua_tointeger(L, lua_upvalueindex(2));
+
+	for (;;) {
+		if (lua_rawgeti(L, lua_upvalueindex(1), ++pos) == LUA_TNIL)
+			return 0;
+		lua_pushvalue(L, -1);
+		/* a key removed during the loop (t[k] = nil) is skipped */
+		if (lua_rawget(L, 1) != LUA_TNIL) {
+			lua_pushinteger(L, pos);
+			lua_replace(L, lua_upvalueindex(2));
+			return 2;
+		}
+		lua_pop(L, 2);
+	}
+}
+
+/* pairs(t): like Lua's (a __pairs metamethod is honoured), but a plain
+ * table is walked in a fixed order, so output never depends on the hash
+ * seed of the run: integers and floats by value, then strings bytewise,
+ * then false, true, then other keys (in next's order, the one thing left
+ * that can vary).  The keys are a snapshot; the values are read as the
+ * loop goes. */
+static int
+env_pairs(lua_State *L)
+{
+	struct pkey *keys;
+	lua_Integer n = 0, i;
+	int snap;
+
+	if (luaL_getmetafield(L, 1, "__pairs") != LUA_TNIL) {
+		lua_pushvalue(L, 1);
+		lua_call(L, 1, 3);
+		return 3;
+	}
+	luaL_checktype(L, 1, LUA_TTABLE);
+	lua_settop(L, 1);
+	lua_newtable(L);
+	snap = lua_gettop(L);
+	lua_pushnil(L);
+	while (lua_next(L, 1) != 0) {
+		lua_pop(L, 1);
+		lua_pushvalue(L, -1);
+		lua_rawseti(L, snap, ++n);
+	}
+	keys = lua_newuserdatauv(L, (size_t)n * sizeof(*keys) + 1, 0);
+	for (i = 1; i <= n; i++) {
+		struct pkey *k = &keys[i - 1];
+
+		memset(k, 0, sizeof(*k));
+		k->slot = i;
+		switch (lua_rawgeti(L, snap, i)) {
+		case LUA_TNUMBER:
+			if (lua_isinteger(L, -1)) {
+				k->rank = 0;
+				k->i = lua_tointeger(L, -1);
+				k->n = (lua_Number)k->i;
+			} else {
+				k->rank = 1;
+				k->n = lua_tonumber(L, -1);
+			}
+			break;
+		case LUA_TSTRING:
+			k->rank = 2;
+			k->s = lua_tolstring(L, -1, &k->len);
+			break;
+		case LUA_TBOOLEAN:
+			k->rank = 3;
+			k->i = lua_toboolean(L, -1);
+			break;
+		default:
+			k->rank = 4;
+			break;
+		}
+		lua_pop(L, 1); /* the snapshot keeps strings alive */
+	}
+	luabox_sort(keys, (size_t)n, sizeof(*keys), pkey_cmp, NULL);
+	lua_createtable(L, (int)n, 0);
+	for (i = 0; i < n; i++) {
+		lua_rawgeti(L, snap, keys[i].slot);
+		lua_rawseti(L, -2, i + 1);
+	}
+	lua_pushinteger(L, 0);
+	lua_pushcclosure(L, sorted_next, 2);
+	lua_pushvalue(L, 1);
+	lua_pushnil(L);
+	return 3;
 }
 
 /* ---- base replacements ---- */
@@ -749,6 +879,8 @@ luaenv_build(lua_State *L, const struct luabox_config *cfg)
 	}
 	lua_pushcfunction(L, env_print);
 	lua_setfield(L, env, "print");
+	lua_pushcfunction(L, env_pairs);
+	lua_setfield(L, env, "pairs");
 	lua_pushcfunction(L, env_warn);
 	lua_setfield(L, env, "warn");
 	lua_pushcfunction(L, env_collectgarbage);

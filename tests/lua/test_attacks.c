@@ -283,6 +283,36 @@ test_hash_order(void **state)
 	h_free(&b);
 }
 
+/* L30 also for text: pairs walks plain tables in a fixed order. */
+static void
+test_pairs_order(void **state)
+{
+	static const char *const script =
+	    "local out = {} "
+	    "for k in pairs({gamma = 1, alpha = 1, zeta = 1, beta = 1, "
+	    "epsilon = 1, delta = 1}) do out[#out + 1] = k end "
+	    "local t = {10, 20, 30, [1.5] = 'f', b = 1, a = 2, [true] = 1, "
+	    "[false] = 0, [-7] = 1} "
+	    "for k, v in pairs(t) do out[#out + 1] = tostring(k) "
+	    "if k == 2 then t[3] = nil end end "
+	    "local p = setmetatable({}, {__pairs = function(x) "
+	    "return function(_, k) if not k then return 'own', 1 end end, "
+	    "x, nil end}) "
+	    "for k in pairs(p) do out[#out + 1] = k end "
+	    "output.text('keys', table.concat(out, ' '))";
+	struct h_run a, b;
+
+	(void)state;
+	h_run1(&a, script, NULL);
+	h_run1(&b, script, NULL);
+	assert_int_equal(a.end, SBX_OK);
+	assert_string_equal(a.text[0], "alpha beta delta epsilon gamma zeta "
+				       "-7 1 1.5 2 a b false true own");
+	assert_string_equal(a.text[0], b.text[0]);
+	h_free(&a);
+	h_free(&b);
+}
+
 /* L31: math.random is a function of the seed only. */
 static void
 test_random_seeded(void **state)
@@ -420,6 +450,7 @@ main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_traceback);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_env_allowlist);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_hash_order);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_pairs_order);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_random_seeded);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_fixed_clock);
 	tests[n++] =
