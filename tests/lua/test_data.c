@@ -621,6 +621,90 @@ test_large_unquoted(void **state)
 	sbuf_free(&csv);
 }
 
+/* Random records through both parsing paths: every field comes back
+ * exactly, whether it needed quotes (comma, quote, line break) or not,
+ * with LF or CRLF line ends.  A fixed-seed generator keeps it
+ * reproducible. */
+static void
+test_random_records(void **state)
+{
+	static const char *const atoms[] = { "a",  "Z",	       "7",
+					     " ",  ",",	       "\"",
+					     "\n", "\xc3\xa9", "\xe2\x82\xac",
+					     "-",  "x y",      "\r\n" };
+	struct sbuf csv = SBUF_INIT, want = SBUF_INIT;
+	struct h_dataset d = { "d", NULL, 0, LUABOX_ACCESS_ROWS, "a,b,c" };
+	uint32_t seed = 12345;
+	struct h_run r;
+	int i, f, k;
+
+	(void)state;
+	sbuf_adds(&csv, "a,b,c\n");
+	for (i = 0; i < 3000; i++) {
+		if (i > 0)
+			sbuf_addc(&want, '\x1e');
+		for (f = 0; f < 3; f++) {
+			struct sbuf field = SBUF_INIT;
+			bool quote;
+			size_t j;
+			int n;
+
+			seed = seed * 1103515245u + 12345u;
+			n = (int)((seed >> 16) % 5);
+			for (k = 0; k < n; k++) {
+				seed = seed * 1103515245u + 12345u;
+				sbuf_adds(
+				    &field,
+				    atoms[(seed >> 16) % PT_ARRAY_LEN(atoms)]);
+			}
+			/* fields of only a line end would read as blank */
+			if (field.len > 0 &&
+			    strspn(field.buf, "\r\n") == field.len)
+				sbuf_addc(&field, 'q');
+			seed = seed * 1103515245u + 12345u;
+			quote = field.len > 0 &&
+				(strpbrk(field.buf, ",\"\r\n") != NULL ||
+				 ((seed >> 16) & 3) == 0);
+			if (f > 0) {
+				sbuf_addc(&csv, ',');
+				sbuf_addc(&want, '\x1f');
+			}
+			if (quote)
+				sbuf_addc(&csv, '"');
+			for (j = 0; j < field.len; j++) {
+				if (quote && field.buf[j] == '"')
+					sbuf_addc(&csv, '"');
+				sbuf_addc(&csv, field.buf[j]);
+			}
+			if (quote)
+				sbuf_addc(&csv, '"');
+			if (field.len == 0)
+				sbuf_adds(&want, "<nil>");
+			else
+				sbuf_add(&want, field.buf, field.len);
+			sbuf_free(&field);
+		}
+		seed = seed * 1103515245u + 12345u;
+		sbuf_adds(&csv, ((seed >> 16) & 1) ? "\r\n" : "\n");
+	}
+	d.csv = csv.buf;
+	d.csv_len = csv.len;
+	h_run1(
+	    &r,
+	    "local out = {} for row in data.open('d'):rows{'a', 'b', 'c'} do "
+	    "out[#out + 1] = (row.a or '<nil>') .. '\\31' .. (row.b or "
+	    "'<nil>') .. '\\31' .. (row.c or '<nil>') end "
+	    "output.text('all', table.concat(out, '\\30'))",
+	    &d);
+	expect_ok(&r);
+	assert_int_equal(strlen(r.text[0]), want.len);
+	assert_string_equal(r.text[0], want.buf);
+	assert_string_equal(r.usage.buf, "d:sample:3000:a,b,c");
+	h_free(&r);
+	sbuf_free(&csv);
+	sbuf_free(&want);
+}
+
 static void
 test_plain_table(void **state)
 {
@@ -800,6 +884,7 @@ main(void)
 		cmocka_unit_test(test_large_file),
 		cmocka_unit_test(test_many_groups_sorted),
 		cmocka_unit_test(test_large_unquoted),
+		cmocka_unit_test(test_random_records),
 		cmocka_unit_test(test_plain_table),
 		cmocka_unit_test(test_output_refusals),
 		cmocka_unit_test(test_output_limit_table),
