@@ -35,8 +35,19 @@
  *	CHAN_TEXT      str name, str description, str text
  *	CHAN_USAGE     str dataset, str source ("sample" | "custodian"),
  *	               u64 rows, u32 n, n x str column read
+ *	               one per configured dataset, in configuration order,
+ *	               sent before CHAN_DONE and before a CHAN_ERROR of the
+ *	               Lua child; rows = data rows of the file (header and
+ *	               blank lines not counted), 0 when no pass read the whole
+ *	               file; columns in header order, each a column some
+ *	               aggregate or rows iterator used (opening and
+ *	               ds:columns() read none)
  *	CHAN_ERROR     str class (an sbx end-class name or a finding code such
  *	               as "COLUMN_NOT_GRANTED"), str message, str traceback
+ *	               finding codes of the Lua child, both with exit status
+ *	               SBX_EXIT_LUA_ERROR: "COLUMN_NOT_GRANTED" (a column the
+ *	               profile does not grant was named) and "ROWS_NOT_GRANTED"
+ *	               (ds:rows on a dataset with access = aggregate)
  *	CHAN_DONE      empty: the script returned normally
  */
 #ifndef PROEFTUIN_CHANNEL_H

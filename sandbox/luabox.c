@@ -1,11 +1,20 @@
 /*
  * luabox.c - the Lua state inside the jail; see luabox.h.
  *
- * Limits: a lua_Alloc that refuses growth past the memory cap, and one
- * instruction budget charged from a count hook.  Exhausting the budget ends
- * the child with _exit, so pcall cannot catch it.  The wall clock and
- * RLIMIT_CPU (set by the jail) bound time spent inside C functions and
- * finalizers, where hooks do not run.
+ * Limits:
+ *  - memory: a lua_Alloc that counts every byte; a request past the cap ends
+ *    the child at once with MEMORY_LIMIT (pcall cannot catch it, and no
+ *    emergency collection can turn a refused request into a silent retry);
+ *  - instructions: one global budget charged from a count hook every
+ *    HOOK_INTERVAL instructions.  Lua copies the hook into every new thread
+ *    but restarts its count there, so creating a coroutine is charged a full
+ *    interval up front (luaenv.c): no coroutine runs uncharged instructions.
+ *    Exhausting the budget ends the child with _exit;
+ *  - output: every byte of outputs, print, warn and error messages is
+ *    charged to one budget;
+ *  - time inside C functions and finalizers, where hooks do not run, is
+ *    bounded by RLIMIT_CPU and the supervisor's wall clock.
+ * The child never calls lua_close: finalizers are script code.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,35 +26,71 @@
 #include <lualib.h>
 
 #include "channel.h"
-#include "luabox.h"
+#include "luabox_priv.h"
 #include "sandbox.h"
 
-#define HOOK_INTERVAL 1000
+#define HOOK_INTERVAL LUABOX_HOOK_INTERVAL
+/* Longest traceback kept; deeper ones are cut (luaL_traceback already
+ * elides the middle of very deep stacks). */
+#define MAX_TRACEBACK 8192
 
 struct luabox {
 	const struct luabox_config *cfg;
 	int chan_fd;
 	uint64_t mem_used;
 	uint64_t mem_limit;
-	bool mem_hit;
 	uint64_t budget;
+	uint64_t used;
 	uint64_t output_used;
+	bool stopping;
+	char *traceback; /* of the last uncaught error */
 };
 
 /* The one luabox of this process: the hook and the allocator need it, and a
  * child runs exactly one script. */
 static struct luabox box;
 
-static PT_NORETURN void
-stop(const char *class, const char *msg, int status)
+/* Error texts may carry any bytes of the script's: escape controls, NUL
+ * and invalid UTF-8 (keeping line feeds) so the record stays parseable. */
+static void
+put_escaped(struct sbuf *sb, const char *s)
+{
+	struct sbuf e = SBUF_INIT;
+
+	luaenv_escape_lines(&e, s, strlen(s), true);
+	chan_put_str(sb, e.buf != NULL ? e.buf : "", e.len);
+	sbuf_free(&e);
+}
+
+void
+luabox_stop(const char *class, const char *msg, const char *traceback,
+	    int status)
 {
 	struct sbuf sb = SBUF_INIT;
 
+	/* A stop while stopping (say, the allocator during usage encoding)
+	 * must not recurse. */
+	if (box.stopping)
+		_exit(status);
+	box.stopping = true;
+	data_send_usage(box.chan_fd);
 	chan_put_cstr(&sb, class);
-	chan_put_cstr(&sb, msg);
-	chan_put_cstr(&sb, "");
+	put_escaped(&sb, msg);
+	put_escaped(&sb, traceback != NULL ? traceback : "");
 	(void)chan_send(box.chan_fd, CHAN_ERROR, &sb);
 	_exit(status);
+}
+
+bool
+luabox_clean_text(const char *s, size_t n)
+{
+	return memchr(s, '\0', n) == NULL && pt_utf8_valid(s, n);
+}
+
+int
+luabox_chan_fd(void)
+{
+	return box.chan_fd;
 }
 
 static void *
@@ -62,17 +107,36 @@ box_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 		box.mem_used -= osize;
 		return NULL;
 	}
-	if (nsize > osize && nsize - osize > box.mem_limit - box.mem_used) {
-		box.mem_hit = true;
-		return NULL;
-	}
+	if (nsize > osize && nsize - osize > box.mem_limit - box.mem_used)
+		luabox_stop("MEMORY_LIMIT", "script stopped: memory limit",
+			    NULL, SBX_EXIT_MEMORY_LIMIT);
 	p = realloc(ptr, nsize);
 	if (p == NULL) {
-		box.mem_hit = true;
-		return NULL;
+		/* A shrink may fail in theory; Lua then keeps the block. */
+		if (nsize <= osize)
+			return NULL;
+		luabox_stop("MEMORY_LIMIT", "script stopped: out of memory",
+			    NULL, SBX_EXIT_MEMORY_LIMIT);
 	}
 	box.mem_used = box.mem_used - osize + nsize;
 	return p;
+}
+
+void
+luabox_charge_instructions(uint64_t n)
+{
+	if (n >= box.budget)
+		luabox_stop("INSTRUCTION_LIMIT",
+			    "script stopped: instruction limit", NULL,
+			    SBX_EXIT_INSTRUCTION_LIMIT);
+	box.budget -= n;
+	box.used += n;
+}
+
+uint64_t
+luabox_instructions_used(void)
+{
+	return box.used;
 }
 
 static void
@@ -80,140 +144,96 @@ count_hook(lua_State *L, lua_Debug *ar)
 {
 	(void)L;
 	(void)ar;
-	if (box.budget <= HOOK_INTERVAL)
-		stop("INSTRUCTION_LIMIT", "script stopped: instruction limit",
-		     SBX_EXIT_INSTRUCTION_LIMIT);
-	box.budget -= HOOK_INTERVAL;
+	luabox_charge_instructions(HOOK_INTERVAL);
 }
 
-/* Coroutines get the same hook, charging the same global budget. */
-static int
-co_create(lua_State *L)
+void
+luabox_charge_output(size_t n)
 {
-	lua_State *co;
-
-	luaL_checktype(L, 1, LUA_TFUNCTION);
-	co = lua_newthread(L);
-	lua_sethook(co, count_hook, LUA_MASKCOUNT, HOOK_INTERVAL);
-	lua_pushvalue(L, 1);
-	lua_xmove(L, co, 1);
-	return 1;
-}
-
-static void
-charge_output(lua_State *L, size_t n)
-{
-	if (n > box.cfg->output_bytes - box.output_used) {
-		(void)L;
-		stop("OUTPUT_LIMIT", "script stopped: output limit",
-		     SBX_EXIT_OUTPUT_LIMIT);
-	}
+	if (n > box.cfg->output_bytes - box.output_used)
+		luabox_stop("OUTPUT_LIMIT", "script stopped: output limit",
+			    NULL, SBX_EXIT_OUTPUT_LIMIT);
 	box.output_used += n;
 }
 
-/* print: arguments must be strings or numbers; bytes that are not printable
- * ASCII or valid UTF-8 text are escaped by the runner when it shows the log. */
-static int
-box_print(lua_State *L)
+char *
+luabox_traceback(lua_State *L)
 {
-	int i, n = lua_gettop(L);
-	struct sbuf sb = SBUF_INIT;
+	char *tb;
 
-	for (i = 1; i <= n; i++) {
-		size_t len;
-		const char *s;
-
-		if (lua_type(L, i) != LUA_TSTRING &&
-		    lua_type(L, i) != LUA_TNUMBER &&
-		    lua_type(L, i) != LUA_TBOOLEAN && !lua_isnil(L, i)) {
-			s = luaL_typename(L, i);
-			len = strlen(s);
-		} else if (lua_type(L, i) == LUA_TBOOLEAN) {
-			s = lua_toboolean(L, i) ? "true" : "false";
-			len = strlen(s);
-		} else if (lua_isnil(L, i)) {
-			s = "nil";
-			len = 3;
-		} else {
-			s = lua_tolstring(L, i, &len);
-		}
-		if (i > 1)
-			sbuf_addc(&sb, '\t');
-		sbuf_add(&sb, s, len);
-	}
-	sbuf_addc(&sb, '\n');
-	charge_output(L, sb.len);
-	(void)pt_write_all(STDOUT_FILENO, sb.buf, sb.len);
-	sbuf_free(&sb);
-	return 0;
+	luaL_traceback(L, L, NULL, 1);
+	tb = xstrdup(lua_tostring(L, -1));
+	lua_pop(L, 1);
+	return tb;
 }
 
-static int
-output_text(lua_State *L)
-{
-	size_t nlen, tlen, dlen = 0;
-	const char *name = luaL_checklstring(L, 1, &nlen);
-	const char *text = luaL_checklstring(L, 2, &tlen);
-	const char *desc = "";
-	struct sbuf sb = SBUF_INIT;
-
-	if (!lua_isnoneornil(L, 3)) {
-		luaL_checktype(L, 3, LUA_TTABLE);
-		if (lua_getfield(L, 3, "description") != LUA_TNIL)
-			desc = luaL_checklstring(L, -1, &dlen);
-	}
-	charge_output(L, nlen + tlen + dlen);
-	chan_put_str(&sb, name, nlen);
-	chan_put_str(&sb, desc, dlen);
-	chan_put_str(&sb, text, tlen);
-	if (chan_send(box.chan_fd, CHAN_TEXT, &sb) < 0)
-		stop("OUTPUT_LIMIT", "result channel closed",
-		     SBX_EXIT_OUTPUT_LIMIT);
-	sbuf_free(&sb);
-	return 0;
-}
-
-static const luaL_Reg output_funcs[] = {
-	{ "text", output_text },
-	{ NULL, NULL },
-};
-
-/* Keep only the allowlisted base functions. */
 static void
-curate_base(lua_State *L)
+swap_bytes(char *a, char *b, size_t size)
 {
-	static const char *const removed[] = {
-		"dofile", "loadfile", "load", "collectgarbage", "require",
-	};
+	char tmp[64];
+
+	memcpy(tmp, a, size);
+	memcpy(a, b, size);
+	memcpy(b, tmp, size);
+}
+
+static void
+sift_down(char *base, size_t root, size_t n, size_t size,
+	  int (*cmp)(const void *, const void *, void *), void *arg)
+{
+	for (;;) {
+		size_t child = 2 * root + 1;
+
+		if (child >= n)
+			return;
+		if (child + 1 < n && cmp(base + child * size,
+					 base + (child + 1) * size, arg) < 0)
+			child++;
+		if (cmp(base + root * size, base + child * size, arg) >= 0)
+			return;
+		swap_bytes(base + root * size, base + child * size, size);
+		root = child;
+	}
+}
+
+void
+luabox_sort(void *base, size_t n, size_t size,
+	    int (*cmp)(const void *, const void *, void *), void *arg)
+{
+	char *b = base;
 	size_t i;
 
-	for (i = 0; i < PT_ARRAY_LEN(removed); i++) {
-		lua_pushnil(L);
-		lua_setglobal(L, removed[i]);
+	if (n < 2 || size > 64)
+		return;
+	for (i = n / 2; i-- > 0;)
+		sift_down(b, i, n, size, cmp, arg);
+	for (i = n - 1; i > 0; i--) {
+		swap_bytes(b, b + i * size, size);
+		sift_down(b, 0, i, size, cmp, arg);
 	}
-	lua_pushcfunction(L, box_print);
-	lua_setglobal(L, "print");
-	lua_getglobal(L, "string");
-	lua_pushnil(L);
-	lua_setfield(L, -2, "dump");
-	lua_pop(L, 1);
-	lua_getglobal(L, "coroutine");
-	lua_pushcfunction(L, co_create);
-	lua_setfield(L, -2, "create");
-	lua_pop(L, 1);
 }
 
+/* Message handler of the outermost pcall: keep the message, save the
+ * traceback aside.  Never calls __tostring on an error object: that would
+ * run script code after the script failed. */
 static int
 msghandler(lua_State *L)
 {
-	const char *msg = lua_tostring(L, 1);
+	size_t len;
 
-	/* Never call __tostring on an error object: it is script code. */
-	if (msg == NULL)
-		msg = lua_pushfstring(L, "(error object is a %s value)",
-				      luaL_typename(L, 1));
-	luaL_traceback(L, L, msg, 1);
-	return 1;
+	lua_settop(L, 1);
+	if (lua_type(L, 1) == LUA_TNUMBER)
+		lua_tostring(L, 1); /* converts in place, no metamethod */
+	else if (lua_type(L, 1) != LUA_TSTRING)
+		lua_pushfstring(L, "(error object is a %s value)",
+				lua_typename(L, lua_type(L, 1)));
+	luaL_traceback(L, L, NULL, 1);
+	free(box.traceback);
+	box.traceback = xstrdup(lua_tolstring(L, -1, &len));
+	if (len > MAX_TRACEBACK)
+		memcpy(box.traceback + MAX_TRACEBACK - 4, "\n...", 5);
+	lua_pop(L, 1);
+	return 1; /* the message, with any NUL bytes it has */
 }
 
 static const struct luabox_script *
@@ -227,8 +247,10 @@ find_script(const struct luabox_config *cfg, const char *path)
 	return NULL;
 }
 
-int
-luabox_main(const struct luabox_config *cfg, int chan_fd)
+/* Open the standard libraries the allowlist draws from, then build the
+ * curated environment on top of them. */
+static void
+open_libraries(lua_State *L, const struct luabox_config *cfg)
 {
 	static const luaL_Reg libs[] = {
 		{ LUA_GNAME, luaopen_base },
@@ -238,13 +260,55 @@ luabox_main(const struct luabox_config *cfg, int chan_fd)
 		{ LUA_MATHLIBNAME, luaopen_math },
 		{ LUA_UTF8LIBNAME, luaopen_utf8 },
 	};
+	size_t i;
+
+	for (i = 0; i < PT_ARRAY_LEN(libs); i++) {
+		luaL_requiref(L, libs[i].name, libs[i].func, 1);
+		lua_pop(L, 1);
+	}
+	data_push_lib(L, cfg);
+	luaout_push_lib(L);
+	luaenv_build(L, cfg);
+}
+
+/* The script failed with the message on the stack top: report it. */
+static PT_NORETURN void
+script_failed(lua_State *L, int rc)
+{
+	size_t mlen = 0, tlen;
+	const char *msg = lua_tolstring(L, -1, &mlen);
+	struct sbuf esc = SBUF_INIT;
+
+	if (rc == LUA_ERRMEM)
+		luabox_stop("MEMORY_LIMIT", "script stopped: memory limit",
+			    NULL, SBX_EXIT_MEMORY_LIMIT);
+	if (msg == NULL) {
+		msg = rc == LUA_ERRERR ? "error in error handling"
+				       : "unknown error";
+		mlen = strlen(msg);
+	}
+	if (rc == LUA_ERRERR) {
+		free(box.traceback);
+		box.traceback = NULL;
+	}
+	/* The message is output the team sees: charge it like any other. */
+	tlen = box.traceback != NULL ? strlen(box.traceback) : 0;
+	luabox_charge_output(mlen + tlen);
+	/* Escape with the real length: the message may contain NUL. */
+	luaenv_escape_lines(&esc, msg, mlen, true);
+	luabox_stop("LUA_ERROR", esc.buf != NULL ? esc.buf : "", box.traceback,
+		    SBX_EXIT_LUA_ERROR);
+}
+
+int
+luabox_main(const struct luabox_config *cfg, int chan_fd)
+{
 	const struct luabox_script *entry;
-	struct sbuf sb = SBUF_INIT;
 	lua_State *L;
 	char *chunkname;
-	size_t i;
 	int rc;
 
+	memset(&box, 0, sizeof(box));
 	box.cfg = cfg;
 	box.chan_fd = chan_fd;
 	box.mem_limit = cfg->memory_bytes;
@@ -252,36 +316,37 @@ luabox_main(const struct luabox_config *cfg, int chan_fd)
 
 	L = lua_newstate(box_alloc, NULL);
 	if (L == NULL)
-		stop("MEMORY_LIMIT", "cannot create the Lua state",
-		     SBX_EXIT_MEMORY_LIMIT);
-	for (i = 0; i < PT_ARRAY_LEN(libs); i++) {
-		luaL_requiref(L, libs[i].name, libs[i].func, 1);
-		lua_pop(L, 1);
-	}
-	curate_base(L);
-	luaL_newlib(L, output_funcs);
-	lua_setglobal(L, "output");
-
-	entry = find_script(cfg, cfg->entry);
-	if (entry == NULL)
-		stop("LUA_ERROR", "entry script not in the bundle",
-		     SBX_EXIT_LUA_ERROR);
-	chunkname = xasprintf("@%s", entry->path);
+		luabox_stop("MEMORY_LIMIT", "cannot create the Lua state", NULL,
+			    SBX_EXIT_MEMORY_LIMIT);
+	/* Library setup is charged to the budget too, so arm the hook now. */
 	lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_INTERVAL);
+	open_libraries(L, cfg);
+
+	entry = find_script(cfg, cfg->entry != NULL ? cfg->entry : "");
+	if (entry == NULL)
+		luabox_stop("LUA_ERROR", "entry script not in the bundle", NULL,
+			    SBX_EXIT_LUA_ERROR);
+	chunkname = xasprintf("@%s", entry->path);
 	lua_pushcfunction(L, msghandler);
 	rc = luaL_loadbufferx(L, entry->text, entry->len, chunkname, "t");
-	if (rc == LUA_OK)
+	free(chunkname);
+	if (rc == LUA_OK) {
+		/* The chunk's _ENV is the sandbox environment (it is also the
+		 * registry's globals, but say so explicitly). */
+		lua_getfield(L, LUA_REGISTRYINDEX, LUABOX_ENV_KEY);
+		if (lua_setupvalue(L, -2, 1) == NULL)
+			lua_pop(L, 1);
 		rc = lua_pcall(L, 0, 0, -2);
-	if (rc != LUA_OK) {
-		const char *msg = lua_tostring(L, -1);
-
-		if (box.mem_hit || rc == LUA_ERRMEM)
-			stop("MEMORY_LIMIT", "script stopped: memory limit",
-			     SBX_EXIT_MEMORY_LIMIT);
-		stop("LUA_ERROR", msg != NULL ? msg : "unknown error",
-		     SBX_EXIT_LUA_ERROR);
 	}
-	if (chan_send(chan_fd, CHAN_DONE, &sb) < 0)
+	if (rc == LUA_OK) {
+		lua_pushcfunction(L, data_flush);
+		rc = lua_pcall(L, 0, 0, -2);
+	}
+	if (rc != LUA_OK)
+		script_failed(L, rc);
+	box.stopping = true;
+	data_send_usage(chan_fd);
+	if (chan_send(chan_fd, CHAN_DONE, NULL) < 0)
 		_exit(SBX_EXIT_OUTPUT_LIMIT);
 	/* Never lua_close: finalizers are script code. */
 	_exit(SBX_EXIT_OK);

@@ -5,6 +5,30 @@
  * allocator, a global instruction budget and a curated environment, runs the
  * entry script, and reports outputs and errors as channel records.  It never
  * returns to code that could run Lua again and never calls lua_close.
+ *
+ * What a script sees and how it ends (details in luaenv.c, data.c,
+ * luaout.c; record layouts in channel.h):
+ *  - the environment is an allowlist (luaenv.c); library tables are
+ *    read-only proxies; `load` is text-only in the sandbox environment and
+ *    refuses an env argument; `require` loads only scripts of the bundle;
+ *    os.time/os.date use cfg->clock and UTC only; os.clock is virtual time
+ *    (instructions used / 1e8), so it is deterministic; math.random is
+ *    seeded from cfg->seed and math.randomseed is absent;
+ *  - limits end the child at once, uncatchable: MEMORY_LIMIT when the
+ *    allocator would pass cfg->memory_bytes, INSTRUCTION_LIMIT when the
+ *    global budget is spent (coroutines included), OUTPUT_LIMIT when
+ *    outputs + print + warn + the error message pass cfg->output_bytes;
+ *  - findings end the run as LUA_ERROR with their own class in CHAN_ERROR:
+ *    COLUMN_NOT_GRANTED, ROWS_NOT_GRANTED;
+ *  - malformed data (wrong field count, bad quoting, invalid UTF-8, NUL,
+ *    a non-number in a sum/mean column) is a Lua error naming dataset,
+ *    line and column, never a silent "missing"; an empty cell is missing;
+ *  - aggregates are computed lazily, one pass per batch of queued
+ *    aggregates of a dataset; whatever is still queued when the script
+ *    returns is computed then, so bad data is always reported;
+ *  - every run that gets as far as running Lua sends one CHAN_USAGE per
+ *    dataset, then CHAN_DONE or CHAN_ERROR (message and traceback apart,
+ *    escaped: no control bytes except line feeds, valid UTF-8).
  */
 #ifndef PROEFTUIN_LUABOX_H
 #define PROEFTUIN_LUABOX_H

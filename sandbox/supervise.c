@@ -500,6 +500,14 @@ supervise_payload(struct run *r, bool *timed_out, bool *output_over)
 		}
 		if (!exited && (fds[0].revents & POLLIN))
 			exited = true;
+		/* The parent may hold its own copy of the watched pipe, so it
+		 * never reaches end of file by itself: once the child is gone
+		 * and its pipes are drained, give the watcher a last call. */
+		if (exited && !chan_open && !log_open && watch_open) {
+			if (p->watch_fn(p->watch_arg, p->watch_fd) < 0)
+				*output_over = true;
+			watch_open = false;
+		}
 	}
 }
 

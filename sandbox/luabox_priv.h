@@ -1,0 +1,78 @@
+/*
+ * luabox_priv.h - what the parts of the Lua child share: the stop path, the
+ * budgets, and the constructors of the libraries the sandbox exposes.
+ *
+ * All of this runs in the jailed child only.  A "stop" sends the usage and
+ * error records and ends the process with _exit: nothing Lua can catch.
+ */
+#ifndef PROEFTUIN_LUABOX_PRIV_H
+#define PROEFTUIN_LUABOX_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <lua.h>
+
+#include "luabox.h"
+#include "util.h"
+
+/* Registry key of the sandbox environment table (_ENV of every chunk). */
+#define LUABOX_ENV_KEY "proeftuin.env"
+/* Instructions between two charges of the count hook; creating a coroutine
+ * is charged this much up front (Lua restarts the count in a new thread). */
+#define LUABOX_HOOK_INTERVAL 128
+/* What getmetatable() returns for every protected metatable. */
+#define LUABOX_LOCKED "protected"
+
+/* luabox.c */
+PT_NORETURN void luabox_stop(const char *class, const char *msg,
+			     const char *traceback, int status);
+/* Charge `n` bytes of output (outputs, print, warn); stops on overflow. */
+void luabox_charge_output(size_t n);
+/* Charge `n` instructions to the global budget; stops when exhausted. */
+void luabox_charge_instructions(uint64_t n);
+uint64_t luabox_instructions_used(void);
+int luabox_chan_fd(void);
+/* The traceback of the caller as a new string (for findings). */
+char *luabox_traceback(lua_State *L);
+
+/* Sort `n` elements of `size` bytes (at most 64) in place: heapsort, no
+ * allocation and no system calls.  glibc's qsort may call sysinfo(2) for
+ * large arrays, which the child's seccomp filter does not allow. */
+void luabox_sort(void *base, size_t n, size_t size,
+		 int (*cmp)(const void *, const void *, void *), void *arg);
+
+/* luaenv.c: build the curated environment, store it under LUABOX_ENV_KEY
+ * and as the state's globals.  `data` and `output` must be on the stack top
+ * (output at -1, data at -2) as plain tables; they are popped. */
+void luaenv_build(lua_State *L, const struct luabox_config *cfg);
+/* Escape bytes for the run log: controls, invalid UTF-8, C1 and bidi
+ * controls become \xNN; a tab stays. */
+void luaenv_escape(struct sbuf *sb, const char *s, size_t n);
+/* The same, keeping line feeds when `newlines` (error messages). */
+void luaenv_escape_lines(struct sbuf *sb, const char *s, size_t n,
+			 bool newlines);
+/* True for text the runner accepts in a string field: UTF-8, no NUL. */
+bool luabox_clean_text(const char *s, size_t n);
+/* Wrap table at `idx` in a read-only proxy; pushes the proxy. */
+void luaenv_readonly(lua_State *L, int idx, const char *name);
+
+/* data.c: push the `data` library table. */
+void data_push_lib(lua_State *L, const struct luabox_config *cfg);
+/* True when the value at `idx` is an aggregate. */
+bool data_is_aggregate(lua_State *L, int idx);
+/* Append the CHAN_TABLE fields after name and description for the
+ * aggregate at `idx`: statistic .. evidence.  Returns the bytes of `sb`
+ * already charged to the output budget. */
+size_t data_encode_aggregate(lua_State *L, int idx, struct sbuf *sb);
+/* A lua_CFunction: compute every aggregate still queued, so that bad data
+ * is reported and row counts are known even for unused aggregates. */
+int data_flush(lua_State *L);
+/* Send one CHAN_USAGE record per configured dataset. */
+void data_send_usage(int chan_fd);
+
+/* luaout.c: push the `output` library table. */
+void luaout_push_lib(lua_State *L);
+
+#endif

@@ -1,0 +1,945 @@
+/*
+ * luaenv.c - the curated environment a bundle's scripts see.
+ *
+ * Built from an allowlist, never by deleting from the standard globals:
+ *
+ *   base     assert error getmetatable ipairs next pcall rawequal
+ *            rawget rawlen rawset select setmetatable tonumber tostring
+ *            type xpcall _G _VERSION, and our own pairs (fixed order),
+ *            print, warn, load
+ *            (text only, always the sandbox environment), collectgarbage
+ *            ("count" only) and require (modules of the bundle only)
+ *   string   all but dump          table, utf8   all
+ *   math     all but randomseed; random is seeded from cfg->seed
+ *   coroutine all; create and wrap charge the instruction budget
+ *   os       clock date difftime time, pure functions over cfg->clock
+ *   data, output   the proeftuin API
+ *
+ * Library tables are read-only proxies (userdata, so rawset cannot write
+ * them either) whose metatables answer getmetatable with a sentinel; the
+ * string metatable is protected the same way.  The real tables stay
+ * reachable only from C.  os.clock returns a virtual time, the instructions
+ * used so far divided by 1e8, so it is deterministic like everything else.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "luabox_priv.h"
+#include "sandbox.h"
+
+static const char *const base_allowed[] = {
+	"assert", "error",  "getmetatable", "ipairs",	"next",
+	"pairs",  "pcall",  "rawequal",	    "rawget",	"rawlen",
+	"rawset", "select", "setmetatable", "tonumber", "tostring",
+	"type",	  "xpcall", "_VERSION",
+};
+
+static const char *const string_allowed[] = {
+	"byte",	   "char",  "find",   "format", "gmatch",   "gsub",
+	"len",	   "lower", "match",  "pack",	"packsize", "rep",
+	"reverse", "sub",   "unpack", "upper",	NULL,
+};
+static const char *const table_allowed[] = {
+	"concat", "insert", "move", "pack", "remove", "sort", "unpack", NULL,
+};
+static const char *const utf8_allowed[] = {
+	"char", "charpattern", "codepoint", "codes", "len", "offset", NULL,
+};
+/* Lua 5.4's math without randomseed and without the 5.3 compatibility
+ * functions a distribution build may add. */
+static const char *const math_allowed[] = {
+	"abs",	"acos",	      "asin",  "atan",	     "ceil", "cos",
+	"deg",	"exp",	      "floor", "fmod",	     "huge", "log",
+	"max",	"maxinteger", "min",   "mininteger", "modf", "pi",
+	"rad",	"random",     "sin",   "sqrt",	     "tan",  "tointeger",
+	"type", "ult",	      NULL,
+};
+static const char *const coroutine_allowed[] = {
+	"close",  "create", "isyieldable", "resume", "running",
+	"status", "wrap",   "yield",	   NULL,
+};
+
+static const struct luabox_config *env_cfg;
+
+/* ---- read-only proxies ---- */
+
+static int
+ro_newindex(lua_State *L)
+{
+	return luaL_error(L, "attempt to modify a read-only library table");
+}
+
+/* Iterator for pairs(proxy): walks the hidden table (upvalue 1). */
+static int
+ro_next(lua_State *L)
+{
+	lua_settop(L, 2);
+	if (lua_next(L, lua_upvalueindex(1)) != 0)
+		return 2;
+	lua_pushnil(L);
+	return 1;
+}
+
+static int
+ro_pairs(lua_State *L)
+{
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_pushcclosure(L, ro_next, 1);
+	lua_pushvalue(L, 1);
+	lua_pushnil(L);
+	return 3;
+}
+
+static int
+ro_len(lua_State *L)
+{
+	lua_pushinteger(L, (lua_Integer)lua_rawlen(L, lua_upvalueindex(1)));
+	return 1;
+}
+
+void
+luaenv_readonly(lua_State *L, int idx, const char *name)
+{
+	idx = lua_absindex(L, idx);
+	lua_newuserdatauv(L, 0, 0);
+	lua_createtable(L, 0, 6);
+	lua_pushvalue(L, idx);
+	lua_setfield(L, -2, "__index");
+	lua_pushcfunction(L, ro_newindex);
+	lua_setfield(L, -2, "__newindex");
+	lua_pushvalue(L, idx);
+	lua_pushcclosure(L, ro_pairs, 1);
+	lua_setfield(L, -2, "__pairs");
+	lua_pushvalue(L, idx);
+	lua_pushcclosure(L, ro_len, 1);
+	lua_setfield(L, -2, "__len");
+	lua_pushstring(L, name);
+	lua_setfield(L, -2, "__name");
+	lua_pushliteral(L, LUABOX_LOCKED);
+	lua_setfield(L, -2, "__metatable");
+	lua_setmetatable(L, -2);
+}
+
+/* ---- the run log ---- */
+
+static bool
+is_hidden_control(const unsigned char *p, size_t len)
+{
+	/* C1 controls U+0080..U+009F */
+	if (len == 2 && p[0] == 0xc2 && p[1] < 0xa0)
+		return true;
+	/* bidi controls: U+200E/F, U+202A..E, U+2066..9, U+061C */
+	if (len == 3 && p[0] == 0xe2 && p[1] == 0x80 &&
+	    (p[2] == 0x8e || p[2] == 0x8f || (p[2] >= 0xaa && p[2] <= 0xae)))
+		return true;
+	if (len == 3 && p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 &&
+	    p[2] <= 0xa9)
+		return true;
+	if (len == 2 && p[0] == 0xd8 && p[1] == 0x9c)
+		return true;
+	return false;
+}
+
+void
+luaenv_escape(struct sbuf *sb, const char *s, size_t n)
+{
+	luaenv_escape_lines(sb, s, n, false);
+}
+
+void
+luaenv_escape_lines(struct sbuf *sb, const char *s, size_t n, bool newlines)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned char c = p[i];
+		size_t len = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+
+		if (c < 0x80 && ((c >= 0x20 && c != 0x7f) || c == '\t' ||
+				 (newlines && c == '\n'))) {
+			sbuf_addc(sb, (char)c);
+			i++;
+		} else if (c >= 0x80 && i + len <= n &&
+			   pt_utf8_valid(s + i, len) &&
+			   !is_hidden_control(p + i, len)) {
+			sbuf_add(sb, s + i, len);
+			i += len;
+		} else {
+			sbuf_printf(sb, "\\x%02x", c);
+			i++;
+		}
+	}
+}
+
+/* Write one log line; `charged` bytes of it were charged already. */
+static void
+log_line(struct sbuf *sb, size_t charged)
+{
+	sbuf_addc(sb, '\n');
+	if (sb->len > charged)
+		luabox_charge_output(sb->len - charged);
+	(void)pt_write_all(STDOUT_FILENO, sb->buf, sb->len);
+	sbuf_free(sb);
+}
+
+/* print: strings and numbers as such, booleans and nil by name, anything
+ * else by its type name only (no __tostring, no addresses, so the log is
+ * the same on every run). */
+static int
+env_print(lua_State *L)
+{
+	int i, n = lua_gettop(L);
+	struct sbuf sb = SBUF_INIT;
+	size_t charged = 0;
+
+	for (i = 1; i <= n; i++) {
+		const char *s;
+		size_t len;
+
+		if (i > 1)
+			sbuf_addc(&sb, '\t');
+		switch (lua_type(L, i)) {
+		case LUA_TSTRING:
+		case LUA_TNUMBER:
+			s = lua_tolstring(L, i, &len);
+			break;
+		case LUA_TBOOLEAN:
+			s = lua_toboolean(L, i) ? "true" : "false";
+			len = strlen(s);
+			break;
+		default:
+			s = lua_typename(L, lua_type(L, i));
+			len = strlen(s);
+			break;
+		}
+		/* Charge before escaping so a flood stops early. */
+		luabox_charge_output(len);
+		charged += len;
+		luaenv_escape(&sb, s, len);
+	}
+	log_line(&sb, charged);
+	return 0;
+}
+
+/* warn: Lua 5.4's signature (strings, concatenated); control messages
+ * ("@on", "@off") are accepted and ignored: warnings always go to the log. */
+static int
+env_warn(lua_State *L)
+{
+	int i, n = lua_gettop(L);
+	struct sbuf sb = SBUF_INIT;
+	size_t charged = 0;
+
+	luaL_checkstring(L, 1);
+	for (i = 2; i <= n; i++)
+		luaL_checkstring(L, i);
+	if (n == 1 && lua_tostring(L, 1)[0] == '@')
+		return 0;
+	sbuf_adds(&sb, "Lua warning: ");
+	for (i = 1; i <= n; i++) {
+		size_t len;
+		const char *s = lua_tolstring(L, i, &len);
+
+		luabox_charge_output(len);
+		charged += len;
+		luaenv_escape(&sb, s, len);
+	}
+	log_line(&sb, charged);
+	return 0;
+}
+
+/* ---- pairs in a fixed order ---- */
+
+struct pkey {
+	int rank; /* 0 integer, 1 float, 2 string, 3 boolean, 4 other */
+	lua_Integer i;
+	lua_Number n;
+	const char *s;
+	size_t len;
+	lua_Integer slot; /* index in the snapshot table */
+};
+
+static int
+pkey_cmp(const void *x, const void *y, void *arg)
+{
+	const struct pkey *a = x, *b = y;
+	int c;
+
+	(void)arg;
+	if (a->rank <= 1 && b->rank <= 1) {
+		if (a->rank == 0 && b->rank == 0)
+			return a->i < b->i ? -1 : a->i > b->i;
+		return a->n < b->n ? -1 : a->n > b->n;
+	}
+	if (a->rank != b->rank)
+		return a->rank < b->rank ? -1 : 1;
+	if (a->rank == 2) {
+		c = memcmp(a->s, b->s, a->len < b->len ? a->len : b->len);
+		if (c != 0)
+			return c;
+		return a->len < b->len ? -1 : a->len > b->len;
+	}
+	if (a->rank == 3)
+		return (int)a->i - (int)b->i;
+	/* tables, functions, ...: no stable order exists; keep next's */
+	return a->slot < b->slot ? -1 : a->slot > b->slot;
+}
+
+/* Iterator of env_pairs: upvalue 1 = sorted keys, 2 = position. */
+static int
+sorted_next(lua_State *L)
+{
+	lua_Integer pos = lua_tointeger(L, lua_upvalueindex(2));
+
+	for (;;) {
+		if (lua_rawgeti(L, lua_upvalueindex(1), ++pos) == LUA_TNIL)
+			return 0;
+		lua_pushvalue(L, -1);
+		/* a key removed during the loop (t[k] = nil) is skipped */
+		if (lua_rawget(L, 1) != LUA_TNIL) {
+			lua_pushinteger(L, pos);
+			lua_replace(L, lua_upvalueindex(2));
+			return 2;
+		}
+		lua_pop(L, 2);
+	}
+}
+
+/* pairs(t): like Lua's (a __pairs metamethod is honoured), but a plain
+ * table is walked in a fixed order, so output never depends on the hash
+ * seed of the run: integers and floats by value, then strings bytewise,
+ * then false, true, then other keys (in next's order, the one thing left
+ * that can vary).  The keys are a snapshot; the values are read as the
+ * loop goes. */
+static int
+env_pairs(lua_State *L)
+{
+	struct pkey *keys;
+	lua_Integer n = 0, i;
+	int snap;
+
+	if (luaL_getmetafield(L, 1, "__pairs") != LUA_TNIL) {
+		lua_pushvalue(L, 1);
+		lua_call(L, 1, 3);
+		return 3;
+	}
+	luaL_checktype(L, 1, LUA_TTABLE);
+	lua_settop(L, 1);
+	lua_newtable(L);
+	snap = lua_gettop(L);
+	lua_pushnil(L);
+	while (lua_next(L, 1) != 0) {
+		lua_pop(L, 1);
+		lua_pushvalue(L, -1);
+		lua_rawseti(L, snap, ++n);
+	}
+	keys = lua_newuserdatauv(L, (size_t)n * sizeof(*keys) + 1, 0);
+	for (i = 1; i <= n; i++) {
+		struct pkey *k = &keys[i - 1];
+
+		memset(k, 0, sizeof(*k));
+		k->slot = i;
+		switch (lua_rawgeti(L, snap, i)) {
+		case LUA_TNUMBER:
+			if (lua_isinteger(L, -1)) {
+				k->rank = 0;
+				k->i = lua_tointeger(L, -1);
+				k->n = (lua_Number)k->i;
+			} else {
+				k->rank = 1;
+				k->n = lua_tonumber(L, -1);
+			}
+			break;
+		case LUA_TSTRING:
+			k->rank = 2;
+			k->s = lua_tolstring(L, -1, &k->len);
+			break;
+		case LUA_TBOOLEAN:
+			k->rank = 3;
+			k->i = lua_toboolean(L, -1);
+			break;
+		default:
+			k->rank = 4;
+			break;
+		}
+		lua_pop(L, 1); /* the snapshot keeps strings alive */
+	}
+	luabox_sort(keys, (size_t)n, sizeof(*keys), pkey_cmp, NULL);
+	lua_createtable(L, (int)n, 0);
+	for (i = 0; i < n; i++) {
+		lua_rawgeti(L, snap, keys[i].slot);
+		lua_rawseti(L, -2, i + 1);
+	}
+	lua_pushinteger(L, 0);
+	lua_pushcclosure(L, sorted_next, 2);
+	lua_pushvalue(L, 1);
+	lua_pushnil(L);
+	return 3;
+}
+
+/* ---- base replacements ---- */
+
+/* load(chunk [, chunkname [, mode [, env]]]): always text mode and the
+ * sandbox environment.  A caller's env is refused rather than silently
+ * ignored.  Upvalue 1 is the standard load, 2 the environment. */
+static int
+env_load(lua_State *L)
+{
+	int nres;
+
+	if (!lua_isnoneornil(L, 4))
+		return luaL_error(L, "load: a custom environment is not "
+				     "allowed in the sandbox");
+	if (!lua_isnoneornil(L, 3)) {
+		const char *mode = luaL_checkstring(L, 3);
+
+		if (strcmp(mode, "t") != 0 && strcmp(mode, "bt") != 0)
+			return luaL_error(L, "load: only text chunks are "
+					     "allowed in the sandbox");
+	}
+	lua_settop(L, 2);
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_pushliteral(L, "t");
+	lua_pushvalue(L, lua_upvalueindex(2));
+	nres = lua_gettop(L);
+	lua_call(L, 4, LUA_MULTRET);
+	(void)nres;
+	return lua_gettop(L);
+}
+
+static int
+env_collectgarbage(lua_State *L)
+{
+	const char *opt = luaL_optstring(L, 1, "collect");
+
+	if (strcmp(opt, "count") != 0)
+		return luaL_error(L, "collectgarbage: only \"count\" is "
+				     "allowed in the sandbox");
+	lua_pushnumber(L, (lua_Number)lua_gc(L, LUA_GCCOUNT, 0) +
+			      (lua_Number)lua_gc(L, LUA_GCCOUNTB, 0) / 1024);
+	return 1;
+}
+
+static bool
+valid_module_name(const char *s)
+{
+	if (*s == '\0' || *s == '.')
+		return false;
+	for (; *s != '\0'; s++) {
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '_' ||
+		      (*s == '.' && s[1] != '.' && s[1] != '\0')))
+			return false;
+	}
+	return true;
+}
+
+/* require(name): a module of the bundle only ("a.b" is a/b.lua), loaded
+ * once, as text, in the sandbox environment.  Upvalue 1 caches results. */
+static int
+env_require(lua_State *L)
+{
+	const char *name = luaL_checkstring(L, 1);
+	const struct luabox_script *sc = NULL;
+	struct sbuf path = SBUF_INIT;
+	char *chunkname;
+	size_t i;
+	int rc;
+
+	if (!valid_module_name(name))
+		return luaL_error(L, "require: invalid module name '%s'", name);
+	if (lua_getfield(L, lua_upvalueindex(1), name) != LUA_TNIL) {
+		if (lua_type(L, -1) == LUA_TLIGHTUSERDATA)
+			return luaL_error(L, "require: loop while loading '%s'",
+					  name);
+		return 1;
+	}
+	lua_pop(L, 1);
+	for (i = 0; name[i] != '\0'; i++)
+		sbuf_addc(&path, name[i] == '.' ? '/' : name[i]);
+	sbuf_adds(&path, ".lua");
+	for (i = 0; i < env_cfg->nscripts; i++)
+		if (strcmp(env_cfg->scripts[i].path, path.buf) == 0)
+			sc = &env_cfg->scripts[i];
+	if (sc == NULL) {
+		lua_pushfstring(L,
+				"require: module '%s' not found in the "
+				"bundle (looked for %s)",
+				name, path.buf);
+		sbuf_free(&path);
+		return lua_error(L);
+	}
+	sbuf_free(&path);
+	chunkname = xasprintf("@%s", sc->path);
+	rc = luaL_loadbufferx(L, sc->text, sc->len, chunkname, "t");
+	free(chunkname);
+	if (rc != LUA_OK)
+		return lua_error(L);
+	lua_getfield(L, LUA_REGISTRYINDEX, LUABOX_ENV_KEY);
+	if (lua_setupvalue(L, -2, 1) == NULL)
+		lua_pop(L, 1);
+	lua_pushlightuserdata(L, (void *)&env_cfg); /* loading marker */
+	lua_setfield(L, lua_upvalueindex(1), name);
+	lua_pushstring(L, name);
+	lua_call(L, 1, 1);
+	if (lua_isnil(L, -1)) {
+		lua_pop(L, 1);
+		lua_pushboolean(L, 1);
+	}
+	lua_pushvalue(L, -1);
+	lua_setfield(L, lua_upvalueindex(1), name);
+	return 1;
+}
+
+/* coroutine.create / wrap: charge a full hook interval, because the new
+ * thread starts with a fresh count; then defer to the original
+ * (upvalue 1). */
+static int
+env_cocharge(lua_State *L)
+{
+	luaL_checktype(L, 1, LUA_TFUNCTION);
+	luabox_charge_instructions(LUABOX_HOOK_INTERVAL);
+	lua_settop(L, 1);
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, 1, 1);
+	return 1;
+}
+
+/* ---- os over the fixed clock ---- */
+
+static int64_t
+floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+
+	return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
+static int64_t
+days_from_civil(int64_t y, int64_t m, int64_t d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = floor_div(y, 400);
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+struct civil {
+	int64_t year;
+	int month, day, hour, min, sec, wday, yday; /* wday 0 = Sunday */
+};
+
+static void
+civil_from_time(int64_t t, struct civil *c)
+{
+	int64_t days = floor_div(t, 86400), secs = t - days * 86400;
+	int64_t z = days + 719468, era, doe, yoe, doy, mp, y;
+
+	c->hour = (int)(secs / 3600);
+	c->min = (int)(secs / 60 % 60);
+	c->sec = (int)(secs % 60);
+	c->wday = (int)((days % 7 + 11) % 7); /* 1970-01-01 was a Thursday */
+	era = floor_div(z, 146097);
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	y = yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	c->day = (int)(doy - (153 * mp + 2) / 5 + 1);
+	c->month = (int)(mp < 10 ? mp + 3 : mp - 9);
+	c->year = y + (c->month <= 2);
+	c->yday = (int)(days - days_from_civil(c->year, 1, 1));
+}
+
+#define MAX_ABS_TIME (INT64_C(1) << 53)
+
+static int64_t
+check_time(lua_State *L, int idx)
+{
+	lua_Integer t = luaL_checkinteger(L, idx);
+
+	if (t > MAX_ABS_TIME || t < -MAX_ABS_TIME)
+		luaL_argerror(L, idx, "time out of range");
+	return (int64_t)t;
+}
+
+static int64_t
+time_field(lua_State *L, const char *key, int64_t dflt)
+{
+	int isnum, t = lua_getfield(L, 1, key);
+	lua_Integer v = lua_tointegerx(L, -1, &isnum);
+
+	lua_pop(L, 1);
+	if (!isnum) {
+		if (t != LUA_TNIL)
+			return luaL_error(L, "field '%s' is not an integer",
+					  key);
+		if (dflt < 0)
+			return luaL_error(L, "field '%s' missing in date table",
+					  key);
+		return dflt;
+	}
+	if (v > 1000000000 || v < -1000000000)
+		return luaL_error(L, "field '%s' is out-of-bound", key);
+	return (int64_t)v;
+}
+
+static int
+os_time(lua_State *L)
+{
+	int64_t y, m, d, hh, mm, ss;
+
+	if (lua_isnoneornil(L, 1)) {
+		lua_pushinteger(L, (lua_Integer)env_cfg->clock);
+		return 1;
+	}
+	luaL_checktype(L, 1, LUA_TTABLE);
+	y = time_field(L, "year", -1);
+	m = time_field(L, "month", -1);
+	d = time_field(L, "day", -1);
+	hh = time_field(L, "hour", 12);
+	mm = time_field(L, "min", 0);
+	ss = time_field(L, "sec", 0);
+	y += floor_div(m - 1, 12);
+	m = m - 1 - floor_div(m - 1, 12) * 12 + 1;
+	lua_pushinteger(
+	    L, (lua_Integer)((days_from_civil(y, m, 1) + d - 1) * 86400 +
+			     hh * 3600 + mm * 60 + ss));
+	return 1;
+}
+
+static const char *const wday_name[] = { "Sunday",    "Monday",	  "Tuesday",
+					 "Wednesday", "Thursday", "Friday",
+					 "Saturday" };
+static const char *const month_name[] = { "January", "February", "March",
+					  "April",   "May",	 "June",
+					  "July",    "August",	 "September",
+					  "October", "November", "December" };
+
+/* One strftime conversion in the C locale and UTC.  Returns false for a
+ * conversion we do not support. */
+static bool
+format_one(struct sbuf *sb, char conv, const struct civil *c, int64_t t)
+{
+	int h12 = c->hour % 12 == 0 ? 12 : c->hour % 12;
+
+	switch (conv) {
+	case 'a':
+		sbuf_printf(sb, "%.3s", wday_name[c->wday]);
+		break;
+	case 'A':
+		sbuf_adds(sb, wday_name[c->wday]);
+		break;
+	case 'b':
+	case 'h':
+		sbuf_printf(sb, "%.3s", month_name[c->month - 1]);
+		break;
+	case 'B':
+		sbuf_adds(sb, month_name[c->month - 1]);
+		break;
+	case 'c':
+		sbuf_printf(sb, "%.3s %.3s %2d %02d:%02d:%02d %" PRId64,
+			    wday_name[c->wday], month_name[c->month - 1],
+			    c->day, c->hour, c->min, c->sec, c->year);
+		break;
+	case 'C':
+		sbuf_printf(sb, "%02" PRId64, floor_div(c->year, 100));
+		break;
+	case 'd':
+		sbuf_printf(sb, "%02d", c->day);
+		break;
+	case 'D':
+		sbuf_printf(sb, "%02d/%02d/%02d", c->month, c->day,
+			    (int)(c->year % 100 + 100) % 100);
+		break;
+	case 'e':
+		sbuf_printf(sb, "%2d", c->day);
+		break;
+	case 'F':
+		sbuf_printf(sb, "%04" PRId64 "-%02d-%02d", c->year, c->month,
+			    c->day);
+		break;
+	case 'H':
+		sbuf_printf(sb, "%02d", c->hour);
+		break;
+	case 'I':
+		sbuf_printf(sb, "%02d", h12);
+		break;
+	case 'j':
+		sbuf_printf(sb, "%03d", c->yday + 1);
+		break;
+	case 'm':
+		sbuf_printf(sb, "%02d", c->month);
+		break;
+	case 'M':
+		sbuf_printf(sb, "%02d", c->min);
+		break;
+	case 'n':
+		sbuf_addc(sb, '\n');
+		break;
+	case 'p':
+		sbuf_adds(sb, c->hour < 12 ? "AM" : "PM");
+		break;
+	case 'r':
+		sbuf_printf(sb, "%02d:%02d:%02d %s", h12, c->min, c->sec,
+			    c->hour < 12 ? "AM" : "PM");
+		break;
+	case 'R':
+		sbuf_printf(sb, "%02d:%02d", c->hour, c->min);
+		break;
+	case 's':
+		sbuf_printf(sb, "%" PRId64, t);
+		break;
+	case 'S':
+		sbuf_printf(sb, "%02d", c->sec);
+		break;
+	case 't':
+		sbuf_addc(sb, '\t');
+		break;
+	case 'T':
+	case 'X':
+		sbuf_printf(sb, "%02d:%02d:%02d", c->hour, c->min, c->sec);
+		break;
+	case 'u':
+		sbuf_printf(sb, "%d", c->wday == 0 ? 7 : c->wday);
+		break;
+	case 'w':
+		sbuf_printf(sb, "%d", c->wday);
+		break;
+	case 'x':
+		sbuf_printf(sb, "%02d/%02d/%02d", c->month, c->day,
+			    (int)(c->year % 100 + 100) % 100);
+		break;
+	case 'y':
+		sbuf_printf(sb, "%02d", (int)(c->year % 100 + 100) % 100);
+		break;
+	case 'Y':
+		sbuf_printf(sb, "%" PRId64, c->year);
+		break;
+	case 'z':
+		sbuf_adds(sb, "+0000");
+		break;
+	case 'Z':
+		sbuf_adds(sb, "UTC");
+		break;
+	case '%':
+		sbuf_addc(sb, '%');
+		break;
+	default:
+		return false;
+	}
+	return true;
+}
+
+static void
+set_int_field(lua_State *L, const char *k, lua_Integer v)
+{
+	lua_pushinteger(L, v);
+	lua_setfield(L, -2, k);
+}
+
+/* os.date([format [, time]]): always UTC ("!" is accepted and implied),
+ * C locale, no time-zone database. */
+static int
+os_date(lua_State *L)
+{
+	size_t flen;
+	const char *fmt = luaL_optlstring(L, 1, "%c", &flen);
+	int64_t t = lua_isnoneornil(L, 2) ? env_cfg->clock : check_time(L, 2);
+	const char *end = fmt + flen;
+	struct sbuf sb = SBUF_INIT;
+	struct civil c;
+
+	if (fmt < end && *fmt == '!')
+		fmt++;
+	civil_from_time(t, &c);
+	if (end - fmt == 2 && memcmp(fmt, "*t", 2) == 0) {
+		lua_createtable(L, 0, 9);
+		set_int_field(L, "year", (lua_Integer)c.year);
+		set_int_field(L, "month", c.month);
+		set_int_field(L, "day", c.day);
+		set_int_field(L, "hour", c.hour);
+		set_int_field(L, "min", c.min);
+		set_int_field(L, "sec", c.sec);
+		set_int_field(L, "wday", c.wday + 1);
+		set_int_field(L, "yday", c.yday + 1);
+		lua_pushboolean(L, 0);
+		lua_setfield(L, -2, "isdst");
+		return 1;
+	}
+	for (; fmt < end; fmt++) {
+		if (*fmt != '%') {
+			sbuf_addc(&sb, *fmt);
+			continue;
+		}
+		if (fmt + 1 >= end || !format_one(&sb, fmt[1], &c, t)) {
+			sbuf_free(&sb);
+			return luaL_error(L,
+					  "os.date: invalid conversion "
+					  "specifier '%%%c'",
+					  fmt + 1 < end ? fmt[1] : ' ');
+		}
+		fmt++;
+		if (sb.len > 1024 * 1024) {
+			sbuf_free(&sb);
+			return luaL_error(L, "os.date: result too long");
+		}
+	}
+	lua_pushlstring(L, sb.buf != NULL ? sb.buf : "", sb.len);
+	sbuf_free(&sb);
+	return 1;
+}
+
+static int
+os_clock(lua_State *L)
+{
+	lua_pushnumber(L, (lua_Number)luabox_instructions_used() / 1e8);
+	return 1;
+}
+
+static int
+os_difftime(lua_State *L)
+{
+	int64_t a = check_time(L, 1);
+	int64_t b = lua_isnoneornil(L, 2) ? 0 : check_time(L, 2);
+
+	lua_pushnumber(L, (lua_Number)(a - b));
+	return 1;
+}
+
+static const luaL_Reg os_funcs[] = {
+	{ "clock", os_clock }, { "date", os_date }, { "difftime", os_difftime },
+	{ "time", os_time },   { NULL, NULL },
+};
+
+/* ---- assembly ---- */
+
+/* Copy the fields of global library `lib` named in the NULL-terminated
+ * list `allowed` into a new table and set it, wrapped in a read-only
+ * proxy, as env[lib].  `env` is an absolute index.  An allowlisted name the
+ * library lacks is an error of this build, so it fails closed. */
+static void
+add_library(lua_State *L, int env, const char *lib, const char *const *allowed)
+{
+	lua_getglobal(L, lib);
+	lua_newtable(L);
+	for (; *allowed != NULL; allowed++) {
+		if (lua_getfield(L, -2, *allowed) == LUA_TNIL)
+			luabox_stop("SETUP_FAILED",
+				    "Lua library lacks an "
+				    "allowlisted function",
+				    *allowed, SBX_EXIT_SETUP_FAILED);
+		lua_setfield(L, -2, *allowed);
+	}
+	luaenv_readonly(L, -1, lib);
+	lua_setfield(L, env, lib);
+	lua_pop(L, 2);
+}
+
+/* Replace function `name` of global library `lib` by `fn` with the
+ * original as its upvalue. */
+static void
+wrap_function(lua_State *L, const char *lib, const char *name, lua_CFunction fn)
+{
+	lua_getglobal(L, lib);
+	lua_getfield(L, -1, name);
+	lua_pushcclosure(L, fn, 1);
+	lua_setfield(L, -2, name);
+	lua_pop(L, 1);
+}
+
+void
+luaenv_build(lua_State *L, const struct luabox_config *cfg)
+{
+	int env;
+	size_t i;
+
+	env_cfg = cfg;
+	/* Stack: data, output. */
+	lua_createtable(L, 0, 40);
+	env = lua_gettop(L);
+
+	for (i = 0; i < PT_ARRAY_LEN(base_allowed); i++) {
+		lua_getglobal(L, base_allowed[i]);
+		lua_setfield(L, env, base_allowed[i]);
+	}
+	lua_pushcfunction(L, env_print);
+	lua_setfield(L, env, "print");
+	lua_pushcfunction(L, env_pairs);
+	lua_setfield(L, env, "pairs");
+	lua_pushcfunction(L, env_warn);
+	lua_setfield(L, env, "warn");
+	lua_pushcfunction(L, env_collectgarbage);
+	lua_setfield(L, env, "collectgarbage");
+	lua_getglobal(L, "load");
+	lua_pushvalue(L, env);
+	lua_pushcclosure(L, env_load, 2);
+	lua_setfield(L, env, "load");
+	lua_newtable(L);
+	lua_pushcclosure(L, env_require, 1);
+	lua_setfield(L, env, "require");
+	lua_pushvalue(L, env);
+	lua_setfield(L, env, "_G");
+
+	/* string: no dump, also not through ("").dump; protect the
+	 * metatable of strings. */
+	lua_getglobal(L, "string");
+	lua_pushnil(L);
+	lua_setfield(L, -2, "dump");
+	lua_pop(L, 1);
+	lua_pushliteral(L, "");
+	if (lua_getmetatable(L, -1)) {
+		lua_pushliteral(L, LUABOX_LOCKED);
+		lua_setfield(L, -2, "__metatable");
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
+	add_library(L, env, "string", string_allowed);
+	add_library(L, env, "table", table_allowed);
+	add_library(L, env, "utf8", utf8_allowed);
+
+	/* math.random: seeded from the bundle, randomseed not offered. */
+	lua_getglobal(L, "math");
+	lua_getfield(L, -1, "randomseed");
+	lua_pushinteger(L, (lua_Integer)cfg->seed);
+	lua_call(L, 1, 0);
+	lua_pop(L, 1);
+	add_library(L, env, "math", math_allowed);
+
+	wrap_function(L, "coroutine", "create", env_cocharge);
+	wrap_function(L, "coroutine", "wrap", env_cocharge);
+	add_library(L, env, "coroutine", coroutine_allowed);
+
+	luaL_newlib(L, os_funcs);
+	luaenv_readonly(L, -1, "os");
+	lua_setfield(L, env, "os");
+	lua_pop(L, 1);
+
+	/* data at env-2, output at env-1 */
+	luaenv_readonly(L, env - 2, "data");
+	lua_setfield(L, env, "data");
+	luaenv_readonly(L, env - 1, "output");
+	lua_setfield(L, env, "output");
+
+	/* The environment is every chunk's globals from now on, including
+	 * chunks the standard load would give the real global table. */
+	lua_pushvalue(L, env);
+	lua_setfield(L, LUA_REGISTRYINDEX, LUABOX_ENV_KEY);
+	lua_pushvalue(L, env);
+	lua_rawseti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+	lua_pop(L, 3);
+}

@@ -1,0 +1,161 @@
+#!/bin/sh
+# data.sh - benchmark of the Lua data API against mawk, DuckDB and plain
+# lua5.4 on a generated person-level CSV.  Not a test: prints median times
+# and ratios.  Not run by `meson test`.
+#
+#   tests/bench/data.sh [BUILD_DIR]
+#
+# Environment: ROWS (default 5000000), RUNS (default 5), WORK (scratch dir,
+# default /tmp/pt-bench-data), DUCKDB_DIR (a folder where
+# `npm install @duckdb/node-api` was run; skipped when absent).
+#
+# The sandboxed runs go through build/tests/lua/lua_bench, which calls
+# sbx_run + luabox_main exactly as the runner does (fork, jail, Lua state,
+# channel); `proeftuin run` end to end replaces it once runner/ drives the
+# Lua child.
+set -eu
+
+BUILD=${1:-build}
+ROWS=${ROWS:-5000000}
+RUNS=${RUNS:-5}
+WORK=${WORK:-/tmp/pt-bench-data}
+DUCKDB_DIR=${DUCKDB_DIR:-/tmp/duckbench}
+BENCH=$(cd "$BUILD" && pwd)/tests/lua/lua_bench
+COLS=person_id,birth_year,gender,neighbourhood,household_size,income_decile,youth_care
+
+[ -x "$BENCH" ] || { echo "data.sh: build $BENCH first (ninja -C $BUILD)" >&2; exit 1; }
+mkdir -p "$WORK"
+CSV=$WORK/people-$ROWS.csv
+
+if [ ! -s "$CSV" ]; then
+	echo "generating $ROWS rows in $CSV"
+	mawk -v rows="$ROWS" 'BEGIN {
+		srand(7)
+		print "person_id,birth_year,gender,neighbourhood,household_size,income_decile,youth_care"
+		g[0] = "F"; g[1] = "M"; g[2] = "X"
+		for (i = 1; i <= rows; i++)
+			printf "%d,%d,%s,wijk-%03d,%d,%d,%d\n", 1000000 + i,
+			    1930 + int(rand() * 95), g[int(rand() * 2.02)],
+			    1 + int(rand() * 120), 1 + int(rand() * 6),
+			    1 + int(rand() * 10), (rand() < 0.08)
+	}' > "$CSV.tmp"
+	mv "$CSV.tmp" "$CSV"
+fi
+echo "data: $(wc -c < "$CSV") bytes, $ROWS rows"
+
+cat > "$WORK/grouped.lua" <<'EOF'
+local ds = data.open("people")
+local opts = { by = { "neighbourhood", "gender" } }
+local n = ds:count(opts)
+local care = ds:sum("youth_care", opts)
+output.table("count_by_nb_gender", n)
+output.table("youth_care_by_nb_gender", care)
+EOF
+
+cat > "$WORK/rows.lua" <<'EOF'
+local ds = data.open("people")
+local n, s = 0, 0
+for row in ds:rows{ "neighbourhood", "youth_care" } do
+	n = n + 1
+	if row.youth_care == "1" then s = s + 1 end
+end
+output.text("rows", n .. " " .. s)
+EOF
+
+cat > "$WORK/plain.lua" <<'EOF'
+local n, s, first = 0, 0, true
+for line in io.lines(arg[1]) do
+	if first then
+		first = false
+	else
+		local nb, yc = line:match("^[^,]*,[^,]*,[^,]*,([^,]*),[^,]*,[^,]*,([^,]*)")
+		n = n + 1
+		if yc == "1" then s = s + 1 end
+	end
+end
+print(n, s)
+EOF
+
+cat > "$WORK/duck.js" <<'EOF'
+const { DuckDBInstance } = require('@duckdb/node-api');
+(async () => {
+	const db = await DuckDBInstance.create(':memory:', { threads: '1' });
+	const con = await db.connect();
+	const r = await con.runAndReadAll(`SELECT neighbourhood, gender,
+		count(*) AS n, sum(youth_care) AS s FROM read_csv('${process.argv[2]}')
+		GROUP BY ALL ORDER BY ALL`);
+	console.log(r.getRows().length);
+})();
+EOF
+
+cat > "$WORK/check.lua" <<'EOF'
+local ds = data.open("people")
+local opts = { by = { "neighbourhood", "gender" } }
+local a, b = ds:count(opts), ds:sum("youth_care", opts)
+local parts, i = {}, 0
+for r in a:rows() do parts[#parts + 1] = r.neighbourhood .. "," .. r.gender .. "," .. r.count end
+for r in b:rows() do i = i + 1; parts[i] = parts[i] .. "," .. r.sum end
+output.text("all", table.concat(parts, "\n"))
+EOF
+
+# The results must agree with mawk's before any time means anything.
+ours=$(LUA_BENCH_FULL=1 "$BENCH" "$WORK/check.lua" "$CSV" people aggregate $COLS | sed 1d | sort | md5sum)
+theirs=$(mawk -F, 'NR > 1 { k = $4 FS $3; c[k]++; s[k] += $7 } END { for (k in c) print k "," c[k] "," s[k] }' "$CSV" | sort | md5sum)
+if [ "$ours" = "$theirs" ]; then
+	echo "grouped results identical to mawk's"
+else
+	echo "data.sh: grouped results differ from mawk's" >&2
+	exit 1
+fi
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# median_ms LABEL CMD...: run RUNS times; report on stderr, median on stdout.
+median_ms() {
+	label=$1
+	shift
+	times=""
+	i=0
+	while [ "$i" -lt "$RUNS" ]; do
+		t0=$(now_ms)
+		"$@" > "$WORK/last.out" 2>&1 || { echo "$label failed:"; cat "$WORK/last.out"; exit 1; }
+		t1=$(now_ms)
+		times="$times $((t1 - t0))"
+		i=$((i + 1))
+	done
+	med=$(echo $times | tr ' ' '\n' | sort -n | mawk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+	printf '%-40s median %6d ms  (runs:%s)\n' "$label" "$med" "$times" >&2
+	echo "$med"
+}
+
+ratio() { mawk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+m_lua=$(median_ms "luabox grouped count+sum" "$BENCH" "$WORK/grouped.lua" "$CSV" people aggregate $COLS)
+grep -E '^end=' "$WORK/last.out" | sed 's/^/    /' >&2
+rss=$(sed -n 's/.*max_rss_kib=\([0-9]*\).*/\1/p' "$WORK/last.out")
+
+m_awk=$(median_ms "mawk grouped count+sum" mawk -F, 'NR > 1 { k = $4 FS $3; c[k]++; s[k] += $7 } END { for (k in c) print k, c[k], s[k] }' "$CSV")
+
+m_duck=""
+if [ -d "$DUCKDB_DIR/node_modules/@duckdb/node-api" ]; then
+	cp "$WORK/duck.js" "$DUCKDB_DIR/pt-duck.js"
+	m_duck=$(median_ms "duckdb (1 thread) grouped count+sum" node "$DUCKDB_DIR/pt-duck.js" "$CSV")
+	duck_rss=$( (/usr/bin/time -f '%M' node "$DUCKDB_DIR/pt-duck.js" "$CSV" > /dev/null) 2>&1 | tail -1)
+fi
+
+m_rows=$(median_ms "luabox ds:rows two columns" "$BENCH" "$WORK/rows.lua" "$CSV" people rows $COLS)
+rows_rss=$(sed -n 's/.*max_rss_kib=\([0-9]*\).*/\1/p' "$WORK/last.out")
+m_plain=$(median_ms "lua5.4 io.lines + pattern" lua5.4 "$WORK/plain.lua" "$CSV")
+
+echo
+echo "ratios (median; lower is better):"
+echo "  grouped count+sum  luabox / mawk   = $(ratio "$m_lua" "$m_awk")   (target <= 0.5)"
+if [ -n "$m_duck" ]; then
+	echo "  grouped count+sum  luabox / duckdb = $(ratio "$m_lua" "$m_duck")   (target <= 0.5)"
+else
+	echo "  grouped count+sum  luabox / duckdb = n/a (npm install @duckdb/node-api in $DUCKDB_DIR)"
+fi
+echo "  rows, two columns  luabox / lua5.4 = $(ratio "$m_rows" "$m_plain")   (target <= 0.7)"
+echo "peak RSS of the sandboxed child: grouped $((rss / 1024)) MiB, rows $((rows_rss / 1024)) MiB (target <= 64 MiB)"
+[ -n "${duck_rss:-}" ] && echo "peak RSS of duckdb (node): $((duck_rss / 1024)) MiB"
+exit 0
