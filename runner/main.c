@@ -24,6 +24,8 @@ static const struct command commands[] = {
 	{ "run", cmd_run,
 	  "run BUNDLE --profile PROFILE [--out DIR] [--force]" },
 	{ "check", cmd_check, "check BUNDLE --profile PROFILE [--json]" },
+	{ "pack", cmd_pack, "pack DIR [-o FILE] [--force]" },
+	{ "init", cmd_init, "init DIR [--profile PROFILE]" },
 };
 
 static void
