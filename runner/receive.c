@@ -53,11 +53,9 @@ receive_display_name(const char *p, size_t n)
 		size_t k = 1;
 
 		if (s[i] >= 0x80) {
-			/* The longest valid UTF-8 sequence starting here. */
-			for (k = 4; k > 1; k--)
-				if (i + k <= n && pt_utf8_valid(p + i, k))
-					break;
-			if (k == 1) {
+			/* One whole, valid sequence, as the lead byte says. */
+			k = s[i] >= 0xf0 ? 4 : s[i] >= 0xe0 ? 3 : 2;
+			if (i + k > n || !pt_utf8_valid(p + i, k)) {
 				sbuf_printf(&sb, "\\x%02x", s[i]);
 				i++;
 				continue;
