@@ -213,7 +213,8 @@ on_entry(struct receiver *r, const unsigned char *p, size_t len)
 		r->stopped = true;
 		return -1;
 	}
-	if (n == 0 && len > 0 && kind == UNPACK_DIR && *warning == '\0') {
+	if (kind == UNPACK_DIR && *warning == '\0' &&
+	    ((n == 0 && len > 0) || (n == 1 && p[0] == '.'))) {
 		free(warning);
 		return 0;
 	}
