@@ -19,6 +19,7 @@ import sys
 import tarfile
 import tempfile
 import unicodedata
+import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mkarchive as m  # noqa: E402
@@ -26,6 +27,8 @@ import mkarchive as m  # noqa: E402
 PT = os.path.abspath(sys.argv[1])
 PROFILE = os.path.join(os.path.abspath(sys.argv[2]), "profiles",
                        "crowd-safety.ini")
+# The duplicate-entry archives are meant to have duplicates.
+warnings.filterwarnings("ignore", "Duplicate name")
 WORK = tempfile.mkdtemp(prefix="proeftuin-intake-")
 OUTSIDE_CANARY = os.path.join(WORK, "canary-outside.txt")
 with open(OUTSIDE_CANARY, "w") as f:
@@ -91,7 +94,7 @@ def run_pt(args, cwd):
 
 
 def case(desc, build, entry, reason, prof=None, code="ENTRY_REFUSED",
-         prefix=False):
+         prefix=False, contains=False):
     """build(dir) writes the bundle and returns its path."""
     d = tempfile.mkdtemp(dir=WORK)
     with open(os.path.join(d, "canary.txt"), "w") as f:
@@ -113,8 +116,9 @@ def case(desc, build, entry, reason, prof=None, code="ENTRY_REFUSED",
         fs = [f for f in rep.get("findings", []) if f.get("stage") in
               ("intake", None)]
         for f in fs:
-            ok_reason = (f.get("message", "").startswith(reason) if prefix
-                         else f.get("message") == reason)
+            msg = f.get("message", "")
+            ok_reason = (reason in msg if contains else
+                         msg.startswith(reason) if prefix else msg == reason)
             ok_entry = (f.get("subject", "").startswith(entry)
                         if prefix else f.get("subject") == entry)
             if f.get("code") == code and ok_reason and ok_entry:
@@ -299,11 +303,33 @@ def renamed(build, new):
 
 
 case("zip named .tar.gz", renamed(Z([]), "b.tar.gz"), "",
-     "", code="BUNDLE_REFUSED", prefix=True)
+     "b.tar.gz: the name says tar.gz but the content is a zip archive",
+     code="BUNDLE_REFUSED", contains=True)
 case("tar named .zip", renamed(T([]), "b.zip"), "",
-     "", code="BUNDLE_REFUSED", prefix=True)
-case("RAR by name", renamed(T([]), "b.rar"), "", "", code="BUNDLE_REFUSED",
-     prefix=True)
+     "b.zip: the name says zip but the content is a tar archive",
+     code="BUNDLE_REFUSED", contains=True)
+case("tar named .tar.gz", renamed(T([]), "b.tar.gz"), "",
+     "b.tar.gz: the name says tar.gz but the content is a tar archive",
+     code="BUNDLE_REFUSED", contains=True)
+
+
+def bz2_named_tgz(d):
+    import bz2
+    p = m.make_tar(os.path.join(d, "x.tar"), [])
+    out = os.path.join(d, "b.tgz")
+    open(out, "wb").write(bz2.compress(open(p, "rb").read()))
+    os.unlink(p)
+    return out
+
+
+case("bzip2 named .tgz (no external decompressor)", bz2_named_tgz, "",
+     "b.tgz: the name says tar.gz but the content is a bzip2 stream",
+     code="BUNDLE_REFUSED", contains=True)
+case("RAR by name", renamed(T([]), "b.rar"), "",
+     "b.rar: not a folder or a .tar, .tar.gz, .tgz, .tar.zst or .zip "
+     "bundle", code="BUNDLE_REFUSED", contains=True)
+case("lrzip by name", renamed(T([]), "b.tar.lrz"), "",
+     "not a folder or a .tar", code="BUNDLE_REFUSED", contains=True)
 
 
 def gz_of_zip(d):
