@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
@@ -497,6 +498,21 @@ intake_archive(const char *path, enum bundle_kind kind,
 	return rc;
 }
 
+/* Every accepted file is held as an open memfd until the run ends, so a
+ * bundle of up to max_entries files needs that many descriptors; lift the
+ * soft limit to the hard one (desktops default to a soft 1024).  If even
+ * the hard limit is too low, memfd_create fails and says so. */
+static void
+raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 int
 intake_open(const char *path, const struct profile_bundle *limits,
 	    struct bundle *b, struct intake_problems *problems,
@@ -506,6 +522,7 @@ intake_open(const char *path, const struct profile_bundle *limits,
 	int kind, rc;
 
 	memset(b, 0, sizeof(*b));
+	raise_nofile();
 	if (stat(path, &st) < 0)
 		return pt_err_set(err, errno == ENOENT ? EX_NOINPUT : EX_IOERR,
 				  "%s: %s", path, strerror(errno));
