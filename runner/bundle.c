@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <nettle/sha2.h>
@@ -77,6 +79,85 @@ bundle_fini(struct bundle *b)
 	b->files = NULL;
 	b->format = NULL;
 	b->nfiles = 0;
+}
+
+static int
+file_cmp(const void *x, const void *y)
+{
+	const struct bundle_file *a = x, *b = y;
+
+	return strcmp(a->path, b->path);
+}
+
+void
+bundle_finish(struct bundle *b)
+{
+	if (b->nfiles > 1)
+		qsort(b->files, b->nfiles, sizeof(*b->files), file_cmp);
+	bundle_compute_digest(b);
+}
+
+void
+bundle_add(struct bundle *b, char *path, const struct bundle_file *f)
+{
+	b->files = xreallocarray(b->files, b->nfiles + 1, sizeof(*b->files));
+	b->files[b->nfiles] = *f;
+	b->files[b->nfiles].path = path;
+	b->nfiles++;
+}
+
+int
+bundle_sink_open(struct bundle_sink *s, struct pt_err *err)
+{
+	s->fd =
+	    memfd_create("proeftuin-input", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (s->fd < 0)
+		return pt_err_set(err, EX_OSERR, "memfd_create: %s",
+				  strerror(errno));
+	s->size = 0;
+	sha256_init(&s->ctx);
+	return 0;
+}
+
+int
+bundle_sink_write(struct bundle_sink *s, const void *p, size_t n,
+		  struct pt_err *err)
+{
+	sha256_update(&s->ctx, n, p);
+	if (pt_write_all(s->fd, p, n) < 0)
+		return pt_err_set(err, errno == ENOSPC ? EX_OSERR : EX_IOERR,
+				  "memfd write: %s", strerror(errno));
+	s->size += n;
+	return 0;
+}
+
+int
+bundle_sink_close(struct bundle_sink *s, struct bundle_file *f,
+		  struct pt_err *err)
+{
+	uint8_t d[SHA256_DIGEST_SIZE];
+
+	if (fcntl(s->fd, F_ADD_SEALS,
+		  F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL) <
+	    0) {
+		bundle_sink_abort(s);
+		return pt_err_set(err, EX_OSERR, "sealing memfd: %s",
+				  strerror(errno));
+	}
+	sha256_digest(&s->ctx, sizeof(d), d);
+	pt_hex(d, sizeof(d), f->sha256);
+	f->size = s->size;
+	f->fd = s->fd;
+	s->fd = -1;
+	return 0;
+}
+
+void
+bundle_sink_abort(struct bundle_sink *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
 }
 
 void

@@ -6,5 +6,7 @@ int cmd_run(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
+int cmd_pack(int argc, char **argv);
+int cmd_init(int argc, char **argv);
 
 #endif

@@ -27,6 +27,8 @@ static const struct command commands[] = {
 	{ "verify", cmd_verify,
 	  "verify DIR --bundle BUNDLE --profile PROFILE" },
 	{ "profile", cmd_profile, "profile lint|show PROFILE" },
+	{ "pack", cmd_pack, "pack DIR [-o FILE] [--force]" },
+	{ "init", cmd_init, "init DIR [--profile PROFILE]" },
 };
 
 static void

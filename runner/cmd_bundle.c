@@ -1,0 +1,137 @@
+/* cmd_bundle.c - `proeftuin pack` and `proeftuin init`. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "pack.h"
+#include "profile.h"
+#include "starter.h"
+
+#define PACK_USAGE "proeftuin pack DIR [-o FILE] [--force]"
+#define INIT_USAGE "proeftuin init DIR [--profile PROFILE]"
+
+/* DIR without trailing slashes, plus ".tar.gz"; "bundle.tar.gz" when DIR
+ * has no usable last component (".", "/"). */
+static char *
+default_output(const char *dir)
+{
+	char *d = xstrdup(dir), *base, *out;
+	size_t n = strlen(d);
+
+	while (n > 1 && d[n - 1] == '/')
+		d[--n] = '\0';
+	base = strrchr(d, '/') != NULL ? strrchr(d, '/') + 1 : d;
+	if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+		out = xstrdup("bundle.tar.gz");
+	else
+		out = xasprintf("%s.tar.gz", d);
+	free(d);
+	return out;
+}
+
+int
+cmd_pack(int argc, char **argv)
+{
+	const char *out = NULL;
+	bool force = false, help = false, have_date;
+	const struct cli_opt opts[] = {
+		{ "output", 'o', true, &out, NULL },
+		{ "force", 'f', false, NULL, &force },
+		{ "help", 'h', false, NULL, &help },
+		{ NULL, 0, false, NULL, NULL },
+	};
+	struct intake_problems problems = { NULL, 0 };
+	struct pt_err err = { 0, "" };
+	char digest[PT_SHA256_HEX];
+	char *path;
+	long long mtime;
+	size_t i;
+	int n = cli_parse(argc, argv, opts, PACK_USAGE), rc;
+
+	if (help) {
+		printf("usage: %s\n", PACK_USAGE);
+		return 0;
+	}
+	if (n != 1)
+		die(EX_USAGE, "usage: %s", PACK_USAGE);
+	mtime = cli_source_date_epoch(&have_date);
+	path = out != NULL ? xstrdup(out) : default_output(argv[1]);
+	rc = pack_folder(argv[1], path, force, mtime, &problems, digest, &err);
+	if (rc < 0)
+		die_err(&err);
+	if (rc > 0) {
+		for (i = 0; i < problems.n; i++)
+			warnx_("%s: %s", problems.v[i].entry,
+			       problems.v[i].reason);
+		die(EX_DATAERR,
+		    "%s: refused to pack an unsafe bundle; nothing "
+		    "was written",
+		    argv[1]);
+	}
+	printf("packed %s\nbundle digest: %s\n", path, digest);
+	free(path);
+	intake_problems_fini(&problems);
+	return 0;
+}
+
+/* The profile `init` shapes the bundle after when none is given:
+ * default.ini in $PROEFTUIN_PROFILE_DIR, else in the installed profiles
+ * folder. */
+static char *
+default_profile(void)
+{
+	const char *env = getenv("PROEFTUIN_PROFILE_DIR");
+	struct stat st;
+	char *p;
+
+	if (env != NULL && *env != '\0')
+		return xasprintf("%s/default.ini", env);
+	p = xasprintf("%s/default.ini", PROEFTUIN_PROFILES_DIR);
+	if (stat(p, &st) == 0)
+		return p;
+	free(p);
+	die(EX_USAGE,
+	    "no default profile found in %s; hint: pass --profile PROFILE "
+	    "or set PROEFTUIN_PROFILE_DIR",
+	    PROEFTUIN_PROFILES_DIR);
+}
+
+int
+cmd_init(int argc, char **argv)
+{
+	const char *profile_path = NULL;
+	bool help = false;
+	const struct cli_opt opts[] = {
+		{ "profile", 'p', true, &profile_path, NULL },
+		{ "help", 'h', false, NULL, &help },
+		{ NULL, 0, false, NULL, NULL },
+	};
+	struct pt_err err = { 0, "" };
+	struct profile *profile;
+	char *path;
+	int n = cli_parse(argc, argv, opts, INIT_USAGE);
+
+	if (help) {
+		printf("usage: %s\n", INIT_USAGE);
+		return 0;
+	}
+	if (n != 1)
+		die(EX_USAGE, "usage: %s", INIT_USAGE);
+	path = profile_path != NULL ? xstrdup(profile_path) : default_profile();
+	if (profile_load(path, &profile, &err) < 0)
+		die_err(&err);
+	if (starter_write(argv[1], profile, &err) < 0)
+		die_err(&err);
+	printf("created %s for the profile %s\nnext: proeftuin check %s "
+	       "--profile %s\n",
+	       argv[1], profile->name, argv[1], path);
+	profile_free(profile);
+	free(path);
+	return 0;
+}

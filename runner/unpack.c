@@ -1,0 +1,260 @@
+/*
+ * unpack.c - the intake child's archive reader; see unpack.h.
+ *
+ * This is the only code that parses archive bytes, and it runs in the
+ * sandboxed child.  Following bsdtar's read loop, every libarchive return
+ * below ARCHIVE_OK ends the stream (ARCHIVE_WARN included: a warning about
+ * a header or a data block means the archive is not what it claims).
+ */
+#include <string.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include "unpack.h"
+
+struct out {
+	unpack_emit_fn emit;
+	void *arg;
+};
+
+static int
+emit_rec(struct out *o, enum unpack_rec type, const void *p, size_t n)
+{
+	unsigned char h[UNPACK_HDR];
+
+	h[0] = (unsigned char)type;
+	h[1] = (unsigned char)(n & 0xff);
+	h[2] = (unsigned char)((n >> 8) & 0xff);
+	h[3] = (unsigned char)((n >> 16) & 0xff);
+	h[4] = (unsigned char)((n >> 24) & 0xff);
+	if (o->emit(o->arg, h, sizeof(h)) < 0)
+		return -1;
+	if (n > 0 && o->emit(o->arg, p, n) < 0)
+		return -1;
+	return 0;
+}
+
+static int
+emit_error(struct out *o, struct archive *a, const char *fallback)
+{
+	const char *msg = archive_error_string(a);
+
+	if (msg == NULL || *msg == '\0')
+		msg = fallback;
+	return emit_rec(o, UNPACK_ERROR, msg, strlen(msg));
+}
+
+const char *
+bundle_kind_name(enum bundle_kind k)
+{
+	switch (k) {
+	case BUNDLE_TAR:
+		return "tar";
+	case BUNDLE_TAR_GZ:
+		return "tar.gz";
+	case BUNDLE_TAR_ZST:
+		return "tar.zst";
+	case BUNDLE_ZIP:
+		return "zip";
+	}
+	return "?";
+}
+
+int
+unpack_expected_format(enum bundle_kind k)
+{
+	return k == BUNDLE_ZIP ? ARCHIVE_FORMAT_ZIP : ARCHIVE_FORMAT_TAR;
+}
+
+int
+unpack_expected_filter(enum bundle_kind k)
+{
+	return k == BUNDLE_TAR_GZ    ? ARCHIVE_FILTER_GZIP
+	       : k == BUNDLE_TAR_ZST ? ARCHIVE_FILTER_ZSTD
+				     : ARCHIVE_FILTER_NONE;
+}
+
+/* Enable exactly the format and filter for `k`.  Never *_all(), never a
+ * program filter; a warning at registration (libarchive falling back to
+ * an external program when built without the library) is a failure. */
+static int
+enable_kind(struct archive *a, enum bundle_kind k)
+{
+	if (k == BUNDLE_ZIP)
+		return archive_read_support_format_zip(a) == ARCHIVE_OK ? 0
+									: -1;
+	if (archive_read_support_format_tar(a) != ARCHIVE_OK)
+		return -1;
+	if (k == BUNDLE_TAR_GZ)
+		return archive_read_support_filter_gzip(a) == ARCHIVE_OK ? 0
+									 : -1;
+	if (k == BUNDLE_TAR_ZST)
+		return archive_read_support_filter_zstd(a) == ARCHIVE_OK ? 0
+									 : -1;
+	return 0;
+}
+
+static enum unpack_kind
+entry_kind(struct archive_entry *e)
+{
+	if (archive_entry_hardlink(e) != NULL)
+		return UNPACK_HARDLINK;
+	switch (archive_entry_filetype(e)) {
+	case AE_IFREG:
+		return archive_entry_symlink(e) != NULL ? UNPACK_SYMLINK
+							: UNPACK_FILE;
+	case AE_IFDIR:
+		return UNPACK_DIR;
+	case AE_IFLNK:
+		return UNPACK_SYMLINK;
+	case AE_IFCHR:
+	case AE_IFBLK:
+		return UNPACK_DEVICE;
+	case AE_IFIFO:
+		return UNPACK_FIFO;
+	case AE_IFSOCK:
+		return UNPACK_SOCKET;
+	default:
+		return UNPACK_OTHER;
+	}
+}
+
+static int
+emit_entry(struct out *o, struct archive *a, struct archive_entry *e,
+	   enum unpack_kind kind, bool warned)
+{
+	const char *name = archive_entry_pathname(e);
+	const char *warning = warned ? archive_error_string(a) : NULL;
+	unsigned char rec[6 + UNPACK_NAME_MAX + 512];
+	size_t n, w, len = 6;
+	unsigned char flags = 0;
+
+	if (name == NULL)
+		name = archive_entry_pathname_utf8(e);
+	if (name == NULL)
+		name = "";
+	if (warned && (warning == NULL || *warning == '\0'))
+		warning = "libarchive warned about this entry";
+	n = strlen(name);
+	if (n > UNPACK_NAME_MAX) {
+		n = UNPACK_NAME_MAX;
+		flags |= UNPACK_F_NAME_CUT;
+	}
+	if (archive_entry_sparse_count(e) > 0)
+		flags |= UNPACK_F_SPARSE;
+	if (archive_entry_is_encrypted(e))
+		flags |= UNPACK_F_ENCRYPTED;
+	rec[0] = (unsigned char)kind;
+	rec[1] = flags;
+	rec[2] = (unsigned char)(n & 0xff);
+	rec[3] = (unsigned char)((n >> 8) & 0xff);
+	rec[4] = (unsigned char)((n >> 16) & 0xff);
+	rec[5] = (unsigned char)((n >> 24) & 0xff);
+	memcpy(rec + len, name, n);
+	len += n;
+	if (warning != NULL) {
+		w = strlen(warning);
+		if (w > 512)
+			w = 512;
+		memcpy(rec + len, warning, w);
+		len += w;
+	}
+	return emit_rec(o, UNPACK_ENTRY, rec, len);
+}
+
+/* Stream one regular file's data.  1 when the archive cannot go on. */
+static int
+copy_data(struct out *o, struct archive *a)
+{
+	int64_t expect = 0;
+
+	for (;;) {
+		const void *buf;
+		size_t size;
+		la_int64_t off;
+		int r = archive_read_data_block(a, &buf, &size, &off);
+
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r != ARCHIVE_OK) {
+			if (emit_error(o, a, "cannot read entry data") < 0)
+				return -1;
+			return 1;
+		}
+		/* A jump in the offset is a hole: a sparse entry that
+		 * did not say so in its header. */
+		if (off != expect)
+			return emit_rec(o, UNPACK_HOLE, NULL, 0) < 0 ? -1 : 0;
+		expect += (int64_t)size;
+		while (size > 0) {
+			size_t k =
+			    size < UNPACK_REC_MAX ? size : UNPACK_REC_MAX;
+
+			if (emit_rec(o, UNPACK_DATA, buf, k) < 0)
+				return -1;
+			buf = (const char *)buf + k;
+			size -= k;
+		}
+	}
+	return emit_rec(o, UNPACK_EOE, NULL, 0) < 0 ? -1 : 0;
+}
+
+static int
+read_all(struct out *o, struct archive *a)
+{
+	struct archive_entry *e;
+	unsigned char end[8];
+	uint32_t fmt, filt;
+	int r, i;
+
+	for (;;) {
+		enum unpack_kind kind;
+
+		r = archive_read_next_header(a, &e);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
+			return emit_error(o, a, "cannot read the next entry");
+		kind = entry_kind(e);
+		if (emit_entry(o, a, e, kind, r == ARCHIVE_WARN) < 0)
+			return -1;
+		if (kind != UNPACK_FILE)
+			continue;
+		r = copy_data(o, a);
+		if (r != 0)
+			return r < 0 ? -1 : 0;
+	}
+	fmt = (uint32_t)archive_format(a);
+	filt = (uint32_t)archive_filter_code(a, 0);
+	for (i = 0; i < 4; i++) {
+		end[i] = (unsigned char)((fmt >> (8 * i)) & 0xff);
+		end[4 + i] = (unsigned char)((filt >> (8 * i)) & 0xff);
+	}
+	return emit_rec(o, UNPACK_END, end, sizeof(end));
+}
+
+int
+unpack_stream(int fd, enum bundle_kind k, unpack_emit_fn emit, void *arg)
+{
+	struct out o = { emit, arg };
+	struct archive *a;
+	int rc;
+
+	if (emit_rec(&o, UNPACK_HELLO, NULL, 0) < 0)
+		return -1;
+	a = archive_read_new();
+	if (a == NULL) {
+		static const char msg[] = "out of memory";
+
+		return emit_rec(&o, UNPACK_ERROR, msg, sizeof(msg) - 1);
+	}
+	if (enable_kind(a, k) < 0)
+		rc = emit_error(&o, a, "cannot enable the archive format");
+	else if (archive_read_open_fd(a, fd, 128 * 1024) != ARCHIVE_OK)
+		rc = emit_error(&o, a, "not a readable archive");
+	else
+		rc = read_all(&o, a);
+	archive_read_free(a);
+	return rc;
+}
