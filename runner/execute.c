@@ -82,15 +82,17 @@ execute_run(const struct exec_input *in, struct exec_outcome *out,
 
 		datasets[i].name = m->datasets[i].name;
 		datasets[i].source = in->dataset_sources[i];
-		datasets[i].fd = in->dataset_fds[i];
+		/* The child sees the descriptor under a fixed number. */
+		datasets[i].fd =
+		    sbx_policy_keep_fd(pol, in->dataset_fds[i], err);
+		if (datasets[i].fd < 0)
+			goto out;
 		datasets[i].access = pd != NULL && pd->access == ACCESS_ROWS
 					 ? LUABOX_ACCESS_ROWS
 					 : LUABOX_ACCESS_AGGREGATE;
 		datasets[i].columns =
 		    (const char *const *)m->datasets[i].columns;
 		datasets[i].ncolumns = m->datasets[i].ncolumns;
-		if (sbx_policy_keep_fd(pol, in->dataset_fds[i], err) < 0)
-			goto out;
 	}
 
 	memset(&cfg, 0, sizeof(cfg));

@@ -318,6 +318,9 @@ sniff(const unsigned char *h, size_t n, int *kind)
 struct child_arg {
 	int archive_fd;
 	int pipe_fd;
+	/* The same two descriptors as the jailed child numbers them. */
+	int child_archive_fd;
+	int child_pipe_fd;
 	enum bundle_kind kind;
 	locale_t utf8;
 	const char *tz;
@@ -346,7 +349,8 @@ unpack_child(void *arg, int chan_fd)
 	 * system, which the jailed child does not have. */
 	if (setenv("TZ", a->tz, 1) < 0)
 		return 1;
-	return unpack_stream(a->archive_fd, a->kind, emit_pipe, &a->pipe_fd) < 0
+	return unpack_stream(a->child_archive_fd, a->kind, emit_pipe,
+			     &a->child_pipe_fd) < 0
 		   ? 1
 		   : 0;
 }
@@ -405,8 +409,9 @@ run_unpacker(struct child_arg *ca, struct receiver *r, struct pt_err *err)
 	sbx_policy_set_channel_cap(pol, 64 * 1024);
 	sbx_policy_set_log_cap(pol, 64 * 1024);
 	sbx_policy_set_watch(pol, pipefd[0], watch_pipe, &wa);
-	if (sbx_policy_keep_fd(pol, ca->archive_fd, err) < 0 ||
-	    sbx_policy_keep_fd(pol, pipefd[1], err) < 0) {
+	ca->child_archive_fd = sbx_policy_keep_fd(pol, ca->archive_fd, err);
+	ca->child_pipe_fd = sbx_policy_keep_fd(pol, pipefd[1], err);
+	if (ca->child_archive_fd < 0 || ca->child_pipe_fd < 0) {
 		close(pipefd[0]);
 		close(pipefd[1]);
 		sbx_policy_free(pol);
@@ -451,7 +456,7 @@ intake_archive(const char *path, enum bundle_kind kind,
 	       const struct profile_bundle *limits, struct bundle *b,
 	       struct intake_problems *problems, struct pt_err *err)
 {
-	struct child_arg ca = { -1, -1, kind, (locale_t)0, NULL };
+	struct child_arg ca = { -1, -1, -1, -1, kind, (locale_t)0, NULL };
 	unsigned char head[512];
 	struct receiver r;
 	const char *what;

@@ -87,7 +87,7 @@ sbx_policy_keep_fd(struct sbx_policy *p, int fd, struct pt_err *err)
 				  "the sandbox (at most %d)",
 				  SBX_MAX_KEEP_FDS);
 	p->keep_fds[p->nkeep_fds++] = fd;
-	return 0;
+	return SBX_CHILD_KEEP_BASE + p->nkeep_fds - 1;
 }
 
 void
@@ -109,10 +109,12 @@ sbx_policy_set_write_dir(struct sbx_policy *p, int dirfd, struct pt_err *err)
 		return pt_err_set(err, EX_SOFTWARE,
 				  "the sandbox already has "
 				  "a write directory");
-	if (sbx_policy_keep_fd(p, dirfd, err) < 0)
+	int child_fd = sbx_policy_keep_fd(p, dirfd, err);
+
+	if (child_fd < 0)
 		return -1;
 	p->write_dir_fd = dirfd;
-	return 0;
+	return child_fd;
 }
 
 const char *

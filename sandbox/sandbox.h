@@ -84,8 +84,20 @@ void sbx_policy_set_channel_cap(struct sbx_policy *p, uint64_t bytes);
 /* Cap on bytes the parent keeps from stdout and stderr (the run log). */
 void sbx_policy_set_log_cap(struct sbx_policy *p, uint64_t bytes);
 void sbx_policy_set_allowlist(struct sbx_policy *p, enum sbx_allowlist a);
-/* Hand an already-open descriptor to the child (e.g. a hashed input). The
- * child sees it under the same number; everything else is closed. */
+/*
+ * Descriptors as the child sees them.  The child renumbers everything it
+ * keeps to fixed slots, so the seccomp filter (whose rules name descriptor
+ * numbers), its digest and RLIMIT_NOFILE do not depend on what else the
+ * runner happened to have open: the same bundle gives the same report.
+ */
+#define SBX_CHILD_CHAN_FD 3
+#define SBX_CHILD_CTL_FD 4
+#define SBX_CHILD_LOG_FD 5
+#define SBX_CHILD_KEEP_BASE 6
+
+/* Hand an already-open descriptor to the child (e.g. a hashed input); every
+ * other descriptor is closed there.  Returns the number the child sees it
+ * under (SBX_CHILD_KEEP_BASE plus the order it was kept in), or -1. */
 int sbx_policy_keep_fd(struct sbx_policy *p, int fd, struct pt_err *err);
 /* RLIMIT_NOFILE for the child (raised to cover the highest kept fd). */
 void sbx_policy_set_nofile(struct sbx_policy *p, uint64_t n);
@@ -95,6 +107,7 @@ void sbx_policy_set_file_size(struct sbx_policy *p, uint64_t bytes);
  * Intake only: a directory descriptor below which the child may create
  * directories and regular files (Landlock rule; the fd is also kept).  Only
  * allowed with SBX_ALLOW_INTAKE; sbx_run refuses it with SBX_ALLOW_LUA.
+ * Returns the number the child sees the directory under, or -1.
  */
 int sbx_policy_set_write_dir(struct sbx_policy *p, int dirfd,
 			     struct pt_err *err);

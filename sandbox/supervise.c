@@ -599,10 +599,57 @@ count_threads(void)
 	return n;
 }
 
+/* The policy as the child sees it: kept descriptors in their fixed slots
+ * (see SBX_CHILD_KEEP_BASE).  The filter and the limits are computed from
+ * this view, so they are the same whatever numbers the runner had. */
+static void
+child_view(const struct sbx_policy *p, struct sbx_policy *v)
+{
+	int i;
+
+	*v = *p;
+	for (i = 0; i < p->nkeep_fds; i++) {
+		v->keep_fds[i] = SBX_CHILD_KEEP_BASE + i;
+		if (p->write_dir_fd == p->keep_fds[i])
+			v->write_dir_fd = SBX_CHILD_KEEP_BASE + i;
+	}
+}
+
+/*
+ * In the child, first thing: move the channel, control socket, log pipe and
+ * kept descriptors to their fixed slots.  Every source is first duplicated
+ * above all of them and all targets, so no move can clobber another source.
+ */
+static int
+renumber_fds(const struct sbx_policy *p, int chan, int ctl, int log)
+{
+	int src[3 + SBX_MAX_KEEP_FDS], tmp[3 + SBX_MAX_KEEP_FDS];
+	int i, n = 0, top = SBX_CHILD_KEEP_BASE + p->nkeep_fds;
+
+	src[n++] = chan;
+	src[n++] = ctl;
+	src[n++] = log;
+	for (i = 0; i < p->nkeep_fds; i++)
+		src[n++] = p->keep_fds[i];
+	for (i = 0; i < n; i++)
+		if (src[i] >= top)
+			top = src[i] + 1;
+	for (i = 0; i < n; i++) {
+		tmp[i] = fcntl(src[i], F_DUPFD_CLOEXEC, top);
+		if (tmp[i] < 0)
+			return -1;
+	}
+	for (i = 0; i < n; i++)
+		if (dup3(tmp[i], SBX_CHILD_CHAN_FD + i, O_CLOEXEC) < 0)
+			return -1;
+	return (int)syscall(SYS_close_range, (unsigned)top, ~0u, 0u);
+}
+
 int
 sbx_run(const struct sbx_policy *p, sbx_payload_fn fn, void *arg,
 	struct sbx_result *res, struct pt_err *err)
 {
+	struct sbx_policy view;
 	struct run r = { .p = p,
 			 .res = res,
 			 .chan = { -1, -1 },
@@ -636,14 +683,15 @@ sbx_run(const struct sbx_policy *p, sbx_payload_fn fn, void *arg,
 		rc = pt_err_set(err, EX_OSERR, "pipe: %s", strerror(errno));
 		goto out;
 	}
-	scfds = (struct sc_fds){ r.chan[1], r.ctl[1] };
-	if (sc_build(p, &scfds, &r.filter, err) < 0) {
+	child_view(p, &view);
+	scfds = (struct sc_fds){ SBX_CHILD_CHAN_FD, SBX_CHILD_CTL_FD };
+	if (sc_build(&view, &scfds, &r.filter, err) < 0) {
 		rc = -1;
 		goto out;
 	}
-	r.nofile = rl_nofile(p, r.chan[1], r.ctl[1]);
-	j = (struct jail_ctx){ r.chan[1], r.logp[1], r.ctl[1], r.nofile,
-			       &r.filter };
+	r.nofile = rl_nofile(&view, SBX_CHILD_CHAN_FD, SBX_CHILD_CTL_FD);
+	j = (struct jail_ctx){ SBX_CHILD_CHAN_FD, SBX_CHILD_LOG_FD,
+			       SBX_CHILD_CTL_FD, r.nofile, &r.filter };
 
 	r.start = now_ns();
 	r.deadline = r.start + p->wall_ms * 1000000u;
@@ -656,7 +704,9 @@ sbx_run(const struct sbx_policy *p, sbx_payload_fn fn, void *arg,
 		close(r.chan[0]);
 		close(r.logp[0]);
 		close(r.ctl[0]);
-		child_main(p, &j, fn, arg);
+		if (renumber_fds(p, r.chan[1], r.ctl[1], r.logp[1]) < 0)
+			_exit(SBX_EXIT_SETUP_FAILED);
+		child_main(&view, &j, fn, arg);
 	}
 	close_fd(&r.chan[1]);
 	close_fd(&r.logp[1]);

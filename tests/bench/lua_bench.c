@@ -94,7 +94,7 @@ main(int argc, char **argv)
 	p = sbx_policy_new();
 	sbx_policy_set_wall_ms(p, 120000);
 	sbx_policy_set_cpu_seconds(p, 60);
-	if (sbx_policy_keep_fd(p, ds.fd, &err) < 0 ||
+	if ((ds.fd = sbx_policy_keep_fd(p, ds.fd, &err)) < 0 ||
 	    sbx_run(p, payload, &cfg, &res, &err) < 0) {
 		fprintf(stderr, "lua_bench: %s\n", err.msg);
 		return 70;

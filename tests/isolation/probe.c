@@ -401,8 +401,11 @@ main(int argc, char **argv)
 			repeat = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--write-dir") == 0) {
 			g.write_dir = open(argv[++i], O_RDONLY | O_DIRECTORY);
-			if (g.write_dir < 0 || sbx_policy_set_write_dir(
-						   p, g.write_dir, &err) < 0) {
+			/* The child sees it under the returned number. */
+			if (g.write_dir >= 0)
+				g.write_dir = sbx_policy_set_write_dir(
+				    p, g.write_dir, &err);
+			if (g.write_dir < 0) {
 				fprintf(stderr, "probe: --write-dir %s\n",
 					argv[i]);
 				return EX_USAGE;
@@ -427,7 +430,9 @@ main(int argc, char **argv)
 		return EX_USAGE;
 	}
 	g.name = argv[i];
-	if (sbx_policy_keep_fd(p, g.block_fd, &err) < 0)
+	/* The child sees the pipe under the number keep_fd returns. */
+	g.block_fd = sbx_policy_keep_fd(p, g.block_fd, &err);
+	if (g.block_fd < 0)
 		return EX_SOFTWARE;
 	if (strcmp(g.name, "env") == 0)
 		printf("parent_secret_in_env_block=%d\n", count_secret());

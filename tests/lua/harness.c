@@ -252,7 +252,9 @@ h_run(struct h_run *r, const char *script, const struct h_opts *o)
 		cols[i] = split_columns(h->columns, &n);
 		ds[i].columns = (const char *const *)cols[i];
 		ds[i].ncolumns = n;
-		if (sbx_policy_keep_fd(p, ds[i].fd, &err) < 0)
+		/* The child sees it under the number keep_fd returns. */
+		ds[i].fd = sbx_policy_keep_fd(p, ds[i].fd, &err);
+		if (ds[i].fd < 0)
 			abort();
 	}
 	cfg.datasets = ds;
