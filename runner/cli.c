@@ -20,7 +20,7 @@ console_safe(const char *s)
 	return c;
 }
 
-static void
+static void PT_PRINTF(1, 0)
 vmessage(const char *fmt, va_list ap)
 {
 	struct sbuf sb = SBUF_INIT;

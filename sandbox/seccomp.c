@@ -164,9 +164,9 @@ add_intake_rules(scmp_filter_ctx ctx, struct names *nm, struct pt_err *err)
 {
 	struct scmp_arg_cmp dirfd = SCMP_A0(SCMP_CMP_MASKED_EQ, 0x80000000u, 0);
 	struct scmp_arg_cmp fcntl_cmds[] = {
-		SCMP_A1(SCMP_CMP_EQ, F_GETFD),
-		SCMP_A1(SCMP_CMP_EQ, F_SETFD),
-		SCMP_A1(SCMP_CMP_EQ, F_GETFL),
+		SCMP_A1(SCMP_CMP_EQ, F_GETFD, 0),
+		SCMP_A1(SCMP_CMP_EQ, F_SETFD, 0),
+		SCMP_A1(SCMP_CMP_EQ, F_GETFL, 0),
 	};
 	size_t i;
 

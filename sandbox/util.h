@@ -57,7 +57,7 @@ void sbuf_add(struct sbuf *sb, const void *p, size_t n);
 void sbuf_adds(struct sbuf *sb, const char *s);
 void sbuf_addc(struct sbuf *sb, char c);
 void sbuf_printf(struct sbuf *sb, const char *fmt, ...) PT_PRINTF(2, 3);
-void sbuf_vprintf(struct sbuf *sb, const char *fmt, va_list ap);
+void sbuf_vprintf(struct sbuf *sb, const char *fmt, va_list ap) PT_PRINTF(2, 0);
 void sbuf_reset(struct sbuf *sb);
 void sbuf_free(struct sbuf *sb);
 /* Hand the buffer to the caller (never NULL) and leave `sb` empty. */

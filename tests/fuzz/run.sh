@@ -7,7 +7,7 @@
 set -eu
 secs=${1:-60}
 root=$(cd "$(dirname "$0")/../.." && pwd)
-build=$root/build-fuzz
+build=${FUZZ_BUILD:-$root/build-fuzz}
 if [ ! -d "$build" ]; then
 	CC=clang meson setup "$build" "$root" -Dfuzzers=true \
 	    -Db_sanitize=address,undefined -Db_lundef=false >/dev/null

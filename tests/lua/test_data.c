@@ -271,15 +271,15 @@ test_not_granted(void **state)
 		"data.open('people'):sum('bsn')",
 		"data.open('people'):count{where = {bsn = '111'}}",
 		"data.open('people'):count{by = 'no_such_column'}",
-		"pcall(data.open('people').count, data.open('people'), "
-		"{by = 'bsn'}) output.text('x', 'escaped')",
+		("pcall(data.open('people').count, data.open('people'), "
+		 "{by = 'bsn'}) output.text('x', 'escaped')"),
 	};
 	static const char *const msgs[] = {
 		"dataset 'people': column 'bsn' is not granted by the profile",
 		"dataset 'people': column 'bsn' is not granted by the profile",
 		"dataset 'people': column 'bsn' is not granted by the profile",
-		"dataset 'people': column 'no_such_column' is not granted by "
-		"the profile",
+		("dataset 'people': column 'no_such_column' is not granted by "
+		 "the profile"),
 		"dataset 'people': column 'bsn' is not granted by the profile",
 	};
 	size_t i;
