@@ -5,9 +5,10 @@
 # the same script.  Prints medians of >= 15 runs and their ratio (target
 # <= 0.5).  Not a test: timings depend on the machine.
 #
-# The sandbox side is the isolation probe's "lua" payload, which calls the
-# same sbx_run() + luabox_main() the runner uses.  When runner/ has
-# `proeftuin run`, switch SANDBOX_CMD to it on a one-script bundle.
+# Two sandbox sides are timed: `proeftuin run` end to end on a one-script
+# bundle (intake, admission, the sandboxed run, the report written
+# atomically), and the isolation probe's "lua" payload, which calls the
+# same sbx_run() + luabox_main() the runner uses without the rest.
 set -eu
 build=${1:-build}
 probe=$build/tests/isolation/isolation-probe
@@ -19,6 +20,8 @@ command -v bwrap >/dev/null || { echo "bubblewrap is not installed" >&2; exit 1;
 command -v lua5.4 >/dev/null || { echo "lua5.4 is not installed" >&2; exit 1; }
 
 SANDBOX_CMD="$probe --script '$script' lua"
+pt=$build/runner/proeftuin
+src=$(cd "$(dirname "$0")/../.." && pwd)
 BWRAP_CMD="bwrap --unshare-all --die-with-parent --new-session \
 --ro-bind /usr /usr --symlink usr/lib /lib --symlink usr/lib64 /lib64 \
 --symlink usr/bin /bin --proc /proc --dev /dev lua5.4 -e '$script'"
@@ -29,14 +32,23 @@ sh -c "$BWRAP_CMD" || { echo "bwrap run failed" >&2; exit 1; }
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# A one-script bundle for `proeftuin run` (no datasets).
+mkdir -p "$tmp/b"
+sed '/^\[dataset/,$d' "$src/scripts/examples/default/experiment.ini" >"$tmp/b/experiment.ini"
+echo "$script" >"$tmp/b/$(sed -n 's/^entry *= *//p' "$tmp/b/experiment.ini")"
+RUN_CMD="$pt run $tmp/b --profile $src/profiles/default.ini --out $tmp/out --force"
+sh -c "$RUN_CMD" >/dev/null || { echo "proeftuin run failed" >&2; exit 1; }
 if command -v hyperfine >/dev/null; then
 	hyperfine -N --warmup 3 --runs "$runs" --export-json "$tmp/r.json" \
-	    -n sandbox "$SANDBOX_CMD" -n bwrap "$BWRAP_CMD" >/dev/null
+	    -n run "$RUN_CMD" -n sandbox "$SANDBOX_CMD" -n bwrap "$BWRAP_CMD" \
+	    >/dev/null
 	python3 - "$tmp/r.json" <<'PY'
 import json, sys
 r = {x["command"]: x["median"] for x in json.load(open(sys.argv[1]))["results"]}
-print("proeftuin sandbox median: %.2f ms" % (r["sandbox"] * 1e3))
+print("proeftuin run median:     %.2f ms (intake, admission, sandbox, report)" % (r["run"] * 1e3))
+print("sandbox probe median:     %.2f ms" % (r["sandbox"] * 1e3))
 print("bwrap + lua5.4 median:    %.2f ms" % (r["bwrap"] * 1e3))
+print("ratio run/bwrap:          %.2f (target <= 0.5)" % (r["run"] / r["bwrap"]))
 print("ratio sandbox/bwrap:      %.2f (target <= 0.5)" % (r["sandbox"] / r["bwrap"]))
 open(sys.argv[1] + ".bwrap", "w").write(str(r["bwrap"]))
 PY
