@@ -311,6 +311,8 @@ section_outputs(struct sbuf *out, const struct jv *root)
 			sbuf_adds(out, " | ");
 			md_text(out, jv_get_str(c, "status"));
 			sbuf_adds(out, " | ");
+			if (jv_len(params) == 0)
+				sbuf_adds(out, "—");
 			for (k = 0; k < jv_len(params); k++) {
 				const struct jv *v = jv_val_at(params, k);
 

@@ -1,0 +1,40 @@
+#!/bin/sh
+# golden.sh PROEFTUIN BUNDLE PROFILE GOLDEN_DIR
+#
+# Run BUNDLE (a folder or archive) against PROFILE with a fixed
+# SOURCE_DATE_EPOCH and compare report.json, report.md and report.html with
+# the files in GOLDEN_DIR.  With UPDATE_GOLDEN=1 the golden files are
+# (re)written instead.  Generic: use it for every shipped example.  Prints
+# TAP.
+set -u
+exe=$1 bundle=$2 profile=$3 golden=$4
+work=$(mktemp -d) || exit 99
+trap 'rm -rf "$work"' EXIT
+
+echo "1..4"
+SOURCE_DATE_EPOCH=1700000000 TZ=UTC LC_ALL=C "$exe" run "$bundle" \
+	--profile "$profile" --out "$work/out" >"$work/stdout" 2>"$work/stderr"
+rc=$?
+if [ "$rc" -le 2 ] && [ -f "$work/out/report.json" ]; then
+	echo "ok 1 - report written (exit $rc)"
+else
+	echo "not ok 1 - run failed with exit $rc"
+	sed 's/^/# /' "$work/stderr"
+	exit 1
+fi
+n=2
+for f in report.json report.md report.html; do
+	if [ "${UPDATE_GOLDEN:-0}" = 1 ]; then
+		mkdir -p "$golden"
+		cp "$work/out/$f" "$golden/$f"
+		echo "ok $n - $f updated in $golden"
+	elif [ ! -f "$golden/$f" ]; then
+		echo "not ok $n - $golden/$f missing (run with UPDATE_GOLDEN=1)"
+	elif cmp -s "$golden/$f" "$work/out/$f"; then
+		echo "ok $n - $f matches the golden file"
+	else
+		echo "not ok $n - $f differs from $golden/$f"
+		diff -u "$golden/$f" "$work/out/$f" | head -40 | sed 's/^/# /'
+	fi
+	n=$((n + 1))
+done
