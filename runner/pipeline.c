@@ -102,22 +102,24 @@ section_project(struct ctx *c)
 	struct jv *x = jv_arr_at(proj, "exceptions");
 	size_t i;
 
-	jv_set_str(proj, "name", m->name);
-	jv_set_str(proj, "version", m->version);
-	jv_set_str(proj, "purpose", m->purpose);
-	jv_set_str(proj, "description", m->description);
-	jv_set_str(proj, "entry", m->entry);
+	/* Manifest text is bundle text: cleaned (no controls, no bidi
+	 * overrides) and capped like every other bundle string. */
+	set_capped(proj, "name", m->name, 2000);
+	set_capped(proj, "version", m->version, 2000);
+	set_capped(proj, "purpose", m->purpose, 2000);
+	set_capped(proj, "description", m->description, 2000);
+	set_capped(proj, "entry", m->entry, 2000);
 	jv_set_str(proj, "legal_basis", p->legal_basis);
 	jv_set_str(proj, "public_interest", p->public_interest);
 	for (i = 0; i < m->nexceptions; i++) {
 		struct jv *e = jv_obj();
 
-		jv_set_str(e, "output", m->exceptions[i].output);
-		jv_set_str(e, "reason", m->exceptions[i].reason);
+		set_capped(e, "output", m->exceptions[i].output, 2000);
+		set_capped(e, "reason", m->exceptions[i].reason, 2000);
 		jv_push(x, e);
 	}
-	jv_set_str(people, "team", m->team);
-	jv_set_str(people, "contact", m->contact);
+	set_capped(people, "team", m->team, 2000);
+	set_capped(people, "contact", m->contact, 2000);
 	jv_set_str(people, "custodian", p->owner);
 }
 
@@ -389,7 +391,7 @@ stage_outputs(struct ctx *c, const struct run_results *res)
 			jv_set_bool(jo, "evidence", o->has_evidence);
 		}
 		if (exc != NULL)
-			jv_set_str(jo, "exception", exc);
+			set_capped(jo, "exception", exc, 2000);
 		if (!co->withheld) {
 			char hex[PT_SHA256_HEX];
 			char *file =
