@@ -263,6 +263,7 @@ outdir_commit(const char *dir, bool force, const struct outset *set,
 	char *parent = parent_of(dir), *tmp = NULL;
 	struct sbuf sums = SBUF_INIT;
 	int tfd = -1, state, rc = -1;
+	bool tmp_attempted = false;
 	size_t i;
 
 	state = dir_state(dir, err);
@@ -276,6 +277,7 @@ outdir_commit(const char *dir, bool force, const struct outset *set,
 		goto out;
 	}
 	remove_stale_temps(parent);
+	tmp_attempted = true;
 	tmp = xasprintf("%s/" TEMP_PREFIX "%ld-XXXXXX", parent, (long)getpid());
 	if (mkdtemp(tmp) == NULL) {
 		pt_err_set(err, write_errcode(errno),
@@ -344,6 +346,15 @@ outdir_commit(const char *dir, bool force, const struct outset *set,
 fail:
 	remove_tree(tmp);
 out:
+	if (rc < 0 && tmp_attempted) {
+		char cause[sizeof(err->msg)];
+
+		snprintf(cause, sizeof(cause), "%s", err->msg);
+		pt_err_set(err, err->code,
+			   "the report was not written to %s (%s); nothing "
+			   "there was changed",
+			   dir, cause);
+	}
 	if (tfd >= 0)
 		close(tfd);
 	free(tmp);
