@@ -6,6 +6,7 @@ exe=$1 src=$2
 work=$(mktemp -d) || exit 99
 trap 'rm -rf "$work"' EXIT
 . "$src/tests/report/lib.sh"
+skip_if_child_cannot_run "$exe" "$src/profiles/crowd-safety.ini"
 make_text_bundle "$work/bundle"
 sh "$src/tests/report/golden.sh" "$exe" "$work/bundle" \
 	"$src/profiles/crowd-safety.ini" "$src/tests/report/golden/text-notes"

@@ -8,6 +8,7 @@ exe=$1 src=$2
 work=$(mktemp -d) || exit 99
 trap 'rm -rf "$work"' EXIT
 . "$src/tests/report/lib.sh"
+skip_if_child_cannot_run "$exe" "$src/profiles/crowd-safety.ini"
 make_text_bundle "$work/b"
 esc=$(printf '\033')
 # Manifest values are single INI lines without control characters (the

@@ -10,6 +10,7 @@ exe=$(realpath "$1") src=$(realpath "$2")
 work=$(mktemp -d) || exit 99
 trap 'rm -rf "$work"' EXIT
 . "$src/tests/report/lib.sh"
+skip_if_child_cannot_run "$exe" "$src/profiles/crowd-safety.ini"
 profile=$src/profiles/crowd-safety.ini
 make_text_bundle "$work/a"
 make_text_bundle "$work/b"
