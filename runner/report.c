@@ -174,7 +174,7 @@ ai_act_checklist(const struct jv *root, struct jv *arr)
 	char *personal = datasets_with(root, "personal");
 	char *special = datasets_with(root, "special_category");
 	size_t i, released = 0, withheld = 0, checks = 0;
-	char *s;
+	char *s, *desc;
 
 	for (i = 0; i < jv_len(outs); i++) {
 		const char *f = jv_get_str(jv_at(outs, i), "file");
@@ -273,10 +273,10 @@ ai_act_checklist(const struct jv *root, struct jv *arr)
 		 "profile and the tool are recorded; `proeftuin verify` "
 		 "reproduces the report",
 		 "confirm the rationale (purpose, design) is documented");
+	desc = text_clean_dup(jv_get_str(proj, "description"), 400, false);
 	s = xasprintf("the manifest's description: %s",
-		      jv_get_str(proj, "description") != NULL
-			  ? jv_get_str(proj, "description")
-			  : "none");
+		      *desc != '\0' ? desc : "none");
+	free(desc);
 	add_item(arr, "j", "a short public summary of the project is published",
 		 "advisor to confirm", s,
 		 "confirm a summary is published on the authority's website");
