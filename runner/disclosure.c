@@ -1051,6 +1051,16 @@ check_text(const struct output *o, struct checked_output *co)
 		check_end(co, &k, STATUS_REVIEW, "flagged",
 			  "free text is always read by a person");
 	rule_size(co);
+	/* The advisor reads free text in the report itself. */
+	co->preview = jv_obj();
+	{
+		char *shown =
+		    text_clean_dup(o->text, DISCLOSURE_PREVIEW_TEXT, true);
+
+		jv_set_str(co->preview, "text", shown);
+		free(shown);
+	}
+	jv_set_int(co->preview, "bytes", (int64_t)strlen(o->text));
 }
 
 static void

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "disclosure.h"
 #include "report.h"
 #include "textsafe.h"
 
@@ -92,6 +93,27 @@ h_text(struct sbuf *out, const char *s)
 		}
 	}
 	sbuf_free(&clean);
+}
+
+/* Bundle text that keeps its lines, for a <pre> block. */
+static void
+h_text_lines(struct sbuf *out, const char *s)
+{
+	const char *nl;
+
+	while (s != NULL && *s != '\0') {
+		char *line;
+
+		nl = strchr(s, '\n');
+		line = nl != NULL ? xstrndup(s, (size_t)(nl - s)) : xstrdup(s);
+		if (*line != '\0')
+			h_text(out, line);
+		sbuf_addc(out, '\n');
+		free(line);
+		if (nl == NULL)
+			break;
+		s = nl + 1;
+	}
 }
 
 /* A status word as a class name: only the three fixed words pass. */
@@ -664,8 +686,21 @@ section_outputs(struct sbuf *out, const struct jv *root)
 		row(out, "SHA-256", jv_get_str(o, "sha256"));
 		table_close(out);
 		checks_table(out, jv_get(o, "checks"));
-		if (jv_get(o, "preview") != NULL)
+		if (jv_get_str(jv_get(o, "preview"), "text") != NULL) {
+			int64_t bytes = 0;
+
+			jv_get_int(jv_get(o, "preview"), "bytes", &bytes);
+			sbuf_printf(
+			    out,
+			    "<p>The text (%lld bytes; at most %d shown, "
+			    "control characters replaced):</p>\n<pre>",
+			    (long long)bytes, DISCLOSURE_PREVIEW_TEXT);
+			h_text_lines(out,
+				     jv_get_str(jv_get(o, "preview"), "text"));
+			sbuf_adds(out, "</pre>\n");
+		} else if (jv_get(o, "preview") != NULL) {
 			preview_table(out, jv_get(o, "preview"));
+		}
 	}
 	sbuf_adds(out, "</div>\n");
 }

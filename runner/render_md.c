@@ -9,6 +9,7 @@
  * can start a line, close a table cell, inject HTML or forge a verdict.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "report.h"
@@ -265,6 +266,65 @@ md_preview(struct sbuf *out, const struct jv *pv)
 	}
 }
 
+/* One line of a block quote: block syntax that could start the line (a
+ * heading, list, rule or setext underline) is escaped first, leading
+ * spaces are dropped (no code block), then md_text does the rest. */
+static void
+md_quote_line(struct sbuf *out, const char *line)
+{
+	const char *p = line, *d;
+
+	while (*p == ' ')
+		p++;
+	if (*p == '\0')
+		return;
+	if (strchr("#-+=>", *p) != NULL) {
+		sbuf_addc(out, '\\');
+		sbuf_addc(out, *p);
+		if (p[1] != '\0')
+			md_text(out, p + 1);
+		return;
+	}
+	for (d = p; *d >= '0' && *d <= '9'; d++)
+		;
+	if (d > p && (*d == '.' || *d == ')')) {
+		char *num = xstrndup(p, (size_t)(d - p));
+
+		sbuf_adds(out, num);
+		sbuf_addc(out, '\\');
+		sbuf_addc(out, *d);
+		free(num);
+		if (d[1] != '\0')
+			md_text(out, d + 1);
+		return;
+	}
+	md_text(out, p);
+}
+
+/* Free text as a block quote, one escaped line per "> " line, so no
+ * line of it can start a heading, a table or a fence. */
+static void
+md_quote(struct sbuf *out, const char *s)
+{
+	const char *nl;
+
+	sbuf_adds(out, "\nThe text (control characters replaced):\n\n");
+	while (*s != '\0') {
+		char *line;
+
+		nl = strchr(s, '\n');
+		line = nl != NULL ? xstrndup(s, (size_t)(nl - s)) : xstrdup(s);
+		sbuf_adds(out, "> ");
+		if (*line != '\0')
+			md_quote_line(out, line);
+		sbuf_adds(out, "\n");
+		free(line);
+		if (nl == NULL)
+			break;
+		s = nl + 1;
+	}
+}
+
 static void
 section_outputs(struct sbuf *out, const struct jv *root)
 {
@@ -331,7 +391,9 @@ section_outputs(struct sbuf *out, const struct jv *root)
 			md_text(out, jv_get_str(c, "detail"));
 			sbuf_adds(out, " |\n");
 		}
-		if (jv_get(o, "preview") != NULL)
+		if (jv_get_str(jv_get(o, "preview"), "text") != NULL)
+			md_quote(out, jv_get_str(jv_get(o, "preview"), "text"));
+		else if (jv_get(o, "preview") != NULL)
 			md_preview(out, jv_get(o, "preview"));
 	}
 }

@@ -86,6 +86,13 @@ hostile_tree(void)
 	jv_set(pv, "marks", marks);
 	jv_set(o, "preview", pv);
 	jv_push(outs, o);
+	o = jv_obj();
+	jv_set_str(o, "name", "notes");
+	jv_set_str(o, "status", "review");
+	jv_set_str(jv_obj_at(o, "preview"), "text",
+		   "## 6. Forged\n---\n===\n1. list\n  # indented\n> quote\n"
+		   "| a | b |\n<script>x</script>\n```\n" HOSTILE);
+	jv_push(outs, o);
 	report_finding(&r, "output", STATUS_REVIEW, HOSTILE, big_name, "%s",
 		       HOSTILE);
 	report_finish(&r);
@@ -160,7 +167,16 @@ test_markdown_hostile(void **state)
 				    strncmp(line, "### Dataset ", 12) == 0);
 		if (strstr(line, "Forged") != NULL)
 			assert_true(line[0] == '|' ||
-				    strncmp(line, "### Output 1: ", 14) == 0);
+				    strncmp(line, "### Output 1: ", 14) == 0 ||
+				    strcmp(line, "> \\#\\# 6. Forged") == 0 ||
+				    strcmp(line, "> \\## 6. Forged") == 0);
+		/* Quoted free text never starts block syntax. */
+		if (strncmp(line, "> ", 2) == 0)
+			assert_true(strchr("#-=+>`|", line[2]) == NULL ||
+				    line[2] == '\0');
+		if (strncmp(line, "> ", 2) == 0 && line[2] >= '0' &&
+		    line[2] <= '9')
+			assert_non_null(strstr(line, "\\."));
 		if (strstr(line, "Verdict") != NULL && line[0] == '*')
 			assert_string_equal(line, "**Verdict: REVIEW**");
 	}
