@@ -253,6 +253,58 @@ count_status(const struct jv *arr, const char *status)
 	return n;
 }
 
+/* What the advisor must look at, in one list under the verdict: every
+ * fail or review finding and every non-pass check of an output. */
+static void
+attention_list(struct sbuf *out, const struct jv *root)
+{
+	const struct jv *fs = jv_get(root, "findings");
+	const struct jv *outs = jv_get(root, "outputs");
+	size_t i, j, n = 0;
+
+	for (i = 0; i < jv_len(fs); i++) {
+		const struct jv *f = jv_at(fs, i);
+		const char *st = jv_get_str(f, "status");
+
+		if (st == NULL || strcmp(st, "pass") == 0)
+			continue;
+		sbuf_adds(out,
+			  n++ == 0 ? "<p>Needs attention:</p>\n<ul>\n" : "");
+		sbuf_adds(out, "<li>");
+		h_status(out, st);
+		sbuf_adds(out, " ");
+		h_text(out, jv_get_str(f, "subject"));
+		sbuf_adds(out, ": ");
+		h_text(out, jv_get_str(f, "message"));
+		sbuf_adds(out, "</li>\n");
+	}
+	for (i = 0; i < jv_len(outs); i++) {
+		const struct jv *checks = jv_get(jv_at(outs, i), "checks");
+
+		for (j = 0; j < jv_len(checks); j++) {
+			const struct jv *c = jv_at(checks, j);
+			const char *st = jv_get_str(c, "status");
+
+			if (st == NULL || strcmp(st, "pass") == 0)
+				continue;
+			sbuf_adds(out, n++ == 0
+					   ? "<p>Needs attention:</p>\n<ul>\n"
+					   : "");
+			sbuf_adds(out, "<li>");
+			h_status(out, st);
+			sbuf_adds(out, " output ");
+			h_text(out, jv_get_str(jv_at(outs, i), "name"));
+			sbuf_adds(out, ", ");
+			h_text(out, jv_get_str(c, "title"));
+			sbuf_adds(out, ": ");
+			h_text(out, jv_get_str(c, "detail"));
+			sbuf_adds(out, "</li>\n");
+		}
+	}
+	if (n > 0)
+		sbuf_adds(out, "</ul>\n");
+}
+
 static void
 verdict_box(struct sbuf *out, const struct jv *root)
 {
@@ -291,7 +343,9 @@ verdict_box(struct sbuf *out, const struct jv *root)
 		    "review, %zu fail (withheld)</td></tr>\n",
 		    count_status(outs, "pass"), count_status(outs, "review"),
 		    count_status(outs, "fail"));
-	sbuf_adds(out, "</table>\n</div>\n");
+	sbuf_adds(out, "</table>\n");
+	attention_list(out, root);
+	sbuf_adds(out, "</div>\n");
 }
 
 static void

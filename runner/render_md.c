@@ -481,6 +481,54 @@ section_reproduce(struct sbuf *out, const struct jv *root)
 	md_kv_table(out, jv_get(tool, "libraries"));
 }
 
+/* Every fail or review finding and non-pass output check, as a list
+ * under the verdict.  Each item starts with a fixed "- " and a status. */
+static void
+md_attention(struct sbuf *out, const struct jv *root)
+{
+	const struct jv *fs = jv_get(root, "findings");
+	const struct jv *outs = jv_get(root, "outputs");
+	size_t i, j, n = 0;
+
+	for (i = 0; i < jv_len(fs); i++) {
+		const struct jv *f = jv_at(fs, i);
+		const char *st = jv_get_str(f, "status");
+
+		if (st == NULL || strcmp(st, "pass") == 0)
+			continue;
+		sbuf_adds(out, n++ == 0 ? "\nNeeds attention:\n\n" : "");
+		sbuf_adds(out, "- ");
+		md_text(out, st);
+		sbuf_adds(out, ": ");
+		md_text(out, jv_get_str(f, "subject"));
+		sbuf_adds(out, ": ");
+		md_text(out, jv_get_str(f, "message"));
+		sbuf_adds(out, "\n");
+	}
+	for (i = 0; i < jv_len(outs); i++) {
+		const struct jv *checks = jv_get(jv_at(outs, i), "checks");
+
+		for (j = 0; j < jv_len(checks); j++) {
+			const struct jv *c = jv_at(checks, j);
+			const char *st = jv_get_str(c, "status");
+
+			if (st == NULL || strcmp(st, "pass") == 0)
+				continue;
+			sbuf_adds(out,
+				  n++ == 0 ? "\nNeeds attention:\n\n" : "");
+			sbuf_adds(out, "- ");
+			md_text(out, st);
+			sbuf_adds(out, ": output ");
+			md_text(out, jv_get_str(jv_at(outs, i), "name"));
+			sbuf_adds(out, ", ");
+			md_text(out, jv_get_str(c, "title"));
+			sbuf_adds(out, ": ");
+			md_text(out, jv_get_str(c, "detail"));
+			sbuf_adds(out, "\n");
+		}
+	}
+}
+
 void
 render_markdown(const struct jv *root, struct sbuf *out)
 {
@@ -498,6 +546,7 @@ render_markdown(const struct jv *root, struct sbuf *out)
 	md_row(out, "profile", jv_get_str(prof, "name"));
 	md_row(out, "stage reached", jv_get_str(root, "stage"));
 	md_row(out, "report date", jv_get_str(root, "date"));
+	md_attention(out, root);
 	section_project(out, root);
 	section_people(out, root);
 	section_setting(out, root);

@@ -167,9 +167,14 @@ test_markdown_hostile(void **state)
 				    strncmp(line, "### Dataset ", 12) == 0);
 		if (strstr(line, "Forged") != NULL)
 			assert_true(line[0] == '|' ||
+				    strncmp(line, "- review: ", 10) == 0 ||
 				    strncmp(line, "### Output 1: ", 14) == 0 ||
 				    strcmp(line, "> \\#\\# 6. Forged") == 0 ||
 				    strcmp(line, "> \\## 6. Forged") == 0);
+		/* List items are the runner's: a status word first. */
+		if (line[0] == '-' && line[1] == ' ')
+			assert_true(strncmp(line, "- review: ", 10) == 0 ||
+				    strncmp(line, "- fail: ", 8) == 0);
 		/* Quoted free text never starts block syntax. */
 		if (strncmp(line, "> ", 2) == 0)
 			assert_true(strchr("#-=+>`|", line[2]) == NULL ||
