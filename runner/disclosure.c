@@ -691,19 +691,17 @@ linked(const struct output *a, const struct output *b, size_t *map)
 	return true;
 }
 
-/* Does row rb of b cover a suppressed row of a? */
+/* Does row rb of b cover one of a's suppressed rows `sup[0..nsup)`? */
 static bool
-covers_suppressed(const struct output *a, const struct checked_output *ca,
+covers_suppressed(const struct output *a, const size_t *sup, size_t nsup,
 		  const struct output *b, size_t rb, const size_t *map)
 {
-	size_t ra, k;
+	size_t i, k;
 
-	for (ra = 0; ra < a->nrows; ra++) {
-		if (ca->total_row[ra] || !row_suppressed(a, ca, ra))
-			continue;
+	for (i = 0; i < nsup; i++) {
 		for (k = 0; k < b->nkeys; k++)
 			if (!cells_equal(&b->cells[rb * b->ncols + k],
-					 &a->cells[ra * a->ncols + map[k]]))
+					 &a->cells[sup[i] * a->ncols + map[k]]))
 				break;
 		if (k == b->nkeys)
 			return true;
@@ -711,7 +709,22 @@ covers_suppressed(const struct output *a, const struct checked_output *ca,
 	return false;
 }
 
-/* Step 3 of the file comment, to a fixed point. */
+/* The suppressed rows of `a` (margin rows excluded) into `sup`. */
+static size_t
+suppressed_rows(const struct output *a, const struct checked_output *ca,
+		size_t *sup)
+{
+	size_t r, n = 0;
+
+	for (r = 0; r < a->nrows; r++)
+		if (!ca->total_row[r] && row_suppressed(a, ca, r))
+			sup[n++] = r;
+	return n;
+}
+
+/* Step 3 of the file comment, to a fixed point: suppression only grows,
+ * so this ends after at most one pass per suppressed cell.  Each pass
+ * costs rows(b) x suppressed rows(a) per linked pair. */
 static void
 link_outputs(const struct output *outs, size_t n, struct checked_output *cos,
 	     struct check *checks, char **linked_to)
@@ -722,11 +735,15 @@ link_outputs(const struct output *outs, size_t n, struct checked_output *cos,
 
 	while (changed) {
 		changed = false;
-		for (b = 0; b < n; b++) {
-			if (cos[b].marks == NULL)
+		for (a = 0; a < n; a++) {
+			size_t *sup, nsup;
+
+			if (cos[a].marks == NULL)
 				continue;
-			for (a = 0; a < n; a++) {
-				if (cos[a].marks == NULL ||
+			sup = xcalloc(outs[a].nrows + 1, sizeof(*sup));
+			nsup = suppressed_rows(&outs[a], &cos[a], sup);
+			for (b = 0; b < n && nsup > 0; b++) {
+				if (cos[b].marks == NULL ||
 				    outs[b].nkeys > 1024 ||
 				    !linked(&outs[a], &outs[b], map))
 					continue;
@@ -736,9 +753,9 @@ link_outputs(const struct output *outs, size_t n, struct checked_output *cos,
 					if (cos[b].total_row[rb] ||
 					    row_suppressed(&outs[b], &cos[b],
 							   rb) ||
-					    !covers_suppressed(
-						&outs[a], &cos[a], &outs[b], rb,
-						map))
+					    !covers_suppressed(&outs[a], sup,
+							       nsup, &outs[b],
+							       rb, map))
 						continue;
 					got = suppress_row(&outs[b], &cos[b],
 							   rb, MARK_SECONDARY,
@@ -750,6 +767,7 @@ link_outputs(const struct output *outs, size_t n, struct checked_output *cos,
 						    xstrdup(outs[a].name);
 				}
 			}
+			free(sup);
 		}
 	}
 	free(map);

@@ -291,7 +291,29 @@ test_linked_tables(void **state)
 	assert_string_equal(csv(&co[2]), "n\nsuppressed\n");
 	assert_check(&co[2], "linked_tables", "review", 1);
 	assert_check(&co[0], "linked_tables", "pass", 0);
-	/* A different statistic is not linked. */
+	for (int i = 0; i < 3; i++) {
+		checked_output_fini(&co[i]);
+		output_free(&o[i]);
+	}
+
+	/* The same breakdown twice (say with and without a filter): the
+	 * difference of the two would reveal the small group, so it is
+	 * suppressed in both.  A sum of the same column is not linked. */
+	o[0] = table("all_day", "count", "", "zone,n", 1);
+	count_row(&o[0], K1("A"), 12);
+	count_row(&o[0], K1("B"), 40);
+	o[1] = table("evening", "count", "", "zone,n", 1);
+	count_row(&o[1], K1("A"), 4);
+	count_row(&o[1], K1("B"), 30);
+	o[2] = table("sums", "sum", "visitors", "zone,visitors", 1);
+	row(&o[2], K1("A"), 100, 12, 0, 0, 10, 10, 100);
+	row(&o[2], K1("B"), 100, 40, 0, 0, 10, 10, 100);
+	disclosure_check_all(o, 3, &p, co);
+	assert_string_equal(csv(&co[0]), "zone,n\nA,suppressed\nB,40\n");
+	assert_string_equal(csv(&co[1]), "zone,n\nA,suppressed\nB,30\n");
+	assert_string_equal(csv(&co[2]), "zone,visitors\nA,100\nB,100\n");
+	assert_check(&co[0], "linked_tables", "review", 1);
+	assert_check(&co[2], "linked_tables", "pass", 0);
 	for (int i = 0; i < 3; i++) {
 		checked_output_fini(&co[i]);
 		output_free(&o[i]);
