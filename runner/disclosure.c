@@ -968,12 +968,15 @@ build_preview(const struct output *o, struct checked_output *co)
 {
 	struct jv *pv = jv_obj(), *cols = jv_arr(), *rows = jv_arr();
 	struct jv *marks = jv_arr();
-	size_t r, c,
-	    shown = o->nrows < DISCLOSURE_PREVIEW_ROWS
-			? o->nrows
-			: DISCLOSURE_PREVIEW_ROWS;
+	size_t r, c;
+	size_t shown = o->nrows < DISCLOSURE_PREVIEW_ROWS
+			   ? o->nrows
+			   : DISCLOSURE_PREVIEW_ROWS;
+	size_t cols_shown = o->ncols < DISCLOSURE_PREVIEW_COLS
+				? o->ncols
+				: DISCLOSURE_PREVIEW_COLS;
 
-	for (c = 0; c < o->ncols; c++) {
+	for (c = 0; c < cols_shown; c++) {
 		char *name =
 		    text_clean_dup(o->cols[c], DISCLOSURE_MAX_NAME, false);
 
@@ -983,7 +986,7 @@ build_preview(const struct output *o, struct checked_output *co)
 	for (r = 0; r < shown; r++) {
 		struct jv *row = jv_arr();
 
-		for (c = 0; c < o->ncols; c++) {
+		for (c = 0; c < cols_shown; c++) {
 			struct sbuf sb = SBUF_INIT;
 			const char *m = mark_name(co->marks[r * o->ncols + c]);
 
@@ -1007,6 +1010,8 @@ build_preview(const struct output *o, struct checked_output *co)
 	jv_set(pv, "marks", marks);
 	jv_set_int(pv, "rows_shown", (int64_t)shown);
 	jv_set_int(pv, "rows_total", (int64_t)o->nrows);
+	jv_set_int(pv, "columns_shown", (int64_t)cols_shown);
+	jv_set_int(pv, "columns_total", (int64_t)o->ncols);
 	co->preview = pv;
 }
 

@@ -593,17 +593,21 @@ preview_table(struct sbuf *out, const struct jv *pv)
 	const struct jv *cols = jv_get(pv, "columns");
 	const struct jv *rows = jv_get(pv, "rows");
 	const struct jv *marks = jv_get(pv, "marks");
-	int64_t shown = 0, total = 0;
+	int64_t shown = 0, total = 0, cshown = 0, ctotal = 0;
 	size_t r, c;
 
 	jv_get_int(pv, "rows_shown", &shown);
 	jv_get_int(pv, "rows_total", &total);
+	jv_get_int(pv, "columns_shown", &cshown);
+	jv_get_int(pv, "columns_total", &ctotal);
 	sbuf_printf(out,
-		    "<p>The released table (%lld of %lld rows shown); marked "
+		    "<p>The released table (%lld of %lld rows and %lld of %lld "
+		    "columns shown); marked "
 		    "cells: S suppressed, L suppressed for a linked table, T "
 		    "total recomputed, ! flagged for review, r rounded.</p>\n"
 		    "<table class=\"data\">\n<tr><th>#</th>",
-		    (long long)shown, (long long)total);
+		    (long long)shown, (long long)total, (long long)cshown,
+		    (long long)ctotal);
 	for (c = 0; c < jv_len(cols); c++) {
 		sbuf_adds(out, "<th>");
 		h_text(out, jv_str_value(jv_at(cols, c)));

@@ -217,16 +217,20 @@ md_preview(struct sbuf *out, const struct jv *pv)
 	const struct jv *cols = jv_get(pv, "columns");
 	const struct jv *rows = jv_get(pv, "rows");
 	const struct jv *marks = jv_get(pv, "marks");
-	int64_t shown = 0, total = 0;
+	int64_t shown = 0, total = 0, cshown = 0, ctotal = 0;
 	size_t r, c, k;
 
 	jv_get_int(pv, "rows_shown", &shown);
 	jv_get_int(pv, "rows_total", &total);
+	jv_get_int(pv, "columns_shown", &cshown);
+	jv_get_int(pv, "columns_total", &ctotal);
 	sbuf_printf(out,
-		    "\nReleased table (%lld of %lld rows shown; [S] "
+		    "\nReleased table (%lld of %lld rows and %lld of %lld "
+		    "columns shown; [S] "
 		    "suppressed, [L] suppressed for a linked table, [T] total "
 		    "recomputed, [!] flagged, [r] rounded):\n\n| # |",
-		    (long long)shown, (long long)total);
+		    (long long)shown, (long long)total, (long long)cshown,
+		    (long long)ctotal);
 	for (c = 0; c < jv_len(cols); c++) {
 		sbuf_adds(out, " ");
 		md_text(out, jv_str_value(jv_at(cols, c)));
