@@ -208,6 +208,101 @@ test_json_hostile(void **state)
 	jv_free(root);
 }
 
+/* A real table through disclosure and into the HTML: flagged cells are
+ * marked, and xmllint's HTML parser accepts the page without a message. */
+static void
+test_table_html(void **state)
+{
+	static char zone[] = "zone", n[] = "n", counts[] = "counts";
+	static char *cols[] = { zone, n };
+	struct profile_dataset ds = { .name = counts,
+				      .access = ACCESS_AGGREGATE,
+				      .columns = cols,
+				      .ncolumns = 1 };
+	struct profile p;
+	struct output o;
+	struct checked_output co;
+	struct report r;
+	struct jv *jo;
+	struct out_cell cells[8];
+	struct out_evidence ev[4];
+	const char *keys[] = { "A", "B", "C", "Total" };
+	const double vals[] = { 23, 4, 12, 39 };
+	struct sbuf html = SBUF_INIT;
+	char path[] = "/tmp/pt-render-XXXXXX";
+	char *cmd;
+	int fd;
+	size_t i;
+
+	(void)state;
+	memset(&p, 0, sizeof(p));
+	p.disclosure.min_cell = 10;
+	p.disclosure.round_to = 5;
+	p.disclosure.dominance_n = 2;
+	p.disclosure.dominance_k = 85;
+	p.disclosure.p_percent = 10;
+	p.disclosure.max_rows = 100;
+	p.datasets = &ds;
+	p.ndatasets = 1;
+	memset(&o, 0, sizeof(o));
+	o.kind = OUTPUT_TABLE;
+	o.name = zone;
+	o.description = zone;
+	o.statistic = (char *)(uintptr_t) "count";
+	o.dataset = counts;
+	o.value_column = (char *)(uintptr_t) "";
+	o.has_evidence = true;
+	o.ncols = 2;
+	o.nkeys = 1;
+	o.cols = cols;
+	o.nrows = 4;
+	o.cells = cells;
+	o.evidence = ev;
+	memset(cells, 0, sizeof(cells));
+	memset(ev, 0, sizeof(ev));
+	for (i = 0; i < 4; i++) {
+		cells[2 * i].kind = CELL_STR;
+		cells[2 * i].str = (char *)(uintptr_t)keys[i];
+		cells[2 * i + 1].kind = CELL_NUM;
+		cells[2 * i + 1].num = vals[i];
+		ev[i].contributors = (uint64_t)vals[i];
+		ev[i].total = vals[i];
+		ev[i].top1 = 1;
+		ev[i].top2 = 1;
+	}
+	disclosure_check(&o, &p, &co);
+	report_init(&r);
+	jo = jv_obj();
+	jv_set_str(jo, "name", "visitors_by_zone");
+	jv_set_str(jo, "status", status_name(co.status));
+	jv_set(jo, "checks", co.checks);
+	jv_set(jo, "preview", co.preview);
+	co.checks = NULL;
+	co.preview = NULL;
+	jv_push(jv_arr_at(r.root, "outputs"), jo);
+	report_finish(&r);
+	report_frameworks(&r);
+	render_html(r.root, &html);
+	assert_non_null(strstr(html.buf, "<td class=\"m-suppressed\" "));
+	assert_non_null(strstr(html.buf, "<td class=\"m-recomputed\" "));
+	assert_non_null(strstr(html.buf, "<td class=\"m-rounded\" "));
+	assert_non_null(strstr(html.buf, ">35 <sup class=\"mk\">T</sup>"));
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(pt_write_all(fd, html.buf, html.len), 0);
+	close(fd);
+	cmd = xasprintf("xmllint --html --noout %s 2>&1 | grep -q . && exit 1; "
+			"exit 0",
+			path);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	if (getenv("KEEP_HTML") == NULL)
+		unlink(path);
+	sbuf_free(&html);
+	report_fini(&r);
+	checked_output_fini(&co);
+}
+
 /* ---- the report folder -------------------------------------------------- */
 
 static char *
@@ -292,6 +387,7 @@ main(void)
 		cmocka_unit_test(test_html_hostile),
 		cmocka_unit_test(test_markdown_hostile),
 		cmocka_unit_test(test_json_hostile),
+		cmocka_unit_test(test_table_html),
 		cmocka_unit_test(test_outdir_commit),
 	};
 	int rc;
