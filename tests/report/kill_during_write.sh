@@ -20,7 +20,7 @@ output.text("big", string.rep("0123456789abcdef", 60000))
 output.text("notes", "second output")
 LUA
 out=$work/out
-rounds=${KILL_ROUNDS:-40}
+rounds=${KILL_ROUNDS:-30}
 
 digest_of() { # the bundle digest a report folder records
 	python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["data"]["bundle"]["digest"])' "$1/report.json"
