@@ -105,6 +105,12 @@ disclosure_is_total_label(const char *s)
 	return false;
 }
 
+static const char *
+plural(size_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
 /* ---- checks ------------------------------------------------------------ */
 
 /* One check being filled in: its JSON object and the cells it flagged. */
@@ -341,10 +347,11 @@ rule_max_rows(const struct output *o, const struct profile *p,
 	check_param(&k, "rows", (int64_t)o->nrows);
 	if ((int64_t)o->nrows > p->disclosure.max_rows)
 		check_end(co, &k, STATUS_FAIL, "withheld",
-			  "%zu rows, more than the profile allows", o->nrows);
+			  "%zu %s, more than the profile allows", o->nrows,
+			  plural(o->nrows, "row", "rows"));
 	else
-		check_end(co, &k, STATUS_PASS, "none",
-			  "%zu rows, within the cap", o->nrows);
+		check_end(co, &k, STATUS_PASS, "none", "%zu %s, within the cap",
+			  o->nrows, plural(o->nrows, "row", "rows"));
 }
 
 /* R16: long strings in a table are free text, which a person reads. */
@@ -369,9 +376,11 @@ rule_cell_text(const struct output *o, struct checked_output *co)
 		}
 	if (k.nflagged > 0)
 		check_end(co, &k, STATUS_REVIEW, "flagged",
-			  "%zu cells hold text longer than %d characters; a "
-			  "person must read them",
-			  k.nflagged, DISCLOSURE_MAX_CELL_TEXT);
+			  "%zu %s text longer than %d characters; a person "
+			  "must read it",
+			  k.nflagged,
+			  plural(k.nflagged, "cell holds", "cells hold"),
+			  DISCLOSURE_MAX_CELL_TEXT);
 	else
 		check_end(co, &k, STATUS_PASS, "none", "no long text in cells");
 }
@@ -429,9 +438,11 @@ rule_min_cell(const struct output *o, const struct profile *p,
 	}
 	if (rows > 0)
 		check_end(co, &k, STATUS_REVIEW, "suppressed",
-			  "%zu rows had fewer than %lld contributors; their "
-			  "values were suppressed",
-			  rows, (long long)p->disclosure.min_cell);
+			  "%zu %s fewer than %lld contributors and %s "
+			  "suppressed",
+			  rows, plural(rows, "row had", "rows had"),
+			  (long long)p->disclosure.min_cell,
+			  plural(rows, "its value was", "their values were"));
 	else
 		check_end(co, &k, STATUS_PASS, "none",
 			  "every cell has at least %lld contributors",
@@ -464,11 +475,11 @@ rule_evidence_count(const struct output *o, struct checked_output *co,
 		return;
 	}
 	check_end(co, &k, st, st == STATUS_FAIL ? "withheld" : "flagged",
-		  negatives ? "%zu rows include negative contributions; the "
-			      "dominance and p%% rules are undefined for them"
-			    : "%zu rows include missing values that were left "
-			      "out of the statistic",
-		  rows);
+		  negatives ? "%zu %s negative contributions; the dominance "
+			      "and p%% rules are undefined there"
+			    : "%zu %s missing values that were left out of the "
+			      "statistic",
+		  rows, plural(rows, "row includes", "rows include"));
 }
 
 /* R7: a published zero can disclose that nobody in a group has a
@@ -505,9 +516,9 @@ rule_zeros(const struct output *o, const struct profile *p,
 		return;
 	}
 	check_end(co, &k, st, st == STATUS_FAIL ? "withheld" : "flagged",
-		  "%zu published cells are zero; a zero can show that nobody "
-		  "in a group has a property",
-		  k.nflagged);
+		  "%zu published %s zero; a zero can show that nobody in a "
+		  "group has a property",
+		  k.nflagged, plural(k.nflagged, "cell is", "cells are"));
 }
 
 /* R4 and R5 on one row; true when the row is dominated. */
@@ -580,12 +591,14 @@ rule_dominance(const struct output *o, const struct profile *p,
 	if (nk_rows > 0 || undecided_rows > 0)
 		check_end(co, &nk, STATUS_REVIEW,
 			  nk_rows > 0 ? "suppressed" : "flagged",
-			  "%zu rows were dominated by their %lld largest "
-			  "contributions (more than %lld%%) and suppressed; "
-			  "%zu rows could not be decided from the two "
+			  "%zu %s dominated by the %lld largest "
+			  "contributions (more than %lld%% of the total) and "
+			  "suppressed; %zu %s not be decided from the two "
 			  "largest contributions",
-			  nk_rows, (long long)d->dominance_n,
-			  (long long)d->dominance_k, undecided_rows);
+			  nk_rows, plural(nk_rows, "row was", "rows were"),
+			  (long long)d->dominance_n, (long long)d->dominance_k,
+			  undecided_rows,
+			  plural(undecided_rows, "row could", "rows could"));
 	else
 		check_end(co, &nk, STATUS_PASS, "none",
 			  "no cell is dominated by its %lld largest "
@@ -596,9 +609,11 @@ rule_dominance(const struct output *o, const struct profile *p,
 				      : "");
 	if (pp_rows > 0)
 		check_end(co, &pp, STATUS_REVIEW, "suppressed",
-			  "%zu rows would let the second largest contributor "
-			  "estimate the largest to within %lld%%; suppressed",
-			  pp_rows, (long long)d->p_percent);
+			  "%zu %s the second largest contributor estimate "
+			  "the largest to within %lld%%; suppressed",
+			  pp_rows,
+			  plural(pp_rows, "row would let", "rows would let"),
+			  (long long)d->p_percent);
 	else
 		check_end(co, &pp, STATUS_PASS, "none",
 			  "no cell lets a contributor estimate another to "
@@ -794,9 +809,9 @@ recompute_margins(const struct output *o, const struct profile *p,
 			if (co->total_row[t])
 				flag_row(o, co, t, &k, true);
 		check_end(co, &k, STATUS_REVIEW, "flagged",
-			  "%zu total rows in a custom table cannot be checked "
+			  "%zu total %s in a custom table cannot be checked "
 			  "against its cells",
-			  ntotal);
+			  ntotal, plural(ntotal, "row", "rows"));
 		return;
 	}
 	for (t = 0; t < o->nrows; t++) {
@@ -853,13 +868,13 @@ recompute_margins(const struct output *o, const struct profile *p,
 	}
 	if (nchanged > 0)
 		check_end(co, &k, STATUS_REVIEW, "recomputed",
-			  "%zu total cells were recomputed from the published "
-			  "cells, so they cannot reveal a suppressed one",
-			  nchanged);
+			  "%zu total %s recomputed from the published cells "
+			  "only, so no total can reveal a suppressed cell",
+			  nchanged, plural(nchanged, "cell was", "cells were"));
 	else
 		check_end(co, &k, STATUS_PASS, "recomputed",
-			  "%zu total rows match the sum of the published cells",
-			  ntotal);
+			  "%zu total %s the sum of the published cells", ntotal,
+			  plural(ntotal, "row matches", "rows match"));
 }
 
 /* Step 5: round counts to the profile's base, half away from zero. */
@@ -897,8 +912,8 @@ round_counts(const struct output *o, const struct profile *p,
 		check_flag(&k, i / o->ncols, i % o->ncols);
 	}
 	check_end(co, &k, STATUS_PASS, k.nflagged > 0 ? "rounded" : "none",
-		  "%zu counts rounded to the nearest multiple of %lld",
-		  k.nflagged, (long long)base);
+		  "%zu %s rounded to the nearest multiple of %lld", k.nflagged,
+		  plural(k.nflagged, "count", "counts"), (long long)base);
 }
 
 /* The text of a released cell (CSV and preview share it). */
@@ -1021,18 +1036,21 @@ set_mitigation(struct checked_output *co, int64_t base)
 	struct sbuf sb = SBUF_INIT;
 
 	if (co->nsuppressed > 0)
-		sbuf_printf(&sb, "%zu cells suppressed", co->nsuppressed);
+		sbuf_printf(&sb, "%zu %s suppressed", co->nsuppressed,
+			    plural(co->nsuppressed, "cell", "cells"));
 	if (co->nsecondary > 0)
-		sbuf_printf(&sb,
-			    "%s%zu cells suppressed to protect linked "
-			    "tables",
-			    sb.len ? ", " : "", co->nsecondary);
+		sbuf_printf(&sb, "%s%zu %s suppressed to protect linked tables",
+			    sb.len ? ", " : "", co->nsecondary,
+			    plural(co->nsecondary, "cell", "cells"));
 	if (co->nrecomputed > 0)
-		sbuf_printf(&sb, "%s%zu totals recomputed", sb.len ? ", " : "",
-			    co->nrecomputed);
+		sbuf_printf(&sb, "%s%zu %s recomputed", sb.len ? ", " : "",
+			    co->nrecomputed,
+			    plural(co->nrecomputed, "total", "totals"));
 	if (co->nrounded > 0)
-		sbuf_printf(&sb, "%s%zu counts rounded to base %lld",
-			    sb.len ? ", " : "", co->nrounded, (long long)base);
+		sbuf_printf(&sb, "%s%zu %s rounded to base %lld",
+			    sb.len ? ", " : "", co->nrounded,
+			    plural(co->nrounded, "count", "counts"),
+			    (long long)base);
 	free(co->mitigation);
 	co->mitigation = sb.len > 0 ? sbuf_steal(&sb) : xstrdup("none");
 	sbuf_free(&sb);
@@ -1138,14 +1156,18 @@ disclosure_check_all(const struct output *outs, size_t n,
 
 				check_param_str(&linkchk[i], "linked_output",
 						other);
-				check_end(co, &linkchk[i], STATUS_REVIEW,
-					  "suppressed",
-					  "%zu cells are totals over "
-					  "suppressed cells of output %s; "
-					  "they were suppressed too, so the "
-					  "difference of the two outputs "
-					  "reveals nothing",
-					  co->nsecondary, other);
+				check_end(
+				    co, &linkchk[i], STATUS_REVIEW,
+				    "suppressed",
+				    "%zu %s suppressed cells of output "
+				    "%s and %s suppressed too, so the "
+				    "difference of the two outputs "
+				    "reveals nothing",
+				    co->nsecondary,
+				    plural(co->nsecondary, "cell totals",
+					   "cells total"),
+				    other,
+				    plural(co->nsecondary, "was", "were"));
 				free(other);
 			} else {
 				check_end(co, &linkchk[i], STATUS_PASS, "none",

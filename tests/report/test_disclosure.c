@@ -191,7 +191,7 @@ test_min_cell_and_rounding(void **state)
 	assert_check(&co, "rounding", "pass", 2);
 	assert_int_equal(co.status, STATUS_REVIEW);
 	assert_false(co.withheld);
-	assert_string_equal(co.mitigation, "1 cells suppressed, 2 counts "
+	assert_string_equal(co.mitigation, "1 cell suppressed, 2 counts "
 					   "rounded to base 5");
 	checked_output_fini(&co);
 	output_free(&o);
