@@ -1,38 +1,98 @@
 /*
  * disclosure.h - output checking: the disclosure rules applied to every
- * output, the mitigations (suppression) applied to what is released, and
- * the released CSV itself.
+ * output, the mitigations (suppression, rounding, recomputed totals) applied
+ * to what is released, and the released file itself.
+ *
+ * Rules (IDs of research/privacy.md §3.2 in brackets): output_name,
+ * column_grants [R20], identifiers [R13], max_rows and size [R15], evidence
+ * [R19], min_cell [R1], negatives [R6], missing [R8], zeros [R7], dominance
+ * [R4], p_percent [R5], linked_tables and margins [R3], rounding [R2],
+ * free_text [R16].  Every check records its rule, parameters, the cells it
+ * flagged (row and column, 0-based, header excluded), a status and what was
+ * done about it.  Statuses follow ACRO: fail is a violation without
+ * mitigation, review is a mitigation applied or a judgement needed, pass
+ * otherwise; an output's status is the worst of its checks and a failed
+ * output is withheld.
  */
 #ifndef PROEFTUIN_DISCLOSURE_H
 #define PROEFTUIN_DISCLOSURE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "manifest.h"
 #include "profile.h"
 #include "report.h"
 #include "results.h"
 
-struct checked_output {
-	enum status status;
-	struct jv *checks; /* array of {rule, parameters, status, cells_flagged,
-			      cells, detail} */
-	struct sbuf released;  /* the file's bytes, after mitigation */
-	const char *extension; /* "csv" or "txt" */
-	bool withheld;	       /* status fail: nothing is released */
-	char *mitigation;      /* "none", "suppressed", ... */
+/*
+ * Parameters the profile has no key for yet; named here so the profile can
+ * take them over.
+ */
+/* Largest released file (OpenSAFELY LEVEL4_MAX_FILESIZE). */
+#define DISCLOSURE_MAX_OUTPUT_BYTES (16u * 1024 * 1024)
+/* Longest text in a table cell before it counts as free text (R16). */
+#define DISCLOSURE_MAX_CELL_TEXT 80
+/* Cells listed per check in the report; the count is always complete. */
+#define DISCLOSURE_MAX_LISTED_CELLS 200
+/* Rows of each table shown in the report preview. */
+#define DISCLOSURE_PREVIEW_ROWS 50
+/* Columns of each table shown in the report preview. */
+#define DISCLOSURE_PREVIEW_COLS 30
+/* Bytes of a free-text output shown in the report. */
+#define DISCLOSURE_PREVIEW_TEXT 4000
+/* Longest output name or column name kept in the report. */
+#define DISCLOSURE_MAX_NAME 200
+
+/* Per-cell marks of a table, as released. */
+enum cell_mark {
+	MARK_SUPPRESSED = 1 << 0, /* primary: the cell itself is unsafe */
+	MARK_SECONDARY = 1 << 1,  /* suppressed to protect another cell */
+	MARK_ROUNDED = 1 << 2,	  /* value changed by rounding */
+	MARK_RECOMPUTED = 1 << 3, /* total recomputed from released cells */
+	MARK_FLAGGED = 1 << 4,	  /* released, but a person must look */
 };
 
-/* Apply every rule of the profile to `o`. */
+struct checked_output {
+	enum status status;
+	struct jv *checks;    /* array of {rule, ref, title, parameters, status,
+				 cells_flagged, cells, detail, action} */
+	struct jv *preview;   /* table preview for the report, or NULL */
+	struct sbuf released; /* the file's bytes, after mitigation */
+	const char *extension; /* "csv" or "txt" */
+	bool withheld;	       /* status fail: nothing is released */
+	char *mitigation;      /* "none", "suppressed, rounded to base 5" */
+	/* Tables: released values and marks, nrows x ncols. */
+	double *values;
+	uint8_t *marks;
+	bool *total_row; /* nrows: a margin row published by the script */
+	size_t nsuppressed;
+	size_t nsecondary;
+	size_t nrounded;
+	size_t nrecomputed;
+};
+
+/*
+ * Check every output of one run against the profile: first each output on
+ * its own, then across outputs (a table that totals another one must not
+ * reveal the other's suppressed cells), then recompute margins, round and
+ * render the released files.  `cos` has room for `n` results.
+ */
+void disclosure_check_all(const struct output *outs, size_t n,
+			  const struct profile *p, struct checked_output *cos);
+/* The same for a single output (no cross-output checks). */
 void disclosure_check(const struct output *o, const struct profile *p,
 		      struct checked_output *co);
 void checked_output_fini(struct checked_output *co);
+
+/* True when a key cell names a margin: Total, All, Totaal (any case). */
+bool disclosure_is_total_label(const char *s);
 
 /* Deterministic number text: integers without a fraction, other values in
  * the shortest form that reads back to the same double. */
 void format_number(double v, char *buf, size_t len);
 /* Append one CSV field, quoted when needed, and neutralise spreadsheet
- * formulas (a leading = + - @ tab or CR gets a leading apostrophe). */
+ * formulas (a leading = + - @ tab or CR gets a leading apostrophe).
+ * The text is cleaned first (textsafe.h). */
 void csv_field(struct sbuf *out, const char *s);
-
 #endif

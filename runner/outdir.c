@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,9 @@
 #include <linux/fs.h>
 
 #include "outdir.h"
+
+/* Temporary folders are named PREFIX<pid>-XXXXXX next to the target. */
+#define TEMP_PREFIX ".proeftuin-out-"
 
 void
 outset_add(struct outset *set, const char *name, const void *data, size_t len,
@@ -175,6 +179,41 @@ remove_tree(const char *path)
 	rmdir(path);
 }
 
+/*
+ * A run killed before its rename leaves its temporary folder behind (the
+ * report folder itself is untouched).  Remove such leftovers: folders with
+ * our prefix whose creating process no longer exists.  A folder of a live
+ * run (or of a reused pid) is left alone.
+ */
+static void
+remove_stale_temps(const char *parent)
+{
+	struct dirent *de;
+	DIR *d = opendir(parent);
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		const char *p = de->d_name;
+		char *end = NULL, *path;
+		struct stat st;
+		long pid;
+
+		if (strncmp(p, TEMP_PREFIX, strlen(TEMP_PREFIX)) != 0)
+			continue;
+		pid = strtol(p + strlen(TEMP_PREFIX), &end, 10);
+		if (end == NULL || *end != '-' || pid <= 0 ||
+		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		path = xasprintf("%s/%s", parent, p);
+		/* Never follow a symlink out of the parent. */
+		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+			remove_tree(path);
+		free(path);
+	}
+	closedir(d);
+}
+
 static int
 fsync_path(const char *path)
 {
@@ -224,6 +263,7 @@ outdir_commit(const char *dir, bool force, const struct outset *set,
 	char *parent = parent_of(dir), *tmp = NULL;
 	struct sbuf sums = SBUF_INIT;
 	int tfd = -1, state, rc = -1;
+	bool tmp_attempted = false;
 	size_t i;
 
 	state = dir_state(dir, err);
@@ -236,7 +276,9 @@ outdir_commit(const char *dir, bool force, const struct outset *set,
 			   dir);
 		goto out;
 	}
-	tmp = xasprintf("%s/.proeftuin-out-XXXXXX", parent);
+	remove_stale_temps(parent);
+	tmp_attempted = true;
+	tmp = xasprintf("%s/" TEMP_PREFIX "%ld-XXXXXX", parent, (long)getpid());
 	if (mkdtemp(tmp) == NULL) {
 		pt_err_set(err, write_errcode(errno),
 			   "cannot create a folder "
@@ -304,6 +346,15 @@ outdir_commit(const char *dir, bool force, const struct outset *set,
 fail:
 	remove_tree(tmp);
 out:
+	if (rc < 0 && tmp_attempted) {
+		char cause[sizeof(err->msg)];
+
+		snprintf(cause, sizeof(cause), "%s", err->msg);
+		pt_err_set(err, err->code,
+			   "the report was not written to %s (%s); nothing "
+			   "there was changed",
+			   dir, cause);
+	}
 	if (tfd >= 0)
 		close(tfd);
 	free(tmp);

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include "intake.h"
 #include "manifest.h"
 #include "pipeline.h"
+#include "textsafe.h"
 
 struct ctx {
 	const struct pipeline_opts *o;
@@ -24,6 +26,38 @@ struct ctx {
 	struct bundle bundle;
 	struct manifest *manifest;
 };
+
+/* The exception the manifest asks for `name`, or NULL. */
+static const char *
+exception_for(const struct manifest *m, const char *name)
+{
+	size_t j;
+
+	for (j = 0; j < m->nexceptions; j++)
+		if (strcmp(m->exceptions[j].output, name) == 0)
+			return m->exceptions[j].reason;
+	return NULL;
+}
+
+/* Bundle text kept in the report: cleaned and capped (textsafe.h). */
+static void
+set_capped_lines(struct jv *obj, const char *key, const char *s, size_t cap,
+		 bool keep_lines)
+{
+	char *clean = text_clean_dup(s, cap, keep_lines);
+
+	jv_set_str(obj, key, clean);
+	free(clean);
+}
+
+static void
+set_capped(struct jv *obj, const char *key, const char *s, size_t cap)
+{
+	char *clean = text_clean_dup(s, cap, false);
+
+	jv_set_str(obj, key, clean);
+	free(clean);
+}
 
 static void
 section_tool_and_profile(struct ctx *c)
@@ -69,22 +103,24 @@ section_project(struct ctx *c)
 	struct jv *x = jv_arr_at(proj, "exceptions");
 	size_t i;
 
-	jv_set_str(proj, "name", m->name);
-	jv_set_str(proj, "version", m->version);
-	jv_set_str(proj, "purpose", m->purpose);
-	jv_set_str(proj, "description", m->description);
-	jv_set_str(proj, "entry", m->entry);
+	/* Manifest text is bundle text: cleaned (no controls, no bidi
+	 * overrides) and capped like every other bundle string. */
+	set_capped(proj, "name", m->name, 2000);
+	set_capped(proj, "version", m->version, 2000);
+	set_capped(proj, "purpose", m->purpose, 2000);
+	set_capped(proj, "description", m->description, 2000);
+	set_capped(proj, "entry", m->entry, 2000);
 	jv_set_str(proj, "legal_basis", p->legal_basis);
 	jv_set_str(proj, "public_interest", p->public_interest);
 	for (i = 0; i < m->nexceptions; i++) {
 		struct jv *e = jv_obj();
 
-		jv_set_str(e, "output", m->exceptions[i].output);
-		jv_set_str(e, "reason", m->exceptions[i].reason);
+		set_capped(e, "output", m->exceptions[i].output, 2000);
+		set_capped(e, "reason", m->exceptions[i].reason, 2000);
 		jv_push(x, e);
 	}
-	jv_set_str(people, "team", m->team);
-	jv_set_str(people, "contact", m->contact);
+	set_capped(people, "team", m->team, 2000);
+	set_capped(people, "contact", m->contact, 2000);
 	jv_set_str(people, "custodian", p->owner);
 }
 
@@ -308,71 +344,107 @@ end_explanation(enum sbx_end end)
 	return "unknown end";
 }
 
+/* Stage 4: check every output, apply mitigations, add released files.
+ * An exception asked in the manifest is shown beside its output; it never
+ * changes a status. */
 static void
 stage_outputs(struct ctx *c, const struct run_results *res)
 {
 	struct jv *arr = jv_arr_at(c->r->root, "outputs");
+	struct checked_output *cos = xcalloc(res->noutputs + 1, sizeof(*cos));
 	size_t i, j;
 
 	report_stage(c->r, "output");
+	disclosure_check_all(res->outputs, res->noutputs, c->o->profile, cos);
 	for (i = 0; i < res->noutputs; i++) {
 		const struct output *o = &res->outputs[i];
-		struct checked_output co;
+		struct checked_output *co = &cos[i];
+		const char *exc = exception_for(c->manifest, o->name);
 		struct jv *jo = jv_obj();
 		bool dup = false;
+		char *name =
+		    text_clean_dup(o->name, DISCLOSURE_MAX_NAME, false);
 
 		for (j = 0; j < i; j++)
 			dup = dup || strcmp(res->outputs[j].name, o->name) == 0;
-		disclosure_check(o, c->o->profile, &co);
 		if (dup) {
 			report_finding(c->r, "output", STATUS_FAIL,
-				       "DUPLICATE_OUTPUT", o->name,
+				       "DUPLICATE_OUTPUT", name,
 				       "output name used twice; only the first "
 				       "is released");
-			co.withheld = true;
-			co.status = STATUS_FAIL;
+			co->withheld = true;
+			co->status = STATUS_FAIL;
 		}
-		jv_set_str(jo, "name", o->name);
+		jv_set_str(jo, "name", name);
 		jv_set_str(jo, "kind",
 			   o->kind == OUTPUT_TABLE ? "table" : "text");
-		jv_set_str(jo, "description", o->description);
-		jv_set_str(jo, "status", status_name(co.status));
-		jv_set_str(jo, "mitigation", co.mitigation);
+		set_capped(jo, "description", o->description, 2000);
+		jv_set_str(jo, "status", status_name(co->status));
+		jv_set_str(jo, "mitigation", co->mitigation);
 		if (o->kind == OUTPUT_TABLE) {
 			jv_set_int(jo, "rows", (int64_t)o->nrows);
-			jv_set_str(jo, "statistic", o->statistic);
-			jv_set_str(jo, "dataset", o->dataset);
+			jv_set_int(jo, "columns", (int64_t)o->ncols);
+			set_capped(jo, "statistic", o->statistic,
+				   DISCLOSURE_MAX_NAME);
+			set_capped(jo, "dataset", o->dataset,
+				   DISCLOSURE_MAX_NAME);
+			set_capped(jo, "value_column", o->value_column,
+				   DISCLOSURE_MAX_NAME);
+			jv_set_bool(jo, "evidence", o->has_evidence);
 		}
-		for (j = 0; j < c->manifest->nexceptions; j++)
-			if (strcmp(c->manifest->exceptions[j].output,
-				   o->name) == 0)
-				jv_set_str(jo, "exception",
-					   c->manifest->exceptions[j].reason);
-		if (!co.withheld) {
+		if (exc != NULL)
+			set_capped(jo, "exception", exc, 2000);
+		if (!co->withheld) {
 			char hex[PT_SHA256_HEX];
 			char *file =
-			    xasprintf("outputs/%s.%s", o->name, co.extension);
+			    xasprintf("outputs/%s.%s", o->name, co->extension);
 
-			pt_sha256_hex(co.released.buf != NULL ? co.released.buf
-							      : "",
-				      co.released.len, hex);
+			pt_sha256_hex(
+			    co->released.buf != NULL ? co->released.buf : "",
+			    co->released.len, hex);
 			jv_set_str(jo, "file", file);
 			jv_set_str(jo, "sha256", hex);
-			outset_add(&c->out->files, file, co.released.buf,
-				   co.released.len, true);
+			jv_set_int(jo, "bytes", (int64_t)co->released.len);
+			outset_add(&c->out->files, file, co->released.buf,
+				   co->released.len, true);
 			free(file);
 		} else {
 			jv_set_str(jo, "file", "");
 			report_finding(c->r, "output", STATUS_FAIL,
-				       "OUTPUT_WITHHELD", o->name,
-				       "output broke a rule and was withheld");
+				       "OUTPUT_WITHHELD", name,
+				       "output broke a rule and was withheld%s",
+				       exc != NULL ? "; the exception asked "
+						     "does not release it"
+						   : "");
 		}
-		jv_set(jo, "checks", co.checks);
-		co.checks = NULL;
-		report_status(c->r, co.status);
+		if (co->status == STATUS_REVIEW && exc == NULL)
+			report_finding(c->r, "output", STATUS_REVIEW,
+				       "NO_EXCEPTION_REASON", name,
+				       "this output needs the advisor's "
+				       "judgement and the team gave no reason "
+				       "([exception.%s] in the manifest)",
+				       manifest_name_ok(o->name) ? name
+								 : "OUTPUT");
+		jv_set(jo, "checks", co->checks);
+		co->checks = NULL;
+		if (co->preview != NULL) {
+			jv_set(jo, "preview", co->preview);
+			co->preview = NULL;
+		}
+		report_status(c->r, co->status);
 		jv_push(arr, jo);
-		checked_output_fini(&co);
+		checked_output_fini(co);
+		free(name);
 	}
+	free(cos);
+	for (j = 0; j < c->manifest->nexceptions; j++)
+		if (results_output(res, c->manifest->exceptions[j].output) ==
+		    NULL)
+			report_finding(c->r, "output", STATUS_PASS,
+				       "EXCEPTION_UNUSED",
+				       c->manifest->exceptions[j].output,
+				       "an exception was asked for an output "
+				       "the script did not produce");
 }
 
 /* Stage 3 and 4: run the script in the sandbox and check its outputs. */
@@ -456,20 +528,31 @@ stage_execute(struct ctx *c, struct pt_err *err)
 		if (res->error_class != NULL) {
 			struct jv *e = jv_obj_at(s, "error");
 
-			jv_set_str(e, "class", res->error_class);
-			jv_set_str(e, "message", res->error_message);
-			jv_set_str(e, "traceback", res->error_traceback);
+			set_capped(e, "class", res->error_class, 64);
+			set_capped(e, "message", res->error_message, 4000);
+			set_capped_lines(e, "traceback", res->error_traceback,
+					 8000, true);
 		}
 		report_finding(c->r, "execution", STATUS_FAIL,
 			       ex.sbx.end == SBX_OK ? "LUA_ERROR"
 						    : sbx_end_name(ex.sbx.end),
 			       m->entry, "%s", msg);
-		c->out->console_note = xasprintf(
-		    "%s: %s%s%s", end_explanation(ex.sbx.end), msg,
-		    res->error_traceback != NULL && *res->error_traceback ? "\n"
-									  : "",
-		    res->error_traceback != NULL ? res->error_traceback : "");
-		free(fallback);
+		{
+			/* Bundle text on its way to a terminal: no controls,
+			 * no bidi overrides, bounded. */
+			char *raw = xasprintf(
+			    "%s: %s%s%s", end_explanation(ex.sbx.end), msg,
+			    res->error_traceback != NULL &&
+				    *res->error_traceback
+				? "\n"
+				: "",
+			    res->error_traceback != NULL ? res->error_traceback
+							 : "");
+
+			c->out->console_note = text_clean_dup(raw, 4000, true);
+			free(raw);
+			free(fallback);
+		}
 	}
 	stage_outputs(c, res);
 	exec_outcome_fini(&ex);
@@ -489,12 +572,25 @@ section_reproduce(struct ctx *c)
 		   "these digests)");
 }
 
+/* Monotonic time for run.log only; never in a report file. */
+static unsigned long long
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000000ull +
+	       (unsigned long long)ts.tv_nsec;
+}
+
 int
 pipeline_run(const struct pipeline_opts *o, struct pipeline_product *out,
 	     struct pt_err *err)
 {
 	struct ctx c;
-	struct sbuf json = SBUF_INIT, md = SBUF_INIT;
+	struct sbuf json = SBUF_INIT, md = SBUF_INIT, html = SBUF_INIT;
+	unsigned long long t0, t1;
+	struct rusage ru;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -505,27 +601,45 @@ pipeline_run(const struct pipeline_opts *o, struct pipeline_product *out,
 	report_init(c.r);
 	section_tool_and_profile(&c);
 
+	t0 = now_ns();
 	rc = stage_intake(&c, err);
-	if (rc == 0)
+	t1 = now_ns();
+	sbuf_printf(&c.log, "intake_ns: %llu\n", t1 - t0);
+	if (rc == 0) {
 		rc = stage_admission(&c);
-	if (rc == 0)
+		t0 = now_ns();
+		sbuf_printf(&c.log, "admission_ns: %llu\n", t0 - t1);
+	}
+	if (rc == 0) {
+		t0 = now_ns();
 		rc = stage_execute(&c, err);
+		sbuf_printf(&c.log, "execute_and_check_ns: %llu\n",
+			    now_ns() - t0);
+	}
 	if (rc < 0)
 		goto fail;
 	if (rc == 0)
 		report_stage(c.r, "done");
 	section_reproduce(&c);
 	report_finish(c.r);
+	report_frameworks(c.r);
 	out->verdict = c.r->worst;
 
+	t0 = now_ns();
 	render_json(c.r->root, &json);
 	render_markdown(c.r->root, &md);
+	render_html(c.r->root, &html);
+	sbuf_printf(&c.log, "render_ns: %llu\n", now_ns() - t0);
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		sbuf_printf(&c.log, "runner_max_rss_kib: %ld\n", ru.ru_maxrss);
 	outset_add(&out->files, "report.json", json.buf, json.len, true);
 	outset_add(&out->files, "report.md", md.buf, md.len, true);
+	outset_add(&out->files, "report.html", html.buf, html.len, true);
 	outset_add(&out->files, "run.log", c.log.buf != NULL ? c.log.buf : "",
 		   c.log.len, false);
 	sbuf_free(&json);
 	sbuf_free(&md);
+	sbuf_free(&html);
 	sbuf_free(&c.log);
 	bundle_fini(&c.bundle);
 	manifest_free(c.manifest);

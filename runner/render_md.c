@@ -9,27 +9,30 @@
  * can start a line, close a table cell, inject HTML or forge a verdict.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "report.h"
+#include "textsafe.h"
 
 #define MD_MAX_VALUE 2000
 
 static void
 md_text(struct sbuf *out, const char *s)
 {
-	size_t i, n = s != NULL ? strlen(s) : 0;
+	struct sbuf clean = SBUF_INIT;
+	size_t i;
 
-	if (s == NULL || n == 0) {
+	if (s == NULL || *s == '\0') {
 		sbuf_adds(out, "—");
 		return;
 	}
-	for (i = 0; i < n && i < MD_MAX_VALUE; i++) {
-		unsigned char c = (unsigned char)s[i];
+	/* Valid UTF-8, no control characters or bidi overrides, capped. */
+	text_clean(&clean, s, strlen(s), MD_MAX_VALUE, false);
+	for (i = 0; i < clean.len; i++) {
+		unsigned char c = (unsigned char)clean.buf[i];
 
-		if (c < 0x20 || c == 0x7f)
-			sbuf_addc(out, ' ');
-		else if (c == '<')
+		if (c == '<')
 			sbuf_adds(out, "&lt;");
 		else if (c == '>')
 			sbuf_adds(out, "&gt;");
@@ -41,8 +44,7 @@ md_text(struct sbuf *out, const char *s)
 		} else
 			sbuf_addc(out, (char)c);
 	}
-	if (n > MD_MAX_VALUE)
-		sbuf_adds(out, " … (truncated)");
+	sbuf_free(&clean);
 }
 
 static void
@@ -210,10 +212,128 @@ section_data(struct sbuf *out, const struct jv *root)
 }
 
 static void
+md_preview(struct sbuf *out, const struct jv *pv)
+{
+	const struct jv *cols = jv_get(pv, "columns");
+	const struct jv *rows = jv_get(pv, "rows");
+	const struct jv *marks = jv_get(pv, "marks");
+	int64_t shown = 0, total = 0, cshown = 0, ctotal = 0;
+	size_t r, c, k;
+
+	jv_get_int(pv, "rows_shown", &shown);
+	jv_get_int(pv, "rows_total", &total);
+	jv_get_int(pv, "columns_shown", &cshown);
+	jv_get_int(pv, "columns_total", &ctotal);
+	sbuf_printf(out,
+		    "\nReleased table (%lld of %lld rows and %lld of %lld "
+		    "columns shown; [S] "
+		    "suppressed, [L] suppressed for a linked table, [T] total "
+		    "recomputed, [!] flagged, [r] rounded):\n\n| # |",
+		    (long long)shown, (long long)total, (long long)cshown,
+		    (long long)ctotal);
+	for (c = 0; c < jv_len(cols); c++) {
+		sbuf_adds(out, " ");
+		md_text(out, jv_str_value(jv_at(cols, c)));
+		sbuf_adds(out, " |");
+	}
+	sbuf_adds(out, "\n|---|");
+	for (c = 0; c < jv_len(cols); c++)
+		sbuf_adds(out, "---|");
+	sbuf_adds(out, "\n");
+	for (r = 0; r < jv_len(rows); r++) {
+		const struct jv *cells = jv_at(rows, r);
+
+		sbuf_printf(out, "| %zu |", r);
+		for (c = 0; c < jv_len(cells); c++) {
+			const char *m = NULL;
+
+			for (k = 0; k < jv_len(marks); k++) {
+				int64_t mr = -1, mc = -1;
+
+				jv_get_int(jv_at(marks, k), "row", &mr);
+				jv_get_int(jv_at(marks, k), "column", &mc);
+				if (mr == (int64_t)r && mc == (int64_t)c)
+					m = jv_get_str(jv_at(marks, k), "mark");
+			}
+			sbuf_adds(out, " ");
+			md_text(out, jv_str_value(jv_at(cells, c)));
+			if (m != NULL)
+				sbuf_adds(
+				    out, strcmp(m, "suppressed") == 0	? " [S]"
+					 : strcmp(m, "secondary") == 0	? " [L]"
+					 : strcmp(m, "recomputed") == 0 ? " [T]"
+					 : strcmp(m, "rounded") == 0	? " [r]"
+								     : " [!]");
+			sbuf_adds(out, " |");
+		}
+		sbuf_adds(out, "\n");
+	}
+}
+
+/* One line of a block quote: block syntax that could start the line (a
+ * heading, list, rule or setext underline) is escaped first, leading
+ * spaces are dropped (no code block), then md_text does the rest. */
+static void
+md_quote_line(struct sbuf *out, const char *line)
+{
+	const char *p = line, *d;
+
+	while (*p == ' ')
+		p++;
+	if (*p == '\0')
+		return;
+	if (strchr("#-+=>", *p) != NULL) {
+		sbuf_addc(out, '\\');
+		sbuf_addc(out, *p);
+		if (p[1] != '\0')
+			md_text(out, p + 1);
+		return;
+	}
+	for (d = p; *d >= '0' && *d <= '9'; d++)
+		;
+	if (d > p && (*d == '.' || *d == ')')) {
+		char *num = xstrndup(p, (size_t)(d - p));
+
+		sbuf_adds(out, num);
+		sbuf_addc(out, '\\');
+		sbuf_addc(out, *d);
+		free(num);
+		if (d[1] != '\0')
+			md_text(out, d + 1);
+		return;
+	}
+	md_text(out, p);
+}
+
+/* Free text as a block quote, one escaped line per "> " line, so no
+ * line of it can start a heading, a table or a fence. */
+static void
+md_quote(struct sbuf *out, const char *s)
+{
+	const char *nl;
+
+	sbuf_adds(out, "\nThe text (control characters replaced):\n\n");
+	while (*s != '\0') {
+		char *line;
+
+		nl = strchr(s, '\n');
+		line = nl != NULL ? xstrndup(s, (size_t)(nl - s)) : xstrdup(s);
+		sbuf_adds(out, "> ");
+		if (*line != '\0')
+			md_quote_line(out, line);
+		sbuf_adds(out, "\n");
+		free(line);
+		if (nl == NULL)
+			break;
+		s = nl + 1;
+	}
+}
+
+static void
 section_outputs(struct sbuf *out, const struct jv *root)
 {
 	const struct jv *outs = jv_get(root, "outputs");
-	size_t i, j;
+	size_t i, j, k;
 
 	sbuf_adds(out, "\n## 5. Outputs (safe outputs)\n\n");
 	if (jv_len(outs) == 0) {
@@ -223,23 +343,30 @@ section_outputs(struct sbuf *out, const struct jv *root)
 	for (i = 0; i < jv_len(outs); i++) {
 		const struct jv *o = jv_at(outs, i);
 		const struct jv *checks = jv_get(o, "checks");
+		const char *file = jv_get_str(o, "file");
 
-		sbuf_adds(out, "\n### Output ");
+		sbuf_printf(out, "\n### Output %zu: ", i + 1);
 		md_text(out, jv_get_str(o, "name"));
 		sbuf_adds(out, "\n\n| field | value |\n|---|---|\n");
 		md_row(out, "status", jv_get_str(o, "status"));
+		md_row(out, "exception asked (does not change the status)",
+		       jv_get_str(o, "exception"));
 		md_row(out, "kind", jv_get_str(o, "kind"));
 		md_row(out, "description", jv_get_str(o, "description"));
+		md_row(out, "statistic", jv_get_str(o, "statistic"));
+		md_row(out, "dataset", jv_get_str(o, "dataset"));
 		md_row_int(out, "rows", o, "rows");
-		md_row(out, "released file", jv_get_str(o, "file"));
+		md_row(out, "mitigation", jv_get_str(o, "mitigation"));
+		md_row(out, "released file",
+		       file != NULL && *file != '\0' ? file : "withheld");
 		md_row(out, "SHA-256", jv_get_str(o, "sha256"));
-		md_row(out, "exception asked", jv_get_str(o, "exception"));
-		if (jv_len(checks) == 0)
-			continue;
-		sbuf_adds(out, "\n| rule | status | cells flagged | detail |\n"
-			       "|---|---|---|---|\n");
+		if (jv_len(checks) > 0)
+			sbuf_adds(out, "\n| rule | status | parameters | cells "
+				       "flagged | what was found and done |\n"
+				       "|---|---|---|---|---|\n");
 		for (j = 0; j < jv_len(checks); j++) {
 			const struct jv *c = jv_at(checks, j);
+			const struct jv *params = jv_get(c, "parameters");
 			int64_t flagged = 0;
 
 			jv_get_int(c, "cells_flagged", &flagged);
@@ -247,8 +374,66 @@ section_outputs(struct sbuf *out, const struct jv *root)
 			md_text(out, jv_get_str(c, "rule"));
 			sbuf_adds(out, " | ");
 			md_text(out, jv_get_str(c, "status"));
+			sbuf_adds(out, " | ");
+			if (jv_len(params) == 0)
+				sbuf_adds(out, "—");
+			for (k = 0; k < jv_len(params); k++) {
+				const struct jv *v = jv_val_at(params, k);
+
+				if (k > 0)
+					sbuf_adds(out, "; ");
+				md_text(out, jv_key_at(params, k));
+				if (jv_kind(v) == JV_INT)
+					sbuf_printf(out, " = %lld",
+						    (long long)jv_int_value(v));
+				else {
+					sbuf_adds(out, " = ");
+					md_text(out, jv_str_value(v));
+				}
+			}
 			sbuf_printf(out, " | %lld | ", (long long)flagged);
 			md_text(out, jv_get_str(c, "detail"));
+			sbuf_adds(out, " |\n");
+		}
+		if (jv_get_str(jv_get(o, "preview"), "text") != NULL)
+			md_quote(out, jv_get_str(jv_get(o, "preview"), "text"));
+		else if (jv_get(o, "preview") != NULL)
+			md_preview(out, jv_get(o, "preview"));
+	}
+}
+
+static void
+section_frameworks(struct sbuf *out, const struct jv *root)
+{
+	static const char *const titles[] = {
+		"AI Act art. 59(1) checklist",
+		"GDPR art. 35(7) pointers",
+	};
+	static const char *const keys[] = { "ai_act_59_1", "gdpr_35_7" };
+	const struct jv *fw = jv_get(root, "frameworks");
+	size_t t, i;
+
+	for (t = 0; t < 2; t++) {
+		const struct jv *items = jv_get(fw, keys[t]);
+
+		sbuf_printf(out,
+			    "\n## %s\n\n| item | requirement | state | this "
+			    "run evidences | the advisor confirms |\n"
+			    "|---|---|---|---|---|\n",
+			    titles[t]);
+		for (i = 0; i < jv_len(items); i++) {
+			const struct jv *x = jv_at(items, i);
+
+			sbuf_adds(out, "| (");
+			md_text(out, jv_get_str(x, "item"));
+			sbuf_adds(out, ") | ");
+			md_text(out, jv_get_str(x, "requirement"));
+			sbuf_adds(out, " | ");
+			md_text(out, jv_get_str(x, "state"));
+			sbuf_adds(out, " | ");
+			md_text(out, jv_get_str(x, "evidence"));
+			sbuf_adds(out, " | ");
+			md_text(out, jv_get_str(x, "advisor"));
 			sbuf_adds(out, " |\n");
 		}
 	}
@@ -300,6 +485,54 @@ section_reproduce(struct sbuf *out, const struct jv *root)
 	md_kv_table(out, jv_get(tool, "libraries"));
 }
 
+/* Every fail or review finding and non-pass output check, as a list
+ * under the verdict.  Each item starts with a fixed "- " and a status. */
+static void
+md_attention(struct sbuf *out, const struct jv *root)
+{
+	const struct jv *fs = jv_get(root, "findings");
+	const struct jv *outs = jv_get(root, "outputs");
+	size_t i, j, n = 0;
+
+	for (i = 0; i < jv_len(fs); i++) {
+		const struct jv *f = jv_at(fs, i);
+		const char *st = jv_get_str(f, "status");
+
+		if (st == NULL || strcmp(st, "pass") == 0)
+			continue;
+		sbuf_adds(out, n++ == 0 ? "\nNeeds attention:\n\n" : "");
+		sbuf_adds(out, "- ");
+		md_text(out, st);
+		sbuf_adds(out, ": ");
+		md_text(out, jv_get_str(f, "subject"));
+		sbuf_adds(out, ": ");
+		md_text(out, jv_get_str(f, "message"));
+		sbuf_adds(out, "\n");
+	}
+	for (i = 0; i < jv_len(outs); i++) {
+		const struct jv *checks = jv_get(jv_at(outs, i), "checks");
+
+		for (j = 0; j < jv_len(checks); j++) {
+			const struct jv *c = jv_at(checks, j);
+			const char *st = jv_get_str(c, "status");
+
+			if (st == NULL || strcmp(st, "pass") == 0)
+				continue;
+			sbuf_adds(out,
+				  n++ == 0 ? "\nNeeds attention:\n\n" : "");
+			sbuf_adds(out, "- ");
+			md_text(out, st);
+			sbuf_adds(out, ": output ");
+			md_text(out, jv_get_str(jv_at(outs, i), "name"));
+			sbuf_adds(out, ", ");
+			md_text(out, jv_get_str(c, "title"));
+			sbuf_adds(out, ": ");
+			md_text(out, jv_get_str(c, "detail"));
+			sbuf_adds(out, "\n");
+		}
+	}
+}
+
 void
 render_markdown(const struct jv *root, struct sbuf *out)
 {
@@ -317,11 +550,13 @@ render_markdown(const struct jv *root, struct sbuf *out)
 	md_row(out, "profile", jv_get_str(prof, "name"));
 	md_row(out, "stage reached", jv_get_str(root, "stage"));
 	md_row(out, "report date", jv_get_str(root, "date"));
+	md_attention(out, root);
 	section_project(out, root);
 	section_people(out, root);
 	section_setting(out, root);
 	section_data(out, root);
 	section_outputs(out, root);
 	section_findings(out, root);
+	section_frameworks(out, root);
 	section_reproduce(out, root);
 }

@@ -18,6 +18,10 @@
 
 #define REPORT_SCHEMA "proeftuin-report/1"
 
+/* Caps on finding text; findings often quote bundle text. */
+#define REPORT_MAX_SUBJECT 200
+#define REPORT_MAX_MESSAGE 4000
+
 enum status {
 	STATUS_PASS = 0,
 	STATUS_REVIEW,
@@ -45,8 +49,14 @@ void report_status(struct report *r, enum status st);
 /* Set the verdict field from everything recorded. */
 void report_finish(struct report *r);
 
-/* Renderings of a finished report tree. */
+/* Derive the framework views (AI Act art. 59(1) checklist (a)-(j), GDPR
+ * art. 35(7) pointers) from the finished tree into "frameworks". */
+void report_frameworks(struct report *r);
+
+/* Renderings of a finished report tree.  Each treats every string in the
+ * tree as hostile. */
 void render_json(const struct jv *root, struct sbuf *out);
 void render_markdown(const struct jv *root, struct sbuf *out);
+void render_html(const struct jv *root, struct sbuf *out);
 
 #endif
