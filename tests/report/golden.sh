@@ -28,14 +28,15 @@ else
 	sed 's/^/# /' "$work/stderr"
 	exit 1
 fi
-# What the sandbox read back about the host (the kernel's Landlock ABI, and
+# What the sandbox read back about the host and the build (the kernel's
+# Landlock ABI; the address-space limit, which sanitizer builds lift; and
 # the syscall allowlist and its filter digest, which a sanitizer build
 # widens) differs between machines by design; everything else must match.
 host_neutral() {
 	sed -E \
-	    -e 's/("(allowlist|filter_sha256|landlock_abi)":")[^"]*"/\1(host)"/g' \
-	    -e 's/^(\| (allowlist|filter\\_sha256|landlock\\_abi) \| ).*( \|)$/\1(host)\3/' \
-	    -e 's#^(<tr><th scope="row">(allowlist|filter_sha256|landlock_abi)</th><td>).*(</td></tr>)$#\1(host)\3#' \
+	    -e 's/("(allowlist|filter_sha256|landlock_abi|rlimit_as)":")[^"]*"/\1(host)"/g' \
+	    -e 's/^(\| (allowlist|filter\\_sha256|landlock\\_abi|rlimit\\_as) \| ).*( \|)$/\1(host)\3/' \
+	    -e 's#^(<tr><th scope="row">(allowlist|filter_sha256|landlock_abi|rlimit_as)</th><td>).*(</td></tr>)$#\1(host)\3#' \
 	    "$1"
 }
 n=2
