@@ -307,7 +307,9 @@ jv_set_int(struct jv *obj, const char *key, int64_t i)
 void
 jv_set_bool(struct jv *obj, const char *key, bool b)
 {
-	jv_set(obj, key, jv_bool(b));
+	/* The report holds integers and strings only (PRODUCT.md): a flag
+	 * is written the way profiles spell it. */
+	jv_set(obj, key, jv_str(b ? "yes" : "no"));
 }
 
 struct jv *

@@ -39,6 +39,8 @@ void jv_set(struct jv *obj, const char *key, struct jv *val);
 /* Shorthands for jv_set with a new scalar. */
 void jv_set_str(struct jv *obj, const char *key, const char *s);
 void jv_set_int(struct jv *obj, const char *key, int64_t i);
+/* A flag, stored as the string "yes" or "no": the report holds integers
+ * and strings only. */
 void jv_set_bool(struct jv *obj, const char *key, bool b);
 /* Return the child object/array under `key`, creating it if absent. */
 struct jv *jv_obj_at(struct jv *obj, const char *key);

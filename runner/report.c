@@ -156,7 +156,8 @@ datasets_with(const struct jv *root, const char *field)
 	for (i = 0; i < jv_len(ds); i++) {
 		const struct jv *v = jv_get(jv_at(ds, i), field);
 
-		if (v != NULL && jv_kind(v) == JV_BOOL && jv_bool_value(v))
+		if (v != NULL && jv_str_value(v) != NULL &&
+		    strcmp(jv_str_value(v), "yes") == 0)
 			sbuf_printf(&sb, "%s%s", sb.len ? ", " : "",
 				    jv_get_str(jv_at(ds, i), "name"));
 	}

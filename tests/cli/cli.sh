@@ -196,5 +196,24 @@ ok $r "no ESC byte in report.md"
 grep -q 'boom' "$T/err"
 ok $? "the error message itself is shown"
 
+# report.json holds integers and strings only, in every shipped pilot's
+# golden report as in this run's.
+for j in "$T/o1/report.json" "$SRC"/tests/report/golden/*/report.json; do
+	python3 - "$j" <<'PY'
+import json, sys
+def walk(v):
+    if isinstance(v, bool) or v is None or isinstance(v, float):
+        sys.exit("%s: %r is not an integer or a string" % (sys.argv[1], v))
+    if isinstance(v, dict):
+        for x in v.values():
+            walk(x)
+    elif isinstance(v, list):
+        for x in v:
+            walk(x)
+walk(json.load(open(sys.argv[1])))
+PY
+	ok $? "integers and strings only: $(basename "$(dirname "$j")")/report.json"
+done
+
 echo "1..$n"
 [ "$fails" -eq 0 ]
