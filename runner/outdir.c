@@ -97,6 +97,40 @@ dir_state(const char *dir, struct pt_err *err)
 	return state;
 }
 
+/* Create the missing folders of `path` (like mkdir -p), 0755 each.  Only
+ * ever creates; an existing component must be a folder. */
+static int
+make_folders(const char *path, struct pt_err *err)
+{
+	char *copy = xstrdup(path), *p;
+	struct stat st;
+	int rc = 0;
+
+	for (p = copy + 1;; p++) {
+		char c = *p;
+
+		if (c != '/' && c != '\0')
+			continue;
+		*p = '\0';
+		if (mkdir(copy, 0755) < 0 && errno != EEXIST) {
+			rc = pt_err_set(err, EX_CANTCREAT,
+					"cannot create %s: %s", copy,
+					strerror(errno));
+			break;
+		}
+		if (stat(copy, &st) < 0 || !S_ISDIR(st.st_mode)) {
+			rc = pt_err_set(err, EX_CANTCREAT, "%s is not a folder",
+					copy);
+			break;
+		}
+		*p = c;
+		if (c == '\0')
+			break;
+	}
+	free(copy);
+	return rc;
+}
+
 int
 outdir_precheck(const char *dir, bool force, struct pt_err *err)
 {
@@ -104,11 +138,18 @@ outdir_precheck(const char *dir, bool force, struct pt_err *err)
 	struct stat st;
 	int state;
 
+	/* A missing parent is created when the report is written; whatever
+	 * part of it exists must be a folder. */
+	while (stat(parent, &st) < 0 && errno == ENOENT &&
+	       strcmp(parent, ".") != 0 && strcmp(parent, "/") != 0) {
+		char *up = parent_of(parent);
+
+		free(parent);
+		parent = up;
+	}
 	if (stat(parent, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		pt_err_set(err, EX_CANTCREAT,
-			   "%s: parent folder %s does not "
-			   "exist",
-			   dir, parent);
+		pt_err_set(err, EX_CANTCREAT, "%s: %s is not a folder", dir,
+			   parent);
 		free(parent);
 		return -1;
 	}
@@ -266,6 +307,8 @@ outdir_commit(const char *dir, bool force, const struct outset *set,
 	bool tmp_attempted = false;
 	size_t i;
 
+	if (make_folders(parent, err) < 0)
+		goto out;
 	state = dir_state(dir, err);
 	if (state < 0)
 		goto out;

@@ -137,6 +137,11 @@ echo stale >"$T/o1/stale.txt"
 expect 1 "--force replaces the folder" -- "$PT" run "$T/text" --profile "$PROFILE" --out "$T/o1" --force
 [ ! -e "$T/o1/stale.txt" ]
 ok $? "--force leaves no stale file"
+expect 1 "missing parent folders of --out are created" -- "$PT" run "$T/text" --profile "$PROFILE" --out "$T/new/deeper/o"
+[ -f "$T/new/deeper/o/report.json" ]
+ok $? "report written below the created folders"
+touch "$T/plainfile"
+expect 73 "--out below a plain file exits 73" -- "$PT" run "$T/text" --profile "$PROFILE" --out "$T/plainfile/o"
 mkdir "$T/empty"
 expect 1 "an existing empty --out is used" -- "$PT" run "$T/text" --profile "$PROFILE" --out "$T/empty"
 

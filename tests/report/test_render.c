@@ -367,8 +367,13 @@ test_outdir_commit(void **state)
 	free(sums);
 	free(path);
 
-	/* A missing parent is a clear 73 before any work. */
+	/* Missing parents are created; a parent that is a plain file is a
+	 * clear 73 before any work. */
 	path = xasprintf("%s/no/such/out", base);
+	assert_int_equal(outdir_precheck(path, false, &err), 0);
+	assert_int_equal(outdir_commit(path, false, &set, &err), 0);
+	free(path);
+	path = xasprintf("%s/no/such/out/report.json/x", base);
 	assert_int_equal(outdir_precheck(path, false, &err), -1);
 	assert_int_equal(err.code, EX_CANTCREAT);
 	free(path);
