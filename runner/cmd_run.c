@@ -1,4 +1,6 @@
 /* cmd_run.c - `proeftuin run` and `proeftuin check`. */
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,76 @@
 
 #define RUN_USAGE "proeftuin run BUNDLE --profile PROFILE [--out DIR] [--force]"
 #define CHECK_USAGE "proeftuin check BUNDLE --profile PROFILE [--json]"
+
+/* The absolute form of `path`, or of its nearest existing ancestor with
+ * the missing components appended, so a folder that does not exist yet
+ * can be compared too.  NULL when nothing of it resolves. */
+static char *
+resolve_maybe_missing(const char *path)
+{
+	char *copy = xstrdup(path), *tail = xstrdup(""), *real = NULL;
+
+	for (;;) {
+		char *slash;
+
+		real = realpath(copy, NULL);
+		if (real != NULL || errno != ENOENT)
+			break;
+		slash = strrchr(copy, '/');
+		if (slash == NULL) {
+			char *t =
+			    xasprintf("%s%s%s", copy, *tail ? "/" : "", tail);
+
+			free(tail);
+			tail = t;
+			strcpy(copy, ".");
+			continue;
+		} else {
+			char *t = xasprintf("%s%s%s", slash + 1,
+					    *tail ? "/" : "", tail);
+
+			free(tail);
+			tail = t;
+			*slash = '\0';
+			if (*copy == '\0')
+				strcpy(copy, "/");
+		}
+	}
+	if (real != NULL && *tail != '\0') {
+		char *full = xasprintf("%s/%s", real, tail);
+
+		free(real);
+		real = full;
+	}
+	free(copy);
+	free(tail);
+	return real;
+}
+
+/* Nothing in a bundle is ever changed: refuse an output folder that is the
+ * bundle folder, lies inside it, or contains it (--force would replace). */
+static void
+refuse_out_near_bundle(const char *bundle, const char *out_dir)
+{
+	char *b = realpath(bundle, NULL), *o = resolve_maybe_missing(out_dir);
+	size_t nb, no;
+
+	if (b != NULL && o != NULL) {
+		nb = strlen(b);
+		no = strlen(o);
+		if ((no >= nb && strncmp(o, b, nb) == 0 &&
+		     (o[nb] == '/' || o[nb] == '\0')) ||
+		    (nb > no && strncmp(b, o, no) == 0 &&
+		     (b[no] == '/' || no == 1)))
+			die(EX_USAGE,
+			    "%s: the report folder would be in or around the "
+			    "bundle %s, which proeftuin never changes; hint: "
+			    "choose an --out outside the bundle",
+			    out_dir, bundle);
+	}
+	free(b);
+	free(o);
+}
 
 static int
 verdict_exit(enum status s)
@@ -55,6 +127,7 @@ cmd_run(int argc, char **argv)
 	if (profile_load(profile_path, &profile, &err) < 0)
 		die_err(&err);
 	po.profile = profile;
+	refuse_out_near_bundle(argv[1], out_dir);
 	if (outdir_precheck(out_dir, force, &err) < 0)
 		die_err(&err);
 	if (pipeline_run(&po, &prod, &err) < 0)

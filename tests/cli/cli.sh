@@ -142,6 +142,17 @@ expect 1 "missing parent folders of --out are created" -- "$PT" run "$T/text" --
 ok $? "report written below the created folders"
 touch "$T/plainfile"
 expect 73 "--out below a plain file exits 73" -- "$PT" run "$T/text" --profile "$PROFILE" --out "$T/plainfile/o"
+# Nothing in a bundle is ever changed: no report in, as or around it.
+cp -r "$T/text" "$T/keep"
+(cd "$T/keep" && find . -type f | sort | xargs sha256sum) >"$T/keep.sums"
+expect 64 "--out inside the bundle is refused" -- "$PT" run "$T/keep" --profile "$PROFILE" --out "$T/keep/report"
+expect 64 "--out equal to the bundle is refused, even with --force" -- "$PT" run "$T/keep" --profile "$PROFILE" --out "$T/keep" --force
+expect 64 "--out around the bundle is refused, even with --force" -- "$PT" run "$T/keep" --profile "$PROFILE" --out "$T" --force
+(cd "$T/keep" && "$PT" run . --profile "$PROFILE" >/dev/null 2>&1)
+[ $? -eq 64 ]
+ok $? "the default --out inside the bundle folder is refused"
+(cd "$T/keep" && find . -type f | sort | xargs sha256sum) | cmp -s - "$T/keep.sums"
+ok $? "the bundle folder is unchanged"
 mkdir "$T/empty"
 expect 1 "an existing empty --out is used" -- "$PT" run "$T/text" --profile "$PROFILE" --out "$T/empty"
 
