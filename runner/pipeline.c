@@ -237,7 +237,8 @@ section_datasets(struct ctx *c, const struct run_results *res,
 		const struct manifest_dataset *md = &c->manifest->datasets[i];
 		const struct profile_dataset *pd =
 		    profile_dataset(c->o->profile, md->name);
-		const struct dataset_input *di = datasets_find(inputs, md->name);
+		const struct dataset_input *di =
+		    datasets_find(inputs, md->name);
 		const struct usage *u = usage_for(res, md->name);
 		struct jv *d = jv_obj(), *unused = jv_arr();
 		struct sbuf names = SBUF_INIT;
@@ -266,7 +267,9 @@ section_datasets(struct ctx *c, const struct run_results *res,
 		}
 		jv_set(d, "columns_unused", unused);
 		jv_push(arr, d);
-		if (names.len > 0)
+		/* Advice on unused columns only means something when the
+		 * script ran to its end. */
+		if (names.len > 0 && res->done)
 			report_finding(c->r, "execution", STATUS_PASS,
 				       "DATA_MINIMISATION", md->name,
 				       "granted but unused columns: %s — "
@@ -447,6 +450,59 @@ stage_outputs(struct ctx *c, const struct run_results *res)
 				       "the script did not produce");
 }
 
+/* The finding codes a child may send besides the end classes (see
+ * sandbox/channel.h); anything else falls back to the end class. */
+static const char *
+known_error_code(const char *cls)
+{
+	static const char *const codes[] = { "COLUMN_NOT_GRANTED",
+					     "ROWS_NOT_GRANTED" };
+	size_t i;
+
+	for (i = 0; cls != NULL && i < PT_ARRAY_LEN(codes); i++)
+		if (strcmp(cls, codes[i]) == 0)
+			return codes[i];
+	return NULL;
+}
+
+/* What to tell the team when the child was stopped from outside and could
+ * send no error of its own. */
+static char *
+end_without_record(const struct profile *p, const struct exec_outcome *ex)
+{
+	switch (ex->sbx.end) {
+	case SBX_TIMEOUT:
+		return xasprintf("script stopped: wall-clock limit of %lld s",
+				 (long long)p->limits.wall_seconds);
+	case SBX_CPU_LIMIT:
+		return xasprintf("script stopped: CPU time limit of %lld s",
+				 (long long)p->limits.cpu_seconds);
+	case SBX_OUTPUT_LIMIT:
+		return xasprintf("script stopped: output limit (it printed "
+				 "or sent more than the profile allows: "
+				 "log_kb %lld, output_kb %lld)",
+				 (long long)p->limits.log_kb,
+				 (long long)p->limits.output_kb);
+	case SBX_SECCOMP_VIOLATION:
+		return xasprintf("script stopped: it tried a forbidden system "
+				 "call (%s)",
+				 ex->sbx.syscall[0] ? ex->sbx.syscall
+						    : "unknown");
+	case SBX_SETUP_FAILED:
+		return xasprintf("the sandbox could not be set up: %s",
+				 ex->sbx.detail[0] ? ex->sbx.detail
+						   : "no detail");
+	case SBX_OK:
+	case SBX_LUA_ERROR:
+	case SBX_INSTRUCTION_LIMIT:
+	case SBX_MEMORY_LIMIT:
+		break;
+	}
+	return xasprintf("the script ended without a result (exit status %d, "
+			 "signal %d)",
+			 ex->sbx.exit_status, ex->sbx.term_signal);
+}
+
 /* Stage 3 and 4: run the script in the sandbox and check its outputs. */
 static int
 stage_execute(struct ctx *c, struct pt_err *err)
@@ -519,12 +575,17 @@ stage_execute(struct ctx *c, struct pt_err *err)
 			       res->malformed_reason);
 	if (ex.sbx.end != SBX_OK || !res->done) {
 		struct jv *s = jv_obj_at(c->r->root, "setting");
-		char *fallback = xasprintf(
-		    "the child sent no error (exit status %d, signal %d)",
-		    ex.sbx.exit_status, ex.sbx.term_signal);
+		char *fallback = end_without_record(c->o->profile, &ex);
 		const char *msg =
 		    res->error_message != NULL ? res->error_message : fallback;
+		/* A finding code the data API gave (e.g. COLUMN_NOT_GRANTED)
+		 * says more than the end class; only known names are used. */
+		const char *code = known_error_code(res->error_class);
+		char *raw;
 
+		if (code == NULL)
+			code = ex.sbx.end == SBX_OK ? "LUA_ERROR"
+						    : sbx_end_name(ex.sbx.end);
 		if (res->error_class != NULL) {
 			struct jv *e = jv_obj_at(s, "error");
 
@@ -533,26 +594,23 @@ stage_execute(struct ctx *c, struct pt_err *err)
 			set_capped_lines(e, "traceback", res->error_traceback,
 					 8000, true);
 		}
-		report_finding(c->r, "execution", STATUS_FAIL,
-			       ex.sbx.end == SBX_OK ? "LUA_ERROR"
-						    : sbx_end_name(ex.sbx.end),
-			       m->entry, "%s", msg);
-		{
-			/* Bundle text on its way to a terminal: no controls,
-			 * no bidi overrides, bounded. */
-			char *raw = xasprintf(
-			    "%s: %s%s%s", end_explanation(ex.sbx.end), msg,
-			    res->error_traceback != NULL &&
-				    *res->error_traceback
-				? "\n"
-				: "",
-			    res->error_traceback != NULL ? res->error_traceback
-							 : "");
-
-			c->out->console_note = text_clean_dup(raw, 4000, true);
-			free(raw);
-			free(fallback);
-		}
+		report_finding(c->r, "execution", STATUS_FAIL, code, m->entry,
+			       "%s", msg);
+		/* Bundle text on its way to a terminal: no controls, no bidi
+		 * overrides, bounded; the explanation once, not twice. */
+		raw = xasprintf(
+		    "%s%s%s%s%s",
+		    strstr(msg, end_explanation(ex.sbx.end)) == msg
+			? ""
+			: end_explanation(ex.sbx.end),
+		    strstr(msg, end_explanation(ex.sbx.end)) == msg ? "" : ": ",
+		    msg,
+		    res->error_traceback != NULL && *res->error_traceback ? "\n"
+									  : "",
+		    res->error_traceback != NULL ? res->error_traceback : "");
+		c->out->console_note = text_clean_dup(raw, 4000, true);
+		free(raw);
+		free(fallback);
 	}
 	stage_outputs(c, res);
 	exec_outcome_fini(&ex);

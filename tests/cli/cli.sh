@@ -173,6 +173,17 @@ ok $? "Lua error is a finding in the report"
 grep -q 'stack traceback' "$T/o4/report.json"
 ok $? "report keeps the traceback"
 
+# A column outside the grant stops the run with a finding of its own.
+mkbundle "$T/grant" 'local c = data.open("counts")
+local t = c:sum("mac_hash", { by = { "zone" } })'
+expect 2 "reading an identifier column: FAIL exits 2" -- "$PT" run "$T/grant" --profile "$PROFILE" --out "$T/og"
+grep -q '"code":"COLUMN_NOT_GRANTED"' "$T/og/report.json"
+ok $? "finding COLUMN_NOT_GRANTED"
+grep -q "column 'mac_hash' is not granted" "$T/err"
+ok $? "the team is told which column"
+grep -q '"code":"DATA_MINIMISATION"' "$T/og/report.json" && r=1 || r=0
+ok $r "no data-minimisation advice from a run that did not finish"
+
 mkbundle "$T/loop" 'while true do end'
 printf '[limits]\ninstructions = 1000000\n' >"$T/limits.ini"
 sed '/^\[limits\]/,/^$/d' "$PROFILE" >"$T/loop.ini"
