@@ -20,8 +20,7 @@ console_safe(const char *s)
 	return c;
 }
 
-static void PT_PRINTF(1, 0)
-vmessage(const char *fmt, va_list ap)
+static void PT_PRINTF(1, 0) vmessage(const char *fmt, va_list ap)
 {
 	struct sbuf sb = SBUF_INIT;
 	char *safe;
