@@ -131,6 +131,25 @@ make_folders(const char *path, struct pt_err *err)
 	return rc;
 }
 
+/* True when `dir` exists and is the current folder or one of its
+ * ancestors: the atomic swap would pull the ground from under the caller. */
+static bool
+contains_cwd(const char *dir)
+{
+	char *d = realpath(dir, NULL), *cwd = realpath(".", NULL);
+	bool r = false;
+
+	if (d != NULL && cwd != NULL) {
+		size_t n = strlen(d);
+
+		r = strncmp(cwd, d, n) == 0 &&
+		    (cwd[n] == '\0' || cwd[n] == '/' || n == 1);
+	}
+	free(d);
+	free(cwd);
+	return r;
+}
+
 int
 outdir_precheck(const char *dir, bool force, struct pt_err *err)
 {
@@ -154,6 +173,13 @@ outdir_precheck(const char *dir, bool force, struct pt_err *err)
 		return -1;
 	}
 	free(parent);
+	if (contains_cwd(dir))
+		return pt_err_set(
+		    err, EX_CANTCREAT,
+		    "%s: the report folder cannot be the current "
+		    "folder or one around it (it is replaced as a "
+		    "whole); hint: choose a subfolder for --out",
+		    dir);
 	state = dir_state(dir, err);
 	if (state < 0)
 		return -1;
