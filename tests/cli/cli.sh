@@ -153,12 +153,12 @@ expect 64 "--out around the bundle is refused, even with --force" -- "$PT" run "
 ok $? "the default --out inside the bundle folder is refused"
 (cd "$T/keep" && find . -type f | sort | xargs sha256sum) | cmp -s - "$T/keep.sums"
 ok $? "the bundle folder is unchanged"
-mkdir "$T/here"
-(cd "$T/here" && "$PT" run "$T/text" --profile "$PROFILE" --out . >/dev/null 2>&1)
+mkdir -p "$T/far/here"
+(cd "$T/far/here" && "$PT" run "$T/text" --profile "$PROFILE" --out . >/dev/null 2>&1)
 [ $? -eq 73 ]
 ok $? "--out . (the current folder) is refused with 73"
-(cd "$T/here" && "$PT" run "$T/text" --profile "$PROFILE" --out .. --force >/dev/null 2>&1)
-[ $? -eq 73 ] && [ -d "$T/here" ] && [ -d "$T/text" ]
+(cd "$T/far/here" && "$PT" run "$T/text" --profile "$PROFILE" --out .. --force >/dev/null 2>&1)
+[ $? -eq 73 ] && [ -d "$T/far/here" ]
 ok $? "--out .. --force is refused and nothing is moved"
 mkdir "$T/empty"
 expect 1 "an existing empty --out is used" -- "$PT" run "$T/text" --profile "$PROFILE" --out "$T/empty"
