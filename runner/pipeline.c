@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "admission.h"
 #include "bundle.h"
 #include "datasets.h"
@@ -622,12 +623,29 @@ section_reproduce(struct ctx *c)
 {
 	struct jv *r = jv_obj_at(c->r->root, "reproduce");
 
+	char *date = c->o->have_date ? xasprintf("SOURCE_DATE_EPOCH=%lld ",
+						 c->o->source_date_epoch)
+				     : xstrdup("");
+	char *cmd;
+
+	/* Paths differ from machine to machine, so the commands name the
+	 * bundle and the profile by the digests recorded beside them. */
 	jv_set_str(r, "bundle_digest", c->bundle.digest);
 	jv_set_str(r, "profile_sha256", c->o->profile->sha256);
-	jv_set_str(r, "command",
-		   "proeftuin run BUNDLE --profile PROFILE "
-		   "--out DIR (with the bundle and profile of "
-		   "these digests)");
+	jv_set_str(r, "tool_version", "proeftuin " PROEFTUIN_VERSION);
+	cmd = xasprintf("%sproeftuin run BUNDLE --profile PROFILE --out DIR",
+			date);
+	jv_set_str(r, "command", cmd);
+	free(cmd);
+	jv_set_str(r, "verify",
+		   "proeftuin verify DIR --bundle BUNDLE "
+		   "--profile PROFILE");
+	jv_set_str(r, "note",
+		   "BUNDLE and PROFILE are the bundle and profile "
+		   "with the digests above; verify re-runs the "
+		   "bundle and compares every file in "
+		   "SHA256SUMS");
+	free(date);
 }
 
 /* Monotonic time for run.log only; never in a report file. */

@@ -925,6 +925,8 @@ section_reproduce(struct sbuf *out, const struct jv *root)
 	row(out, "bundle digest", jv_get_str(r, "bundle_digest"));
 	row(out, "profile SHA-256", jv_get_str(r, "profile_sha256"));
 	row(out, "command", jv_get_str(r, "command"));
+	row(out, "check", jv_get_str(r, "verify"));
+	row(out, "note", jv_get_str(r, "note"));
 	table_close(out);
 	sbuf_adds(out, "<p>Libraries:</p>\n");
 	kv_table(out, jv_get(tool, "libraries"));

@@ -481,6 +481,8 @@ section_reproduce(struct sbuf *out, const struct jv *root)
 	md_row(out, "bundle digest", jv_get_str(r, "bundle_digest"));
 	md_row(out, "profile SHA-256", jv_get_str(r, "profile_sha256"));
 	md_row(out, "command", jv_get_str(r, "command"));
+	md_row(out, "check", jv_get_str(r, "verify"));
+	md_row(out, "note", jv_get_str(r, "note"));
 	sbuf_adds(out, "\nLibraries:\n\n");
 	md_kv_table(out, jv_get(tool, "libraries"));
 }
