@@ -7,17 +7,18 @@
 #include <sysexits.h>
 
 #include "cli.h"
+#include "textsafe.h"
 
 char *
 console_safe(const char *s)
 {
-	char *c = xstrdup(s), *p;
+	struct sbuf sb = SBUF_INIT;
 
-	for (p = c; *p != '\0'; p++)
-		if (((unsigned char)*p < 0x20 && *p != '\n' && *p != '\t') ||
-		    *p == 0x7f)
-			*p = '?';
-	return c;
+	/* text_clean, not just C0 and DEL: a C1 control (U+009B is CSI to an
+	 * 8-bit terminal), a bidi override or a stray byte from a bundle is
+	 * as able to rewrite what the user sees. */
+	text_clean(&sb, s, strlen(s), SIZE_MAX, true);
+	return sbuf_steal(&sb);
 }
 
 static void PT_PRINTF(1, 0) vmessage(const char *fmt, va_list ap)

@@ -1,0 +1,66 @@
+#!/bin/sh
+# tests/redteam/redteam.sh - attacks on the finished tool that found bugs:
+# each check is the reproducer of one fixed bug.  TAP output.
+# Usage: redteam.sh PROEFTUIN SRCDIR
+set -u
+
+PT=$1
+SRC=$2
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+n=0
+fails=0
+export PROEFTUIN_PROFILE_DIR="$SRC/profiles"
+DEFAULT="$SRC/profiles/default.ini"
+
+ok() {
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		fails=$((fails + 1))
+	fi
+}
+
+# expect STATUS DESCRIPTION -- COMMAND...: run, keep stdout/stderr in
+# $T/out and $T/err, and check the exit status.
+expect() {
+	want=$1
+	desc=$2
+	shift 3
+	"$@" >"$T/out" 2>"$T/err"
+	got=$?
+	if [ "$got" -ne "$want" ]; then
+		echo "# $desc: exit $got, wanted $want" >&2
+		sed 's/^/# stderr: /' "$T/err" >&2
+	fi
+	[ "$got" -eq "$want" ]
+	ok $? "$desc"
+}
+
+# has_bytes FILE PRINTF-FORMAT: does FILE hold these bytes?
+has_bytes() {
+	grep -q "$(printf "$2")" "$1"
+}
+
+# A starter bundle for the default profile, made the way a new user would.
+starter() {
+	"$PT" init "$1" >/dev/null 2>&1
+}
+
+# Console: C1 controls (U+009B is CSI in an 8-bit-aware terminal) and bidi
+# overrides from a bundle must not reach the terminal, on stderr (intake
+# problems) nor on stdout (check's lines).
+starter "$T/c1"
+sed -i "s/^columns = group, value/columns = group, value, $(printf '\302\23331m') x$(printf '\342\200\256')y/" "$T/c1/experiment.ini"
+expect 2 "check with a C1 and a bidi column name is refused" -- "$PT" check "$T/c1" --profile "$DEFAULT"
+has_bytes "$T/out" '\302\233' && r=1 || r=0
+ok $r "no U+009B (CSI) on stdout"
+has_bytes "$T/out" '\342\200\256' && r=1 || r=0
+ok $r "no U+202E (right-to-left override) on stdout"
+grep -q 'x.*y: column' "$T/out"
+ok $? "the rest of the name is still shown"
+
+echo "1..$n"
+[ "$fails" -eq 0 ]
