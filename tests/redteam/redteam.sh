@@ -62,5 +62,16 @@ ok $r "no U+202E (right-to-left override) on stdout"
 grep -q 'x.*y: column' "$T/out"
 ok $? "the rest of the name is still shown"
 
+# Output names that differ only in case are one file on the case-insensitive
+# file systems advisors copy report folders to (macOS, Windows, zip tools):
+# the second must be withheld like an exact duplicate.
+starter "$T/case"
+printf 'output.text("notes", "first")\noutput.text("NOTES", "second")\n' >"$T/case/analysis.lua"
+expect 2 "two outputs differing only in case: FAIL" -- "$PT" run "$T/case" --profile "$DEFAULT" --out "$T/o-case"
+grep -q DUPLICATE_OUTPUT "$T/o-case/report.json"
+ok $? "the second is a DUPLICATE_OUTPUT finding"
+[ "$(ls "$T/o-case/outputs" | tr 'A-Z' 'a-z' | sort | uniq -d)" = "" ]
+ok $? "no two released files differ only in case"
+
 echo "1..$n"
 [ "$fails" -eq 0 ]
