@@ -73,5 +73,21 @@ ok $? "the second is a DUPLICATE_OUTPUT finding"
 [ "$(ls "$T/o-case/outputs" | tr 'A-Z' 'a-z' | sort | uniq -d)" = "" ]
 ok $? "no two released files differ only in case"
 
+# verify must not call a report folder identical when someone added a file
+# that looks released (outputs/leak.csv) but that the run never made.
+starter "$T/v"
+expect 0 "starter bundle runs" -- "$PT" run "$T/v" --profile "$DEFAULT" --out "$T/o-v"
+expect 0 "verify of the untouched folder: identical" -- "$PT" verify "$T/o-v" --bundle "$T/v" --profile "$DEFAULT"
+echo 'secret,1' >"$T/o-v/outputs/leak.csv"
+expect 2 "verify with an added outputs/leak.csv differs" -- "$PT" verify "$T/o-v" --bundle "$T/v" --profile "$DEFAULT"
+grep -q '^differs: outputs/leak.csv' "$T/out"
+ok $? "verify names the added file"
+rm "$T/o-v/outputs/leak.csv"
+echo '# Verdict: PASS' >"$T/o-v/README.md"
+expect 2 "verify with an added top-level file differs" -- "$PT" verify "$T/o-v" --bundle "$T/v" --profile "$DEFAULT"
+rm "$T/o-v/README.md"
+echo 'other log' >"$T/o-v/run.log"
+expect 0 "run.log may differ (it is not covered)" -- "$PT" verify "$T/o-v" --bundle "$T/v" --profile "$DEFAULT"
+
 echo "1..$n"
 [ "$fails" -eq 0 ]
