@@ -21,6 +21,31 @@ console_safe(const char *s)
 	return sbuf_steal(&sb);
 }
 
+/* Messages are lowercase, but the C library's error texts are not ("No
+ * such file or directory"): lowercase the first letter of each one that
+ * follows ": " in `msg`.  Only those exact texts change, so a name such as
+ * "Lua" or "PASS" in a message is kept. */
+static void
+lowercase_strerror(char *msg)
+{
+	int e;
+
+	for (e = 1; e < 134; e++) {
+		const char *text = strerror(e);
+		size_t n = strlen(text);
+		char *p = msg;
+
+		if (strncmp(text, "Unknown error", 13) == 0)
+			continue;
+		while ((p = strstr(p, text)) != NULL) {
+			if (p - msg >= 2 && p[-2] == ':' && p[-1] == ' ' &&
+			    *p >= 'A' && *p <= 'Z')
+				*p = (char)(*p - 'A' + 'a');
+			p += n;
+		}
+	}
+}
+
 static void PT_PRINTF(1, 0) vmessage(const char *fmt, va_list ap)
 {
 	struct sbuf sb = SBUF_INIT;
@@ -28,6 +53,7 @@ static void PT_PRINTF(1, 0) vmessage(const char *fmt, va_list ap)
 
 	sbuf_vprintf(&sb, fmt, ap);
 	safe = console_safe(sb.buf != NULL ? sb.buf : "");
+	lowercase_strerror(safe);
 	fprintf(stderr, "proeftuin: %s\n", safe);
 	free(safe);
 	sbuf_free(&sb);

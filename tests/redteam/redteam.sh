@@ -89,5 +89,14 @@ rm "$T/o-v/README.md"
 echo 'other log' >"$T/o-v/run.log"
 expect 0 "run.log may differ (it is not covered)" -- "$PT" verify "$T/o-v" --bundle "$T/v" --profile "$DEFAULT"
 
+# Messages are lowercase (PRODUCT.md), also where the C library's error
+# text ends them.
+expect 66 "lint of a missing profile: input missing" -- "$PT" profile lint "$T/nonexistent.ini"
+grep -qx "proeftuin: $T/nonexistent.ini: no such file or directory" "$T/err"
+ok $? "the system's error text is lowercase"
+expect 73 "init into an existing folder" -- "$PT" init "$T/v"
+grep -q '^proeftuin: [a-z$/]' "$T/err"
+ok $? "init's refusal has the error format"
+
 echo "1..$n"
 [ "$fails" -eq 0 ]
