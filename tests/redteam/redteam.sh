@@ -98,5 +98,20 @@ expect 73 "init into an existing folder" -- "$PT" init "$T/v"
 grep -q '^proeftuin: [a-z$/]' "$T/err"
 ok $? "init's refusal has the error format"
 
+# pack never writes into the folder it packs: the archive would become part
+# of the bundle on the next pack or run.
+starter "$T/pk"
+(cd "$T/pk" && "$PT" pack . >"$T/out" 2>"$T/err")
+ok $? "pack . inside a bundle folder works"
+[ "$(ls -A "$T/pk" | tr '\n' ' ')" = "analysis.lua data experiment.ini " ]
+ok $? "pack . leaves the bundle folder unchanged"
+[ -f "$T/pk.tar.gz" ]
+ok $? "pack . writes NAME.tar.gz next to the folder"
+expect 64 "pack -o into the packed folder is refused" -- "$PT" pack "$T/pk" -o "$T/pk/data/self.tar.gz"
+[ ! -e "$T/pk/data/self.tar.gz" ]
+ok $? "nothing written into the folder"
+grep -q '^proeftuin: .*hint: ' "$T/err"
+ok $? "the refusal has a hint"
+
 echo "1..$n"
 [ "$fails" -eq 0 ]
