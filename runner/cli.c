@@ -7,17 +7,43 @@
 #include <sysexits.h>
 
 #include "cli.h"
+#include "textsafe.h"
 
 char *
 console_safe(const char *s)
 {
-	char *c = xstrdup(s), *p;
+	struct sbuf sb = SBUF_INIT;
 
-	for (p = c; *p != '\0'; p++)
-		if (((unsigned char)*p < 0x20 && *p != '\n' && *p != '\t') ||
-		    *p == 0x7f)
-			*p = '?';
-	return c;
+	/* text_clean, not just C0 and DEL: a C1 control (U+009B is CSI to an
+	 * 8-bit terminal), a bidi override or a stray byte from a bundle is
+	 * as able to rewrite what the user sees. */
+	text_clean(&sb, s, strlen(s), SIZE_MAX, true);
+	return sbuf_steal(&sb);
+}
+
+/* Messages are lowercase, but the C library's error texts are not ("No
+ * such file or directory"): lowercase the first letter of each one that
+ * follows ": " in `msg`.  Only those exact texts change, so a name such as
+ * "Lua" or "PASS" in a message is kept. */
+static void
+lowercase_strerror(char *msg)
+{
+	int e;
+
+	for (e = 1; e < 134; e++) {
+		const char *text = strerror(e);
+		size_t n = strlen(text);
+		char *p = msg;
+
+		if (strncmp(text, "Unknown error", 13) == 0)
+			continue;
+		while ((p = strstr(p, text)) != NULL) {
+			if (p - msg >= 2 && p[-2] == ':' && p[-1] == ' ' &&
+			    *p >= 'A' && *p <= 'Z')
+				*p = (char)(*p - 'A' + 'a');
+			p += n;
+		}
+	}
 }
 
 static void PT_PRINTF(1, 0) vmessage(const char *fmt, va_list ap)
@@ -27,6 +53,7 @@ static void PT_PRINTF(1, 0) vmessage(const char *fmt, va_list ap)
 
 	sbuf_vprintf(&sb, fmt, ap);
 	safe = console_safe(sb.buf != NULL ? sb.buf : "");
+	lowercase_strerror(safe);
 	fprintf(stderr, "proeftuin: %s\n", safe);
 	free(safe);
 	sbuf_free(&sb);

@@ -21,9 +21,10 @@ void warnx_(const char *fmt, ...) PT_PRINTF(1, 2);
 PT_NORETURN void die(int status, const char *fmt, ...) PT_PRINTF(2, 3);
 PT_NORETURN void die_err(const struct pt_err *err);
 
-/* Copy `s` for a terminal: control characters (ESC, CR, BEL, ...) other
- * than newline and tab become '?', so bundle text cannot move the cursor,
- * rewrite a line or retitle the window. */
+/* Copy `s` for a terminal: control characters (ESC, CR, BEL, C1, ...)
+ * other than newline and tab, bidi overrides and invalid UTF-8 become
+ * U+FFFD (text_clean), so bundle text cannot move the cursor, rewrite a
+ * line, retitle the window or reorder what the user reads. */
 char *console_safe(const char *s);
 
 /* A tiny, environment-independent option parser (getopt honours

@@ -16,23 +16,61 @@
 #define PACK_USAGE "proeftuin pack DIR [-o FILE] [--force]"
 #define INIT_USAGE "proeftuin init DIR [--profile PROFILE]"
 
-/* DIR without trailing slashes, plus ".tar.gz"; "bundle.tar.gz" when DIR
- * has no usable last component (".", "/"). */
+/* DIR without trailing slashes, plus ".tar.gz".  When DIR has no usable
+ * last component ("." or ".."), the folder's real path is used, so the
+ * archive still lands next to the folder and never inside it;
+ * "bundle.tar.gz" only when even that fails ("/"). */
 static char *
 default_output(const char *dir)
 {
-	char *d = xstrdup(dir), *base, *out;
+	char *d = xstrdup(dir), *base, *out, *real;
 	size_t n = strlen(d);
 
 	while (n > 1 && d[n - 1] == '/')
 		d[--n] = '\0';
 	base = strrchr(d, '/') != NULL ? strrchr(d, '/') + 1 : d;
-	if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
-		out = xstrdup("bundle.tar.gz");
-	else
+	if (*base == '\0' || strcmp(base, ".") == 0 ||
+	    strcmp(base, "..") == 0) {
+		real = realpath(d, NULL);
+		if (real != NULL && strcmp(real, "/") != 0)
+			out = xasprintf("%s.tar.gz", real);
+		else
+			out = xstrdup("bundle.tar.gz");
+		free(real);
+	} else {
 		out = xasprintf("%s.tar.gz", d);
+	}
 	free(d);
 	return out;
+}
+
+/* An archive written into the folder it packs would become part of the
+ * bundle on the next pack or run (the way run refuses --out in a bundle):
+ * refuse FILE when its folder is DIR or below it. */
+static void
+refuse_archive_inside(const char *dir, const char *file)
+{
+	char *copy = xstrdup(file), *slash = strrchr(copy, '/');
+	char *d = realpath(dir, NULL), *parent;
+	size_t nd;
+
+	if (slash == copy)
+		slash[1] = '\0';
+	else if (slash != NULL)
+		*slash = '\0';
+	parent = realpath(slash != NULL ? copy : ".", NULL);
+	if (d != NULL && parent != NULL) {
+		nd = strlen(d);
+		if (strncmp(parent, d, nd) == 0 &&
+		    (parent[nd] == '/' || parent[nd] == '\0' || nd == 1))
+			die(EX_USAGE,
+			    "%s: the archive would be inside the folder %s it "
+			    "packs; hint: use -o FILE outside that folder",
+			    file, dir);
+	}
+	free(d);
+	free(parent);
+	free(copy);
 }
 
 int
@@ -62,6 +100,7 @@ cmd_pack(int argc, char **argv)
 		die(EX_USAGE, "usage: %s", PACK_USAGE);
 	mtime = cli_source_date_epoch(&have_date);
 	path = out != NULL ? xstrdup(out) : default_output(argv[1]);
+	refuse_archive_inside(argv[1], path);
 	rc = pack_folder(argv[1], path, force, mtime, &problems, digest, &err);
 	if (rc < 0)
 		die_err(&err);

@@ -3,6 +3,7 @@
  * bundle in memory and prove the recorded report is byte-identical, or name
  * the first file (and, in report.json, the first JSON path) that differs.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -94,6 +95,57 @@ find_file(const struct outset *set, const char *name)
 		if (set->v[i].in_sums && strcmp(set->v[i].name, name) == 0)
 			return &set->v[i];
 	return NULL;
+}
+
+static bool
+is_listed(char **names, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(names[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* The first entry (in name order) of DIR or DIR/outputs that the re-run
+ * did not make, as a new string, or NULL.  A file slipped into the folder
+ * (outputs/leak.csv) would look released to a reader while SHA256SUMS
+ * does not name it.  run.log is not covered by design. */
+static char *
+first_stray(const char *dir, char **made, size_t nmade)
+{
+	struct dirent **ents = NULL;
+	char *sub = xasprintf("%s/outputs", dir), *stray = NULL;
+	int i, n = scandir(dir, &ents, NULL, alphasort);
+
+	for (i = 0; i < n; i++) {
+		const char *e = ents[i]->d_name;
+
+		if (stray == NULL && strcmp(e, ".") != 0 &&
+		    strcmp(e, "..") != 0 && strcmp(e, "outputs") != 0 &&
+		    strcmp(e, "run.log") != 0 && strcmp(e, "SHA256SUMS") != 0 &&
+		    !is_listed(made, nmade, e))
+			stray = xstrdup(e);
+		free(ents[i]);
+	}
+	free(ents);
+	ents = NULL;
+	n = stray == NULL ? scandir(sub, &ents, NULL, alphasort) : 0;
+	for (i = 0; i < n; i++) {
+		char *rel = xasprintf("outputs/%s", ents[i]->d_name);
+
+		if (stray == NULL && strcmp(ents[i]->d_name, ".") != 0 &&
+		    strcmp(ents[i]->d_name, "..") != 0 &&
+		    !is_listed(made, nmade, rel))
+			stray = rel;
+		else
+			free(rel);
+		free(ents[i]);
+	}
+	free(ents);
+	free(sub);
+	return stray;
 }
 
 /* Refuse when the recorded report was made by other versions. */
@@ -253,6 +305,18 @@ cmd_verify(int argc, char **argv)
 			    memcmp(rec_sums.buf, sums.buf, sums.len) != 0)) {
 		printf("differs: SHA256SUMS\n");
 		status = EXIT_FAIL;
+	}
+	if (status == 0) {
+		char *stray = first_stray(dir, fresh_names, nfresh);
+
+		if (stray != NULL) {
+			char *shown = console_safe(stray);
+
+			printf("differs: %s (not made by this run)\n", shown);
+			status = EXIT_FAIL;
+			free(shown);
+			free(stray);
+		}
 	}
 	if (status == 0)
 		printf("identical\n");

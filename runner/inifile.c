@@ -50,7 +50,9 @@ read_line(char *str, int num, void *stream)
 	if (n == (size_t)num - 1 && str[n - 1] != '\n' && r->off < r->len) {
 		if (!r->failed) {
 			pt_err_set(r->err, r->code,
-				   "%s:%d: line longer than %d bytes",
+				   "%s:%d: line longer than %d bytes; hint: "
+				   "continue a long value on the next line, "
+				   "indented",
 				   r->doc->name, r->line, num - 2);
 			r->failed = true;
 		}

@@ -254,10 +254,17 @@ manifest_parse(const char *buf, size_t len, struct manifest **out,
 		m->description = xstrdup("");
 	if (!manifest_path_ok(m->entry) || strlen(m->entry) < 5 ||
 	    strcmp(m->entry + strlen(m->entry) - 4, ".lua") != 0) {
+		int line = 0;
+
+		/* Errors name FILE:LINE (PRODUCT.md): find the entry key. */
+		for (i = 0; i < doc.nentries; i++)
+			if (strcmp(doc.entries[i].section, "experiment") == 0 &&
+			    strcmp(doc.entries[i].key, "entry") == 0)
+				line = doc.entries[i].line;
 		pt_err_set(err, EX_DATAERR,
-			   MANIFEST_NAME ": entry '%s' must be a relative path "
-					 "to a .lua file",
-			   m->entry);
+			   MANIFEST_NAME ":%d: entry '%s' must be a relative "
+					 "path to a .lua file",
+			   line, m->entry);
 		goto out;
 	}
 	for (i = 0; i < m->ndatasets; i++) {

@@ -73,6 +73,24 @@ is_combining(uint32_t cp)
 	       (cp >= 0x20d0 && cp <= 0x20ff) || (cp >= 0xfe20 && cp <= 0xfe2f);
 }
 
+/* Default-ignorable code points (Unicode DerivedCoreProperties): they draw
+ * nothing, so "analysis<U+200B>.lua" would read as analysis.lua in the
+ * report while the runner executes another file. */
+static bool
+is_invisible(uint32_t cp)
+{
+	return cp == 0xad || cp == 0x34f || cp == 0x61c || cp == 0x115f ||
+	       cp == 0x1160 || cp == 0x17b4 || cp == 0x17b5 ||
+	       (cp >= 0x180b && cp <= 0x180f) ||
+	       (cp >= 0x200b && cp <= 0x200f) ||
+	       (cp >= 0x2060 && cp <= 0x206f) || cp == 0x3164 ||
+	       (cp >= 0xfe00 && cp <= 0xfe0f) || cp == 0xfeff || cp == 0xffa0 ||
+	       (cp >= 0xfff0 && cp <= 0xfff8) ||
+	       (cp >= 0x1bca0 && cp <= 0x1bca3) ||
+	       (cp >= 0x1d173 && cp <= 0x1d17a) ||
+	       (cp >= 0xe0000 && cp <= 0xe0fff);
+}
+
 /* Simple case folding (Unicode CaseFolding.txt status C) for the scripts
  * Dutch and European teams use; anything else folds to itself.  Every
  * mapping keeps the UTF-8 length, so byte offsets in a folded name are
@@ -137,6 +155,8 @@ pathcheck_name(const char *path, size_t len, bool is_dir, int64_t max_path,
 		if (is_combining(cp))
 			return "name contains combining characters; "
 			       "use precomposed (NFC) characters";
+		if (is_invisible(cp))
+			return "name contains invisible characters";
 	}
 	if (memchr(path, '\\', len) != NULL)
 		return "name contains a backslash";

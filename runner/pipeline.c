@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sysexits.h>
 #include <time.h>
@@ -369,13 +370,16 @@ stage_outputs(struct ctx *c, const struct run_results *res)
 		char *name =
 		    text_clean_dup(o->name, DISCLOSURE_MAX_NAME, false);
 
+		/* Case-insensitive: "notes" and "NOTES" would be one file
+		 * once an advisor copies the folder to macOS or Windows. */
 		for (j = 0; j < i; j++)
-			dup = dup || strcmp(res->outputs[j].name, o->name) == 0;
+			dup = dup ||
+			      strcasecmp(res->outputs[j].name, o->name) == 0;
 		if (dup) {
 			report_finding(c->r, "output", STATUS_FAIL,
 				       "DUPLICATE_OUTPUT", name,
-				       "output name used twice; only the first "
-				       "is released");
+				       "output name used twice (case does not "
+				       "count); only the first is released");
 			co->withheld = true;
 			co->status = STATUS_FAIL;
 		}

@@ -70,6 +70,23 @@ test_names(void **state)
 	assert_string_equal(check("cafe\xcc\x81", false),
 			    "name contains combining characters; use "
 			    "precomposed (NFC) characters");
+	/* Invisible characters would let "analysis<U+200B>.lua" pose as
+	 * analysis.lua in the report's file list (red team). */
+	assert_string_equal(check("analysis\xe2\x80\x8b.lua", false),
+			    "name contains invisible characters");
+	assert_string_equal(check("a\xef\xbb\xbf", false),
+			    "name contains invisible characters");
+	assert_string_equal(check("a\xc2\xad"
+				  "b",
+				  false),
+			    "name contains invisible characters");
+	assert_string_equal(check("a\xe2\x81\xa0", false),
+			    "name contains invisible characters");
+	assert_string_equal(check("a\xef\xb8\x8f", false),
+			    "name contains invisible characters");
+	assert_string_equal(check("a\xf3\xa0\x80\x81", false),
+			    "name contains invisible characters");
+	assert_null(check("caf\xc3\xa9/\xe2\x82\xac.csv", false));
 	assert_string_equal(check("a/b/c/d/e.csv", false),
 			    "deeper than 3 levels");
 	assert_null(check("a/b/c/d.csv", false));

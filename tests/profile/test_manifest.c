@@ -61,12 +61,12 @@ static const struct bad bad[] = {
 	  "experiment.ini: missing key 'purpose' in [experiment]" },
 	{ "[experiment]\nname = n\nversion = 1\nteam = t\ncontact = c\n"
 	  "purpose = p\nentry = a.py\n",
-	  "experiment.ini: entry 'a.py' must be a relative path to a .lua "
+	  "experiment.ini:7: entry 'a.py' must be a relative path to a .lua "
 	  "file" },
 	{ "[experiment]\nname = n\nversion = 1\nteam = t\ncontact = c\n"
 	  "purpose = p\nentry = ../a.lua\n",
-	  "experiment.ini: entry '../a.lua' must be a relative path to a .lua "
-	  "file" },
+	  "experiment.ini:7: entry '../a.lua' must be a relative path to a "
+	  ".lua file" },
 	{ EXP "[dataset.d]\nfile = /etc/passwd\ncolumns = a\n",
 	  "experiment.ini:9: file '/etc/passwd' is not a safe relative path" },
 	{ EXP "[dataset.d]\nfile = data/../../x.csv\ncolumns = a\n",

@@ -407,7 +407,8 @@ static const struct bad_doc bad_docs[] = {
 	  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 	  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 	  "name = evil\n",
-	  "t.ini:8: line longer than 198 bytes" },
+	  "t.ini:8: line longer than 198 bytes; hint: continue a long value "
+	  "on the next line, indented" },
 };
 
 static void

@@ -42,7 +42,7 @@ mount -t tmpfs -o size=256k,mode=0755 tmpfs "$work/mnt" || exit 99
 rc=$?
 t "full filesystem: exit 74 (got $rc)" [ "$rc" = 74 ]
 t "full filesystem: a clear message" \
-	grep -q 'proeftuin: .*No space left on device' "$work/stderr"
+	grep -q 'proeftuin: .*no space left on device' "$work/stderr"
 t "full filesystem: no report folder and no temporary folder left" leftovers
 t "full filesystem: no verdict printed" [ ! -s "$work/stdout" ]
 
@@ -73,5 +73,5 @@ mount -o remount,ro "$work/mnt" || exit 99
 rc=$?
 t "read-only filesystem: exit 73 (got $rc)" [ "$rc" = 73 ]
 t "read-only filesystem: a clear message" \
-	grep -q 'proeftuin: .*Read-only file system' "$work/stderr"
+	grep -q 'proeftuin: .*read-only file system' "$work/stderr"
 t "read-only filesystem: nothing written" leftovers

@@ -1,0 +1,117 @@
+#!/bin/sh
+# tests/redteam/redteam.sh - attacks on the finished tool that found bugs:
+# each check is the reproducer of one fixed bug.  TAP output.
+# Usage: redteam.sh PROEFTUIN SRCDIR
+set -u
+
+PT=$1
+SRC=$2
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+n=0
+fails=0
+export PROEFTUIN_PROFILE_DIR="$SRC/profiles"
+DEFAULT="$SRC/profiles/default.ini"
+
+ok() {
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		fails=$((fails + 1))
+	fi
+}
+
+# expect STATUS DESCRIPTION -- COMMAND...: run, keep stdout/stderr in
+# $T/out and $T/err, and check the exit status.
+expect() {
+	want=$1
+	desc=$2
+	shift 3
+	"$@" >"$T/out" 2>"$T/err"
+	got=$?
+	if [ "$got" -ne "$want" ]; then
+		echo "# $desc: exit $got, wanted $want" >&2
+		sed 's/^/# stderr: /' "$T/err" >&2
+	fi
+	[ "$got" -eq "$want" ]
+	ok $? "$desc"
+}
+
+# has_bytes FILE PRINTF-FORMAT: does FILE hold these bytes?
+has_bytes() {
+	grep -q "$(printf "$2")" "$1"
+}
+
+# A starter bundle for the default profile, made the way a new user would.
+starter() {
+	"$PT" init "$1" >/dev/null 2>&1
+}
+
+# Console: C1 controls (U+009B is CSI in an 8-bit-aware terminal) and bidi
+# overrides from a bundle must not reach the terminal, on stderr (intake
+# problems) nor on stdout (check's lines).
+starter "$T/c1"
+sed -i "s/^columns = group, value/columns = group, value, $(printf '\302\23331m') x$(printf '\342\200\256')y/" "$T/c1/experiment.ini"
+expect 2 "check with a C1 and a bidi column name is refused" -- "$PT" check "$T/c1" --profile "$DEFAULT"
+has_bytes "$T/out" '\302\233' && r=1 || r=0
+ok $r "no U+009B (CSI) on stdout"
+has_bytes "$T/out" '\342\200\256' && r=1 || r=0
+ok $r "no U+202E (right-to-left override) on stdout"
+grep -q 'x.*y: column' "$T/out"
+ok $? "the rest of the name is still shown"
+
+# Output names that differ only in case are one file on the case-insensitive
+# file systems advisors copy report folders to (macOS, Windows, zip tools):
+# the second must be withheld like an exact duplicate.
+starter "$T/case"
+printf 'output.text("notes", "first")\noutput.text("NOTES", "second")\n' >"$T/case/analysis.lua"
+expect 2 "two outputs differing only in case: FAIL" -- "$PT" run "$T/case" --profile "$DEFAULT" --out "$T/o-case"
+grep -q DUPLICATE_OUTPUT "$T/o-case/report.json"
+ok $? "the second is a DUPLICATE_OUTPUT finding"
+[ "$(ls "$T/o-case/outputs" | tr 'A-Z' 'a-z' | sort | uniq -d)" = "" ]
+ok $? "no two released files differ only in case"
+
+# verify must not call a report folder identical when someone added a file
+# that looks released (outputs/leak.csv) but that the run never made.
+starter "$T/v"
+expect 0 "starter bundle runs" -- "$PT" run "$T/v" --profile "$DEFAULT" --out "$T/o-v"
+expect 0 "verify of the untouched folder: identical" -- "$PT" verify "$T/o-v" --bundle "$T/v" --profile "$DEFAULT"
+echo 'secret,1' >"$T/o-v/outputs/leak.csv"
+expect 2 "verify with an added outputs/leak.csv differs" -- "$PT" verify "$T/o-v" --bundle "$T/v" --profile "$DEFAULT"
+grep -q '^differs: outputs/leak.csv' "$T/out"
+ok $? "verify names the added file"
+rm "$T/o-v/outputs/leak.csv"
+echo '# Verdict: PASS' >"$T/o-v/README.md"
+expect 2 "verify with an added top-level file differs" -- "$PT" verify "$T/o-v" --bundle "$T/v" --profile "$DEFAULT"
+rm "$T/o-v/README.md"
+echo 'other log' >"$T/o-v/run.log"
+expect 0 "run.log may differ (it is not covered)" -- "$PT" verify "$T/o-v" --bundle "$T/v" --profile "$DEFAULT"
+
+# Messages are lowercase (PRODUCT.md), also where the C library's error
+# text ends them.
+expect 66 "lint of a missing profile: input missing" -- "$PT" profile lint "$T/nonexistent.ini"
+grep -qx "proeftuin: $T/nonexistent.ini: no such file or directory" "$T/err"
+ok $? "the system's error text is lowercase"
+expect 73 "init into an existing folder" -- "$PT" init "$T/v"
+grep -q '^proeftuin: [a-z$/]' "$T/err"
+ok $? "init's refusal has the error format"
+
+# pack never writes into the folder it packs: the archive would become part
+# of the bundle on the next pack or run.
+starter "$T/pk"
+(cd "$T/pk" && "$PT" pack . >"$T/out" 2>"$T/err")
+ok $? "pack . inside a bundle folder works"
+[ "$(ls -A "$T/pk" | tr '\n' ' ')" = "analysis.lua data experiment.ini " ]
+ok $? "pack . leaves the bundle folder unchanged"
+[ -f "$T/pk.tar.gz" ]
+ok $? "pack . writes NAME.tar.gz next to the folder"
+expect 64 "pack -o into the packed folder is refused" -- "$PT" pack "$T/pk" -o "$T/pk/data/self.tar.gz"
+[ ! -e "$T/pk/data/self.tar.gz" ]
+ok $? "nothing written into the folder"
+grep -q '^proeftuin: .*hint: ' "$T/err"
+ok $? "the refusal has a hint"
+
+echo "1..$n"
+[ "$fails" -eq 0 ]
