@@ -739,6 +739,13 @@ test_output_refusals(void **state)
 		"output.table('t', 42)",
 		"output.table('t', {{a = 0/0}})",
 		"output.text('t', 'x', {colour = 'red'})",
+		/* red team: outputs/Visits.txt and outputs/visits.txt are one
+		 * file on a case-insensitive file system */
+		"output.text('Visits', 'x') output.text('visits', 'y')",
+		"output.table('AB', {{a = 1}}) output.table('ab', {{a = 1}})",
+		/* red team: the runner takes 1000 outputs; the 1001st was
+		 * reported as malformed results from the sandbox */
+		"for i = 1, 1001 do output.text('t' .. i, 'x') end",
 	};
 	static const char *const msgs[] = {
 		"output name '.hidden' is not allowed",
@@ -749,6 +756,9 @@ test_output_refusals(void **state)
 		"expected an aggregate or a table of rows",
 		"number is not finite",
 		"unknown output option",
+		"output 'visits' differs from 'Visits' only in case",
+		"output 'ab' differs from 'AB' only in case",
+		"at most 1000 outputs",
 	};
 	size_t i;
 
