@@ -626,6 +626,20 @@ valid_module_name(const char *s)
 	return true;
 }
 
+/* __close of require's guard: upvalue 1 the module cache, 2 the name.
+ * Clears the entry only while it is still the loading marker. */
+static int
+require_unmark(lua_State *L)
+{
+	lua_pushvalue(L, lua_upvalueindex(2));
+	if (lua_rawget(L, lua_upvalueindex(1)) == LUA_TLIGHTUSERDATA) {
+		lua_pushvalue(L, lua_upvalueindex(2));
+		lua_pushnil(L);
+		lua_rawset(L, lua_upvalueindex(1));
+	}
+	return 0;
+}
+
 /* require(name): a module of the bundle only ("a.b" is a/b.lua), loaded
  * once, as text, in the sandbox environment.  Upvalue 1 caches results. */
 static int
@@ -672,6 +686,18 @@ env_require(lua_State *L)
 		lua_pop(L, 1);
 	lua_pushlightuserdata(L, (void *)&env_cfg); /* loading marker */
 	lua_setfield(L, lua_upvalueindex(1), name);
+	/* A to-be-closed guard takes the marker away again if the module
+	 * raises an error, so a second require reports the module's own
+	 * error again instead of a loop that does not exist. */
+	lua_newtable(L);
+	lua_createtable(L, 0, 1);
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_pushstring(L, name);
+	lua_pushcclosure(L, require_unmark, 2);
+	lua_setfield(L, -2, "__close");
+	lua_setmetatable(L, -2);
+	lua_toclose(L, -1);
+	lua_pushvalue(L, -2); /* the chunk */
 	lua_pushstring(L, name);
 	lua_call(L, 1, 1);
 	if (lua_isnil(L, -1)) {

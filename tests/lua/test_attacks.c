@@ -511,6 +511,36 @@ test_next_order(void **state)
 	h_free(&a);
 }
 
+/* Red team: a module that raised an error stayed marked as loading, so a
+ * second require said "loop while loading" instead of the module's own
+ * error. */
+static void
+test_require_error_again(void **state)
+{
+	static const struct luabox_script mod = {
+		"bad.lua",
+		"error('module broke', 0)",
+		0,
+	};
+	struct luabox_script m = mod;
+	struct h_opts o;
+	struct h_run r;
+
+	(void)state;
+	m.len = strlen(m.text);
+	memset(&o, 0, sizeof(o));
+	o.extra = &m;
+	o.nextra = 1;
+	h_run(&r,
+	      "local a, e1 = pcall(require, 'bad') "
+	      "local b, e2 = pcall(require, 'bad') "
+	      "output.text('x', e1 .. '|' .. e2)",
+	      &o);
+	assert_int_equal(r.end, SBX_OK);
+	assert_string_equal(r.text[0], "module broke|module broke");
+	h_free(&r);
+}
+
 int
 main(void)
 {
@@ -534,5 +564,7 @@ main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_require_bundle);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_no_addresses);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_next_order);
+	tests[n++] =
+	    (struct CMUnitTest)cmocka_unit_test(test_require_error_again);
 	return _cmocka_run_group_tests("lua_attacks", tests, n, NULL, NULL);
 }
