@@ -1062,24 +1062,27 @@ push_pending(lua_State *L, const struct dataset *d)
 	lua_remove(L, -2);
 }
 
-/* One pass over dataset `d` for every aggregate queued on it. */
+/* One pass over dataset `d` for the `n` (1 to MAX_BATCH) aggregates at
+ * positions first .. first + n - 1 of the list at `list`. */
 static void
-run_batch(lua_State *L, struct dataset *d)
+run_pass(lua_State *L, struct dataset *d, int list, size_t first, size_t n)
 {
 	struct agg *ag[MAX_BATCH];
 	struct groups *g[MAX_BATCH];
-	size_t leader[MAX_BATCH], n, i, j;
+	size_t leader[MAX_BATCH], i, j;
 	struct query *lq[MAX_BATCH];
 	struct scanbox *sb;
 	uint64_t rows = 0;
-	int base, list;
+	int base = lua_gettop(L);
 
-	push_pending(L, d);
-	list = lua_gettop(L);
-	n = lua_rawlen(L, list);
-	base = lua_gettop(L);
+	/* Per aggregate its own slot plus a query and a groups userdata,
+	 * the scan and finish_aggregate's four blobs.  A C function is only
+	 * promised LUA_MINSTACK (20) slots: pushing more without asking
+	 * wrote past the Lua stack (a finalizer runs on a short one). */
+	luaL_checkstack(L, 3 * (int)n + 8, "data: batch of aggregates");
 	for (i = 0; i < n; i++) {
-		lua_rawgeti(L, list, (lua_Integer)i + 1); /* base + 1 + i */
+		/* base + 1 + i */
+		lua_rawgeti(L, list, (lua_Integer)(first + i) + 1);
 		ag[i] = lua_touserdata(L, -1);
 	}
 	/* Group queries that can share a table; the leader's query gets
@@ -1122,29 +1125,61 @@ run_batch(lua_State *L, struct dataset *d)
 	d->rows_known = true;
 	for (i = 0; i < n; i++)
 		finish_aggregate(L, base + 1 + (int)i, ag[i], g[leader[i]]);
-	lua_settop(L, base - 1);
-	/* A fresh list: the aggregates of this batch are done. */
+	lua_settop(L, base);
+}
+
+/* Compute every aggregate queued on dataset `d`, MAX_BATCH per pass.
+ *
+ * Finalizers (__gc) are script code and run whenever the GC steps, which
+ * includes the allocations of a pass: one can queue aggregates, or force
+ * one and so start a nested batch, while this one runs.  So the list is
+ * taken out of the registry first and a fresh one put in its place: what a
+ * finalizer queues goes to the fresh list, a nested batch never sees ours,
+ * and no queued aggregate is dropped.  The list is processed in chunks,
+ * so its length never bounds the arrays of a pass. */
+static void
+run_batch(lua_State *L, struct dataset *d)
+{
+	size_t n, first;
+	int list;
+
+	push_pending(L, d);
+	list = lua_gettop(L);
 	lua_getfield(L, LUA_REGISTRYINDEX, PENDING_KEY);
 	lua_newtable(L);
 	lua_rawseti(L, -2, d - datasets + 1);
 	lua_pop(L, 1);
+	n = lua_rawlen(L, list);
+	for (first = 0; first < n; first += MAX_BATCH)
+		run_pass(L, d, list, first,
+			 n - first < MAX_BATCH ? n - first : MAX_BATCH);
+	lua_settop(L, list - 1);
 }
 
 int
 data_flush(lua_State *L)
 {
 	size_t i;
+	bool again = true;
 
-	for (i = 0; i < data_cfg->ndatasets; i++) {
-		push_pending(L, &datasets[i]);
-		if (lua_rawlen(L, -1) > 0)
-			run_batch(L, &datasets[i]);
-		lua_pop(L, 1);
+	/* Until no list has work: a finalizer may queue more meanwhile. */
+	while (again) {
+		again = false;
+		for (i = 0; i < data_cfg->ndatasets; i++) {
+			push_pending(L, &datasets[i]);
+			if (lua_rawlen(L, -1) > 0) {
+				run_batch(L, &datasets[i]);
+				again = true;
+			}
+			lua_pop(L, 1);
+		}
 	}
 	return 0;
 }
 
-/* Make sure the aggregate at `idx` has its values. */
+/* Make sure the aggregate at `idx` has its values.  It is not ready after
+ * a batch only when a finalizer forces it while the batch computing it
+ * is still running: an error, never a silently empty aggregate. */
 static struct agg *
 ready_agg(lua_State *L, int idx)
 {
@@ -1152,6 +1187,9 @@ ready_agg(lua_State *L, int idx)
 
 	if (!ag->ready)
 		run_batch(L, ag->d);
+	if (!ag->ready)
+		luaL_error(L, "aggregate used while it is being computed "
+			      "(from a finalizer)");
 	return ag;
 }
 
@@ -1340,6 +1378,9 @@ ds_rows(lua_State *L)
 	lua_setiuservalue(L, iti, 1);
 	it->sb = scan_new(L, d);
 	lua_setiuservalue(L, iti, 2);
+	/* up to MAX_ROW_COLS upvalues: more than the LUA_MINSTACK slots a
+	 * C function may use without asking */
+	luaL_checkstack(L, (int)n + 2, "rows: columns");
 	for (i = 0; i < n; i++)
 		lua_pushstring(L, d->cols[it->col[i]]);
 	lua_pushcclosure(L, rows_next, 1 + (int)n);

@@ -3,13 +3,13 @@
  *
  * Built from an allowlist, never by deleting from the standard globals:
  *
- *   base     assert error getmetatable ipairs next pcall rawequal
- *            rawget rawlen rawset select setmetatable tonumber tostring
- *            type xpcall _G _VERSION, and our own pairs (fixed order),
- *            print, warn, load
+ *   base     assert error getmetatable ipairs pcall rawequal
+ *            rawget rawlen rawset select setmetatable tonumber
+ *            type xpcall _G _VERSION, and our own pairs and next (fixed
+ *            order), tostring (no addresses), print, warn, load
  *            (text only, always the sandbox environment), collectgarbage
  *            ("count" only) and require (modules of the bundle only)
- *   string   all but dump          table, utf8   all
+ *   string   all but dump; format refuses %p   table, utf8   all
  *   math     all but randomseed; random is seeded from cfg->seed
  *   coroutine all; create and wrap charge the instruction budget
  *   os       clock date difftime time, pure functions over cfg->clock
@@ -34,10 +34,10 @@
 #include "sandbox.h"
 
 static const char *const base_allowed[] = {
-	"assert", "error",  "getmetatable", "ipairs",	"next",
-	"pairs",  "pcall",  "rawequal",	    "rawget",	"rawlen",
-	"rawset", "select", "setmetatable", "tonumber", "tostring",
-	"type",	  "xpcall", "_VERSION",
+	"assert",   "error",  "getmetatable", "ipairs",
+	"pairs",    "pcall",  "rawequal",     "rawget",
+	"rawlen",   "rawset", "select",	      "setmetatable",
+	"tonumber", "type",   "xpcall",	      "_VERSION",
 };
 
 static const char *const string_allowed[] = {
@@ -312,30 +312,23 @@ sorted_next(lua_State *L)
 	}
 }
 
-/* pairs(t): like Lua's (a __pairs metamethod is honoured), but a plain
- * table is walked in a fixed order, so output never depends on the hash
- * seed of the run: integers and floats by value, then strings bytewise,
- * then false, true, then other keys (in next's order, the one thing left
- * that can vary).  The keys are a snapshot; the values are read as the
- * loop goes. */
-static int
-env_pairs(lua_State *L)
+/* Push a sequence of the keys of the plain table at `t` in a fixed order,
+ * so walking them never depends on the hash seed of the run: integers and
+ * floats by value, then strings bytewise, then false, true, then other keys
+ * (in next's order, the one thing left that can vary).  Returns the number
+ * of keys. */
+static lua_Integer
+push_sorted_keys(lua_State *L, int t)
 {
 	struct pkey *keys;
 	lua_Integer n = 0, i;
 	int snap;
 
-	if (luaL_getmetafield(L, 1, "__pairs") != LUA_TNIL) {
-		lua_pushvalue(L, 1);
-		lua_call(L, 1, 3);
-		return 3;
-	}
-	luaL_checktype(L, 1, LUA_TTABLE);
-	lua_settop(L, 1);
+	t = lua_absindex(L, t);
 	lua_newtable(L);
 	snap = lua_gettop(L);
 	lua_pushnil(L);
-	while (lua_next(L, 1) != 0) {
+	while (lua_next(L, t) != 0) {
 		lua_pop(L, 1);
 		lua_pushvalue(L, -1);
 		lua_rawseti(L, snap, ++n);
@@ -377,11 +370,202 @@ env_pairs(lua_State *L)
 		lua_rawgeti(L, snap, keys[i].slot);
 		lua_rawseti(L, -2, i + 1);
 	}
+	lua_replace(L, snap);
+	lua_pop(L, 1); /* keys */
+	return n;
+}
+
+/* pairs(t): like Lua's (a __pairs metamethod is honoured), but a plain
+ * table is walked in the fixed order of push_sorted_keys.  The keys are a
+ * snapshot; the values are read as the loop goes. */
+static int
+env_pairs(lua_State *L)
+{
+	if (luaL_getmetafield(L, 1, "__pairs") != LUA_TNIL) {
+		lua_pushvalue(L, 1);
+		lua_call(L, 1, 3);
+		return 3;
+	}
+	luaL_checktype(L, 1, LUA_TTABLE);
+	lua_settop(L, 1);
+	push_sorted_keys(L, 1);
 	lua_pushinteger(L, 0);
 	lua_pushcclosure(L, sorted_next, 2);
 	lua_pushvalue(L, 1);
 	lua_pushnil(L);
 	return 3;
+}
+
+/* next(t [, k]): the standard next walks in the order of the run's string
+ * hash seed (and of addresses), so `for k, v in next, t` or a bare next(t)
+ * gave different results on two runs of the same bundle.  This next walks
+ * the same fixed order as pairs.  next(t) takes a snapshot of the keys,
+ * charged to the instruction budget by its size since it is O(n log n) C
+ * time; upvalue 1 (weak keys) maps each table to its snapshot and upvalue 2
+ * (weak keys) to a key -> position map, so next(t, k) is O(1) plus skipped
+ * removed keys.  A key the snapshot lacks (added since) refreshes it. */
+static int
+env_next(lua_State *L)
+{
+	lua_Integer pos = 0;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	lua_settop(L, 2);
+	if (!lua_isnil(L, 2)) {
+		lua_pushvalue(L, 1);
+		if (lua_rawget(L, lua_upvalueindex(2)) == LUA_TTABLE) {
+			lua_pushvalue(L, 2);
+			lua_rawget(L, -2);
+			pos = lua_tointeger(L, -1);
+			lua_pop(L, 1);
+		}
+		lua_pop(L, 1);
+	}
+	if (pos == 0) {
+		lua_Integer i, n = push_sorted_keys(L, 1);
+
+		luabox_charge_instructions((uint64_t)n);
+		lua_createtable(L, 0, (int)n);
+		for (i = 1; i <= n; i++) {
+			lua_rawgeti(L, -2, i);
+			lua_pushinteger(L, i);
+			lua_rawset(L, -3);
+		}
+		lua_pushvalue(L, 1);
+		lua_pushvalue(L, -2);
+		lua_rawset(L, lua_upvalueindex(2));
+		lua_pop(L, 1);
+		lua_pushvalue(L, 1);
+		lua_pushvalue(L, -2);
+		lua_rawset(L, lua_upvalueindex(1));
+		if (!lua_isnil(L, 2)) {
+			lua_pushvalue(L, 1);
+			lua_rawget(L, lua_upvalueindex(2));
+			lua_pushvalue(L, 2);
+			lua_rawget(L, -2);
+			pos = lua_tointeger(L, -1);
+			lua_pop(L, 2);
+			if (pos == 0)
+				return luaL_error(L, "invalid key to 'next'");
+		}
+	} else {
+		lua_pushvalue(L, 1);
+		lua_rawget(L, lua_upvalueindex(1));
+	}
+	/* stack: t, k, snapshot; a key removed since is skipped */
+	for (;;) {
+		if (lua_rawgeti(L, 3, ++pos) == LUA_TNIL)
+			return 1;
+		lua_pushvalue(L, -1);
+		if (lua_rawget(L, 1) != LUA_TNIL)
+			return 2;
+		lua_pop(L, 2);
+	}
+}
+
+/* ---- identities without addresses ---- */
+
+/* Registry key of the weak table object -> sequence number. */
+#define IDS_KEY "proeftuin.ids"
+static lua_Integer ids_next;
+
+/* Push what tostring gives for the value at `idx`.  Lua's own tostring
+ * (luaL_tolstring) prints heap addresses ("table: 0x55..."), which differ
+ * between runs, so an output built from them was not reproducible.  Here
+ * a table, function, thread or userdata is named by its type (or __name)
+ * and a number given in the order objects are first printed: distinct and
+ * stable like an address, and the same on every run.  __tostring is
+ * honoured, as in Lua. */
+static void
+push_tostring(lua_State *L, int idx)
+{
+	const char *kind;
+	int top = lua_gettop(L);
+
+	idx = lua_absindex(L, idx);
+	if (luaL_getmetafield(L, idx, "__tostring") != LUA_TNIL) {
+		lua_pushvalue(L, idx);
+		lua_call(L, 1, 1);
+		if (!lua_isstring(L, -1))
+			luaL_error(L, "'__tostring' must return a string");
+		return;
+	}
+	switch (lua_type(L, idx)) {
+	case LUA_TNIL:
+	case LUA_TBOOLEAN:
+	case LUA_TNUMBER:
+	case LUA_TSTRING:
+		luaL_tolstring(L, idx, NULL);
+		return;
+	default:
+		break;
+	}
+	if (luaL_getmetafield(L, idx, "__name") == LUA_TSTRING)
+		kind = lua_tostring(L, -1);
+	else
+		kind = luaL_typename(L, idx);
+	lua_getfield(L, LUA_REGISTRYINDEX, IDS_KEY);
+	lua_pushvalue(L, idx);
+	if (lua_rawget(L, -2) == LUA_TNIL) {
+		lua_pop(L, 1);
+		lua_pushinteger(L, ++ids_next);
+		lua_pushvalue(L, idx);
+		lua_pushvalue(L, -2);
+		lua_rawset(L, -4);
+	}
+	lua_pushfstring(L, "%s: #%I", kind, lua_tointeger(L, -1));
+	lua_replace(L, top + 1);
+	lua_settop(L, top + 1);
+}
+
+static int
+env_tostring(lua_State *L)
+{
+	luaL_checkany(L, 1);
+	push_tostring(L, 1);
+	return 1;
+}
+
+/* string.format wrapper (upvalue 1 the original): "%p" prints an address,
+ * so it is refused; an argument of "%s" that is not a string or number is
+ * converted by push_tostring first, so no address gets in either.  The
+ * original still validates the format. */
+static int
+env_format(lua_State *L)
+{
+	size_t flen;
+	const char *fmt = luaL_checklstring(L, 1, &flen);
+	const char *end = fmt + flen;
+	int arg = 1, top = lua_gettop(L);
+
+	while (fmt < end) {
+		if (*fmt++ != '%')
+			continue;
+		if (fmt < end && *fmt == '%') {
+			fmt++;
+			continue;
+		}
+		arg++;
+		while (fmt < end && strchr("-+ #0123456789.", *fmt) != NULL)
+			fmt++;
+		if (fmt >= end)
+			break;
+		if (*fmt == 'p')
+			return luaL_error(L, "string.format: '%%p' is not "
+					     "allowed in the sandbox "
+					     "(addresses differ between runs)");
+		if (*fmt == 's' && arg <= top &&
+		    lua_type(L, arg) != LUA_TSTRING &&
+		    lua_type(L, arg) != LUA_TNUMBER) {
+			push_tostring(L, arg);
+			lua_replace(L, arg);
+		}
+		fmt++;
+	}
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, top, 1);
+	return 1;
 }
 
 /* ---- base replacements ---- */
@@ -442,6 +626,20 @@ valid_module_name(const char *s)
 	return true;
 }
 
+/* __close of require's guard: upvalue 1 the module cache, 2 the name.
+ * Clears the entry only while it is still the loading marker. */
+static int
+require_unmark(lua_State *L)
+{
+	lua_pushvalue(L, lua_upvalueindex(2));
+	if (lua_rawget(L, lua_upvalueindex(1)) == LUA_TLIGHTUSERDATA) {
+		lua_pushvalue(L, lua_upvalueindex(2));
+		lua_pushnil(L);
+		lua_rawset(L, lua_upvalueindex(1));
+	}
+	return 0;
+}
+
 /* require(name): a module of the bundle only ("a.b" is a/b.lua), loaded
  * once, as text, in the sandbox environment.  Upvalue 1 caches results. */
 static int
@@ -488,6 +686,18 @@ env_require(lua_State *L)
 		lua_pop(L, 1);
 	lua_pushlightuserdata(L, (void *)&env_cfg); /* loading marker */
 	lua_setfield(L, lua_upvalueindex(1), name);
+	/* A to-be-closed guard takes the marker away again if the module
+	 * raises an error, so a second require reports the module's own
+	 * error again instead of a loop that does not exist. */
+	lua_newtable(L);
+	lua_createtable(L, 0, 1);
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_pushstring(L, name);
+	lua_pushcclosure(L, require_unmark, 2);
+	lua_setfield(L, -2, "__close");
+	lua_setmetatable(L, -2);
+	lua_toclose(L, -1);
+	lua_pushvalue(L, -2); /* the chunk */
 	lua_pushstring(L, name);
 	lua_call(L, 1, 1);
 	if (lua_isnil(L, -1)) {
@@ -862,6 +1072,17 @@ wrap_function(lua_State *L, const char *lib, const char *name, lua_CFunction fn)
 	lua_pop(L, 1);
 }
 
+/* Push a new table with weak keys. */
+static void
+push_weak_table(lua_State *L)
+{
+	lua_newtable(L);
+	lua_createtable(L, 0, 1);
+	lua_pushliteral(L, "k");
+	lua_setfield(L, -2, "__mode");
+	lua_setmetatable(L, -2);
+}
+
 void
 luaenv_build(lua_State *L, const struct luabox_config *cfg)
 {
@@ -883,6 +1104,14 @@ luaenv_build(lua_State *L, const struct luabox_config *cfg)
 	lua_setfield(L, env, "pairs");
 	lua_pushcfunction(L, env_warn);
 	lua_setfield(L, env, "warn");
+	lua_pushcfunction(L, env_tostring);
+	lua_setfield(L, env, "tostring");
+	push_weak_table(L);
+	push_weak_table(L);
+	lua_pushcclosure(L, env_next, 2);
+	lua_setfield(L, env, "next");
+	push_weak_table(L);
+	lua_setfield(L, LUA_REGISTRYINDEX, IDS_KEY);
 	lua_pushcfunction(L, env_collectgarbage);
 	lua_setfield(L, env, "collectgarbage");
 	lua_getglobal(L, "load");
@@ -901,6 +1130,9 @@ luaenv_build(lua_State *L, const struct luabox_config *cfg)
 	lua_pushnil(L);
 	lua_setfield(L, -2, "dump");
 	lua_pop(L, 1);
+	/* format is replaced in the real table too: ("%p"):format(t) reaches
+	 * it through the string metatable. */
+	wrap_function(L, "string", "format", env_format);
 	lua_pushliteral(L, "");
 	if (lua_getmetatable(L, -1)) {
 		lua_pushliteral(L, LUABOX_LOCKED);

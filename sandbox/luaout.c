@@ -16,8 +16,8 @@
  * depend on the order in which the script built them.
  *
  * Names: letters, digits, '_', '-' and '.', no leading dot, at most 100
- * bytes, each used once across tables and texts.  All bytes sent are
- * charged to the output budget.
+ * bytes, each used once across tables and texts, also ignoring case.  All bytes
+ * sent are charged to the output budget.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -32,6 +32,12 @@
 
 #define MAX_NAME 100
 #define MAX_COLS 1024
+/* The runner (runner/results.c MAX_OUTPUTS) takes at most this many
+ * outputs and treats more as malformed results; refuse the next one here,
+ * as a Lua error the team can read. */
+#define MAX_OUTPUTS 1000
+
+static unsigned outputs_claimed;
 
 /* Send a record of which `charged` bytes were charged already. */
 static void
@@ -51,6 +57,7 @@ static const char *
 claim_name(lua_State *L, size_t *len)
 {
 	const char *name = luaL_checklstring(L, 1, len);
+	char fold[MAX_NAME];
 	size_t i;
 
 	if (*len == 0 || *len > MAX_NAME || name[0] == '.')
@@ -70,11 +77,31 @@ claim_name(lua_State *L, size_t *len)
 				   "dot)",
 				   name, MAX_NAME);
 	}
-	if (lua_getfield(L, lua_upvalueindex(1), name) != LUA_TNIL)
-		luaL_error(L, "output '%s' was already written", name);
+	/* The set is keyed by the name in lower case: outputs/Visits.csv
+	 * and outputs/visits.csv would be one file once the report folder is
+	 * copied to a case-insensitive file system (macOS, Windows), so
+	 * SHA256SUMS could no longer be verified there. */
+	for (i = 0; i < *len; i++)
+		fold[i] = (name[i] >= 'A' && name[i] <= 'Z')
+			      ? (char)(name[i] - 'A' + 'a')
+			      : name[i];
+	lua_pushlstring(L, fold, *len);
+	lua_pushvalue(L, -1);
+	if (lua_rawget(L, lua_upvalueindex(1)) == LUA_TSTRING) {
+		if (strcmp(lua_tostring(L, -1), name) == 0)
+			luaL_error(L, "output '%s' was already written", name);
+		luaL_error(L,
+			   "output '%s' differs from '%s' only in case "
+			   "(file names must differ on every file system)",
+			   name, lua_tostring(L, -1));
+	}
 	lua_pop(L, 1);
-	lua_pushboolean(L, 1);
-	lua_setfield(L, lua_upvalueindex(1), name);
+	if (outputs_claimed == MAX_OUTPUTS)
+		luaL_error(L, "output '%s': at most %d outputs per run", name,
+			   MAX_OUTPUTS);
+	outputs_claimed++;
+	lua_pushvalue(L, 1);
+	lua_rawset(L, lua_upvalueindex(1));
 	return name;
 }
 

@@ -436,6 +436,111 @@ test_require_bundle(void **state)
 	h_free(&r);
 }
 
+/* Red team: tostring, string.format("%s") and "%p" printed heap addresses,
+ * which differ between runs (ASLR), so an output that used them was not
+ * reproducible.  Identities must still be distinct and stable. */
+static void
+test_no_addresses(void **state)
+{
+	static const char *const script =
+	    "local t, u = {}, {} "
+	    "local p = {tostring(t), tostring(u), tostring(t), "
+	    "tostring(print), tostring(data), tostring(coroutine.running()), "
+	    "string.format('%s|%-12s|%5.3s', t, u, print), "
+	    "select(2, pcall(string.format, '%p', t)), "
+	    "tostring(setmetatable({}, {__tostring = function() "
+	    "return 'mine' end})), tostring(12), tostring(nil)} "
+	    "assert(p[1] ~= p[2] and p[1] == p[3]) "
+	    "output.text('ids', table.concat(p, ' '))";
+	struct h_run a, b;
+
+	(void)state;
+	h_run1(&a, script, NULL);
+	h_run1(&b, script, NULL);
+	if (a.end != SBX_OK)
+		print_message("%s: %s\n", a.err_class, a.err_msg);
+	assert_int_equal(a.end, SBX_OK);
+	assert_null(strstr(a.text[0], "0x"));
+	assert_string_equal(a.text[0], b.text[0]);
+	assert_non_null(strstr(a.text[0], "mine 12 nil"));
+	assert_non_null(strstr(a.text[0], "%p"));
+	h_free(&a);
+	h_free(&b);
+}
+
+/* Red team: next() walked tables in the order of the run's string hash
+ * seed, so `for k in next, t` differed between runs.  It follows the same
+ * fixed order as pairs. */
+static void
+test_next_order(void **state)
+{
+	static const char *const script =
+	    "local t = {} for i = 1, 40 do t['key' .. i] = i end "
+	    "t[3] = 'x' t[1.5] = 'y' "
+	    "local out = {} for k in next, t do out[#out + 1] = tostring(k) "
+	    "if k == 'key10' then t.key11 = nil end end "
+	    "assert(next({}) == nil) assert(next({7}) == 1) "
+	    "assert(not pcall(next, t, 'nokey')) "
+	    "output.text('keys', table.concat(out, ' '))";
+	struct h_run a;
+	struct sbuf want = SBUF_INIT;
+	int i;
+
+	(void)state;
+	h_run1(&a, script, NULL);
+	if (a.end != SBX_OK)
+		print_message("%s: %s\n", a.err_class, a.err_msg);
+	assert_int_equal(a.end, SBX_OK);
+	/* bytewise order of key1 .. key40, key11 removed on the way */
+	sbuf_adds(&want, "1.5 3");
+	{
+		static const char *const sorted[] = {
+			"key1",	 "key10", "key12", "key13", "key14", "key15",
+			"key16", "key17", "key18", "key19", "key2",  "key20",
+			"key21", "key22", "key23", "key24", "key25", "key26",
+			"key27", "key28", "key29", "key3",  "key30", "key31",
+			"key32", "key33", "key34", "key35", "key36", "key37",
+			"key38", "key39", "key4",  "key40", "key5",  "key6",
+			"key7",	 "key8",  "key9",
+		};
+		for (i = 0; i < (int)PT_ARRAY_LEN(sorted); i++)
+			sbuf_printf(&want, " %s", sorted[i]);
+	}
+	assert_string_equal(a.text[0], want.buf);
+	sbuf_free(&want);
+	h_free(&a);
+}
+
+/* Red team: a module that raised an error stayed marked as loading, so a
+ * second require said "loop while loading" instead of the module's own
+ * error. */
+static void
+test_require_error_again(void **state)
+{
+	static const struct luabox_script mod = {
+		"bad.lua",
+		"error('module broke', 0)",
+		0,
+	};
+	struct luabox_script m = mod;
+	struct h_opts o;
+	struct h_run r;
+
+	(void)state;
+	m.len = strlen(m.text);
+	memset(&o, 0, sizeof(o));
+	o.extra = &m;
+	o.nextra = 1;
+	h_run(&r,
+	      "local a, e1 = pcall(require, 'bad') "
+	      "local b, e2 = pcall(require, 'bad') "
+	      "output.text('x', e1 .. '|' .. e2)",
+	      &o);
+	assert_int_equal(r.end, SBX_OK);
+	assert_string_equal(r.text[0], "module broke|module broke");
+	h_free(&r);
+}
+
 int
 main(void)
 {
@@ -457,5 +562,9 @@ main(void)
 	    (struct CMUnitTest)cmocka_unit_test(test_clock_deterministic);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_log_escaped);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_require_bundle);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_no_addresses);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_next_order);
+	tests[n++] =
+	    (struct CMUnitTest)cmocka_unit_test(test_require_error_again);
 	return _cmocka_run_group_tests("lua_attacks", tests, n, NULL, NULL);
 }

@@ -727,6 +727,58 @@ test_plain_table(void **state)
 	h_free(&r);
 }
 
+/* Red team: a pass pushed every aggregate of the batch and two userdata
+ * per query on the Lua stack without lua_checkstack, past the end of the
+ * stack Lua had allocated: a heap overflow from a plain script (32
+ * aggregates forced at once), and a crash when a finalizer (__gc) queued
+ * aggregates, since a finalizer runs on a short stack. */
+static void
+test_batch_stack(void **state)
+{
+	static const char *const scripts[] = {
+		"local c = data.open('d') local t = {} "
+		"for i = 1, 33 do t[i] = c:count{where = {v = i % 50}} end "
+		"local n = 0 for i = 1, 33 do n = n + #t[i] end "
+		"output.text('n', tostring(n))",
+		"local c = data.open('d') local saved = {} "
+		"local mt = {__gc = function() saved[#saved + 1] = "
+		"c:count{where = {v = #saved % 50}} end} "
+		"for round = 1, 2 do "
+		"  for i = 1, 20 do setmetatable({}, mt) end "
+		"  local junk = {} for i = 1, 1000 do junk[i] = {i} end "
+		"end "
+		"local t = {} for i = 1, 40 do t[i] = setmetatable({}, mt) end "
+		"t = nil "
+		"local junk = {} for i = 1, 20000 do junk[i] = {i} end "
+		"local n = 0 for _, a in ipairs(saved) do n = n + #a end "
+		"output.text('n', tostring(n > 0 and #saved))",
+	};
+	struct sbuf csv = SBUF_INIT;
+	struct h_dataset d = { "d", NULL, 0, LUABOX_ACCESS_AGGREGATE, "z,w,v" };
+	size_t i;
+
+	(void)state;
+	sbuf_adds(&csv, "id,z,w,v\n");
+	for (i = 0; i < 20000; i++)
+		sbuf_printf(&csv, "S%zu,Z%zu,W%zu,%zu\n", i, i % 5000, i % 7,
+			    i % 50);
+	d.csv = csv.buf;
+	d.csv_len = csv.len;
+	for (i = 0; i < PT_ARRAY_LEN(scripts); i++) {
+		struct h_run r;
+
+		h_run1(&r, scripts[i], &d);
+		expect_ok(&r);
+		assert_int_equal(r.ntexts, 1);
+		if (i == 0)
+			assert_string_equal(r.text[0], "33");
+		else
+			assert_true(atoi(r.text[0]) >= 40);
+		h_free(&r);
+	}
+	sbuf_free(&csv);
+}
+
 static void
 test_output_refusals(void **state)
 {
@@ -739,6 +791,13 @@ test_output_refusals(void **state)
 		"output.table('t', 42)",
 		"output.table('t', {{a = 0/0}})",
 		"output.text('t', 'x', {colour = 'red'})",
+		/* red team: outputs/Visits.txt and outputs/visits.txt are one
+		 * file on a case-insensitive file system */
+		"output.text('Visits', 'x') output.text('visits', 'y')",
+		"output.table('AB', {{a = 1}}) output.table('ab', {{a = 1}})",
+		/* red team: the runner takes 1000 outputs; the 1001st was
+		 * reported as malformed results from the sandbox */
+		"for i = 1, 1001 do output.text('t' .. i, 'x') end",
 	};
 	static const char *const msgs[] = {
 		"output name '.hidden' is not allowed",
@@ -749,6 +808,9 @@ test_output_refusals(void **state)
 		"expected an aggregate or a table of rows",
 		"number is not finite",
 		"unknown output option",
+		"output 'visits' differs from 'Visits' only in case",
+		"output 'ab' differs from 'AB' only in case",
+		"at most 1000 outputs",
 	};
 	size_t i;
 
@@ -887,6 +949,7 @@ main(void)
 		cmocka_unit_test(test_random_records),
 		cmocka_unit_test(test_plain_table),
 		cmocka_unit_test(test_output_refusals),
+		cmocka_unit_test(test_batch_stack),
 		cmocka_unit_test(test_output_limit_table),
 		cmocka_unit_test(test_unknown_dataset_and_options),
 		cmocka_unit_test(test_usage_two_datasets),
