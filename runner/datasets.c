@@ -59,8 +59,12 @@ csv_read_header(int fd, char ***cols, const char **why)
 		if (n <= 0)
 			break;
 		off += n;
+		/* libcsv parses the whole chunk, rows after the header too; a
+		 * fault there is the data API's to report with its line, not
+		 * a header problem. */
 		if (csv_parse(&p, buf, (size_t)n, on_field, on_record, &h) !=
-		    (size_t)n) {
+			(size_t)n &&
+		    !h.done) {
 			*why = "malformed CSV in the header row";
 			csv_free(&p);
 			ini_free_list(h.cols, h.n);

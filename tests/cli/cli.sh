@@ -191,6 +191,16 @@ ok $? "the team is told which column"
 grep -q '"code":"DATA_MINIMISATION"' "$T/og/report.json" && r=1 || r=0
 ok $r "no data-minimisation advice from a run that did not finish"
 
+# A malformed row after the header is the data API's finding, with its line;
+# admission only judges the header.
+mkbundle "$T/badrow" 'local c = data.open("counts")
+output.table("n", c:count{ by = { "zone" } })'
+sed -i '3s/.*/S1,x,"A"x,00:00,5/' "$T/badrow/data/counts.csv"
+expect 0 "check: a bad row 2 is not a header problem" -- "$PT" check "$T/badrow" --profile "$PROFILE"
+expect 2 "run: the bad row stops the script" -- "$PT" run "$T/badrow" --profile "$PROFILE" --out "$T/obr"
+grep -q "line 3: malformed quoting" "$T/err"
+ok $? "the team is told the line"
+
 mkbundle "$T/loop" 'while true do end'
 printf '[limits]\ninstructions = 1000000\n' >"$T/limits.ini"
 sed '/^\[limits\]/,/^$/d' "$PROFILE" >"$T/loop.ini"
