@@ -113,5 +113,16 @@ ok $? "nothing written into the folder"
 grep -q '^proeftuin: .*hint: ' "$T/err"
 ok $? "the refusal has a hint"
 
+# --force replaces an earlier report, not any folder: a slip such as
+# --out ~ --force must not delete a user's files.
+mkdir -p "$T/home/docs"
+echo thesis >"$T/home/docs/thesis.txt"
+expect 73 "--force on a folder that is no report is refused" -- "$PT" run "$T/v" --profile "$DEFAULT" --out "$T/home" --force
+[ "$(cat "$T/home/docs/thesis.txt")" = thesis ]
+ok $? "the folder's files are untouched"
+grep -q 'hint: ' "$T/err"
+ok $? "the refusal has a hint"
+expect 0 "--force still replaces an earlier report" -- "$PT" run "$T/v" --profile "$DEFAULT" --out "$T/o-v" --force
+
 echo "1..$n"
 [ "$fails" -eq 0 ]
