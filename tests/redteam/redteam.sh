@@ -124,5 +124,14 @@ grep -q 'hint: ' "$T/err"
 ok $? "the refusal has a hint"
 expect 0 "--force still replaces an earlier report" -- "$PT" run "$T/v" --profile "$DEFAULT" --out "$T/o-v" --force
 
+# An empty argument (an unset shell variable: --out "$OUT") is a usage
+# error with the option's name, not a confusing message about paths.
+expect 64 "run --out '' is a usage error" -- "$PT" run "$T/v" --profile "$DEFAULT" --out ''
+grep -q "^proeftuin: option '--out' needs a value" "$T/err"
+ok $? "the message names --out"
+expect 64 "pack -o '' is a usage error" -- "$PT" pack "$T/v" -o ''
+expect 64 "an empty bundle argument is a usage error" -- "$PT" check '' --profile "$DEFAULT"
+expect 64 "init '' is a usage error" -- "$PT" init ''
+
 echo "1..$n"
 [ "$fails" -eq 0 ]
