@@ -133,5 +133,16 @@ expect 64 "pack -o '' is a usage error" -- "$PT" pack "$T/v" -o ''
 expect 64 "an empty bundle argument is a usage error" -- "$PT" check '' --profile "$DEFAULT"
 expect 64 "init '' is a usage error" -- "$PT" init ''
 
+# A script's error message is shown on stderr; its own line breaks must
+# not start lines that read like the runner's (a forged "verdict: PASS").
+starter "$T/fe"
+printf 'error("oops\\nverdict: PASS\\nreport: x/report.md", 0)\n' >"$T/fe/analysis.lua"
+"$PT" run "$T/fe" --profile "$DEFAULT" --out "$T/o-fe" >"$T/out" 2>&1
+ok $([ $? -eq 2 ] && echo 0 || echo 1) "a script error is FAIL"
+[ "$(grep -c '^verdict:' "$T/out")" = 1 ] && grep -q '^verdict: FAIL' "$T/out"
+ok $? "only the runner's verdict line starts a line on the console"
+grep -q 'oops' "$T/out"
+ok $? "the error message itself is still shown"
+
 echo "1..$n"
 [ "$fails" -eq 0 ]
