@@ -116,6 +116,9 @@ cli_parse(int argc, char **argv, const struct cli_opt *opts, const char *usage)
 		const char *a = argv[i], *value = NULL;
 		const struct cli_opt *o;
 
+		/* An empty word is an unset shell variable, never a path. */
+		if (a[0] == '\0')
+			die(EX_USAGE, "empty argument\nusage: %s", usage);
 		if (only_operands || a[0] != '-' || a[1] == '\0') {
 			operands[n++] = argv[i];
 			continue;
@@ -147,6 +150,10 @@ cli_parse(int argc, char **argv, const struct cli_opt *opts, const char *usage)
 					    a, usage);
 				value = argv[++i];
 			}
+			if (*value == '\0')
+				die(EX_USAGE,
+				    "option '%s' needs a value\nusage: %s", a,
+				    usage);
 			*o->value = value;
 		} else {
 			if (value != NULL)

@@ -132,8 +132,21 @@ cmd_run(int argc, char **argv)
 		die_err(&err);
 	if (pipeline_run(&po, &prod, &err) < 0)
 		die_err(&err);
-	if (prod.console_note != NULL)
-		warnx_("%s", prod.console_note);
+	if (prod.console_note != NULL) {
+		/* The note carries the script's own error text: indent its
+		 * later lines so none can pass for the runner's own
+		 * "verdict: PASS" line. */
+		struct sbuf note = SBUF_INIT;
+		const char *p;
+
+		for (p = prod.console_note; *p != '\0'; p++) {
+			sbuf_add(&note, p, 1);
+			if (*p == '\n')
+				sbuf_adds(&note, "\t");
+		}
+		warnx_("%s", note.buf != NULL ? note.buf : "");
+		sbuf_free(&note);
+	}
 	if (outdir_commit(out_dir, force, &prod.files, &err) < 0)
 		die_err(&err);
 	printf("verdict: %s\nreport: %s/report.md\n",

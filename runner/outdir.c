@@ -65,6 +65,29 @@ parent_of(const char *dir)
 	return p;
 }
 
+/* --force replaces an earlier report only: a folder without report.json
+ * and SHA256SUMS as regular files is someone's work (a slip such as
+ * --out ~ --force), and replacing it would delete that work. */
+static int
+refuse_non_report(const char *dir, struct pt_err *err)
+{
+	char *json = xasprintf("%s/report.json", dir);
+	char *sums = xasprintf("%s/SHA256SUMS", dir);
+	struct stat a, b;
+	bool report = lstat(json, &a) == 0 && S_ISREG(a.st_mode) &&
+		      lstat(sums, &b) == 0 && S_ISREG(b.st_mode);
+
+	free(json);
+	free(sums);
+	if (report)
+		return 0;
+	return pt_err_set(err, EX_CANTCREAT,
+			  "%s: folder is not empty and holds no earlier "
+			  "report (report.json, SHA256SUMS), so --force "
+			  "does not replace it; hint: choose another --out",
+			  dir);
+}
+
 /* 1 if `dir` is absent, 0 if it is an empty directory, 2 if non-empty. */
 static int
 dir_state(const char *dir, struct pt_err *err)
@@ -188,6 +211,8 @@ outdir_precheck(const char *dir, bool force, struct pt_err *err)
 				  "%s: folder exists and is not empty; hint: "
 				  "choose another --out or add --force",
 				  dir);
+	if (state == 2)
+		return refuse_non_report(dir, err);
 	return 0;
 }
 
@@ -345,6 +370,8 @@ outdir_commit(const char *dir, bool force, const struct outset *set,
 			   dir);
 		goto out;
 	}
+	if (state == 2 && refuse_non_report(dir, err) < 0)
+		goto out;
 	remove_stale_temps(parent);
 	tmp_attempted = true;
 	tmp = xasprintf("%s/" TEMP_PREFIX "%ld-XXXXXX", parent, (long)getpid());

@@ -115,5 +115,36 @@ ok $? "nothing written into the folder"
 grep -q '^proeftuin: .*hint: ' "$T/err"
 ok $? "the refusal has a hint"
 
+# --force replaces an earlier report, not any folder: a slip such as
+# --out ~ --force must not delete a user's files.
+mkdir -p "$T/home/docs"
+echo thesis >"$T/home/docs/thesis.txt"
+expect 73 "--force on a folder that is no report is refused" -- "$PT" run "$T/v" --profile "$DEFAULT" --out "$T/home" --force
+[ "$(cat "$T/home/docs/thesis.txt")" = thesis ]
+ok $? "the folder's files are untouched"
+grep -q 'hint: ' "$T/err"
+ok $? "the refusal has a hint"
+expect 0 "--force still replaces an earlier report" -- "$PT" run "$T/v" --profile "$DEFAULT" --out "$T/o-v" --force
+
+# An empty argument (an unset shell variable: --out "$OUT") is a usage
+# error with the option's name, not a confusing message about paths.
+expect 64 "run --out '' is a usage error" -- "$PT" run "$T/v" --profile "$DEFAULT" --out ''
+grep -q "^proeftuin: option '--out' needs a value" "$T/err"
+ok $? "the message names --out"
+expect 64 "pack -o '' is a usage error" -- "$PT" pack "$T/v" -o ''
+expect 64 "an empty bundle argument is a usage error" -- "$PT" check '' --profile "$DEFAULT"
+expect 64 "init '' is a usage error" -- "$PT" init ''
+
+# A script's error message is shown on stderr; its own line breaks must
+# not start lines that read like the runner's (a forged "verdict: PASS").
+starter "$T/fe"
+printf 'error("oops\\nverdict: PASS\\nreport: x/report.md", 0)\n' >"$T/fe/analysis.lua"
+"$PT" run "$T/fe" --profile "$DEFAULT" --out "$T/o-fe" >"$T/out" 2>&1
+ok $([ $? -eq 2 ] && echo 0 || echo 1) "a script error is FAIL"
+[ "$(grep -c '^verdict:' "$T/out")" = 1 ] && grep -q '^verdict: FAIL' "$T/out"
+ok $? "only the runner's verdict line starts a line on the console"
+grep -q 'oops' "$T/out"
+ok $? "the error message itself is still shown"
+
 echo "1..$n"
 [ "$fails" -eq 0 ]
