@@ -622,6 +622,43 @@ rule_dominance(const struct output *o, const struct profile *p,
 }
 
 /* Primary rules on one table: everything that needs only the table. */
+/* Every number must be finite: an overflowed sum (Infinity) or a NaN
+ * makes the magnitude rules compare nothing, so such a table fails closed
+ * rather than pass unchecked. */
+static void
+rule_finite(const struct output *o, struct checked_output *co)
+{
+	struct check k;
+	size_t r, c;
+
+	check_begin(&k, "finite", "R19", "every number is finite");
+	for (r = 0; r < o->nrows; r++) {
+		const struct out_evidence *e =
+		    o->has_evidence ? &o->evidence[r] : NULL;
+		bool bad_row =
+		    e != NULL && (!isfinite(e->top1) || !isfinite(e->top2) ||
+				  !isfinite(e->total));
+
+		for (c = 0; c < o->ncols; c++) {
+			const struct out_cell *cell =
+			    &o->cells[r * o->ncols + c];
+
+			if ((cell->kind == CELL_NUM && !isfinite(cell->num)) ||
+			    (bad_row && c >= o->nkeys))
+				check_flag(&k, r, c);
+		}
+	}
+	if (k.nflagged > 0)
+		check_end(co, &k, STATUS_FAIL, "withheld",
+			  "%zu %s not a finite number (an overflow or NaN): "
+			  "the disclosure rules cannot judge them",
+			  k.nflagged,
+			  plural(k.nflagged, "cell is", "cells are"));
+	else
+		check_end(co, &k, STATUS_PASS, "none",
+			  "every number is finite");
+}
+
 static void
 check_table_primary(const struct output *o, const struct profile *p,
 		    struct checked_output *co)
@@ -647,6 +684,7 @@ check_table_primary(const struct output *o, const struct profile *p,
 	rule_identifiers(o, p, co);
 	rule_max_rows(o, p, co);
 	rule_cell_text(o, co);
+	rule_finite(o, co);
 	check_begin(&k, "evidence", "R19", "evidence behind every cell");
 	if (!o->has_evidence) {
 		check_end(co, &k, STATUS_REVIEW, "flagged",

@@ -201,6 +201,17 @@ expect 2 "run: the bad row stops the script" -- "$PT" run "$T/badrow" --profile 
 grep -q "line 3: malformed quoting" "$T/err"
 ok $? "the team is told the line"
 
+# A sum that overflows to Infinity cannot be judged: withheld, FAIL.
+mkbundle "$T/inf" 'local c = data.open("counts")
+output.table("big", c:sum("visitors", { by = { "zone" } }))'
+awk -F, 'NR == 1 { print; next } { OFS = ","; $5 = "1e308"; print }' \
+	"$SRC/scripts/examples/crowd-safety/data/counts.csv" >"$T/inf/data/counts.csv"
+expect 2 "an overflowing sum: FAIL exits 2" -- "$PT" run "$T/inf" --profile "$PROFILE" --out "$T/oinf"
+grep -q '"rule":"finite","status":"fail"' "$T/oinf/report.json"
+ok $? "the finite rule fails"
+[ ! -e "$T/oinf/outputs/big.csv" ]
+ok $? "the table is withheld"
+
 mkbundle "$T/loop" 'while true do end'
 printf '[limits]\ninstructions = 1000000\n' >"$T/limits.ini"
 sed '/^\[limits\]/,/^$/d' "$PROFILE" >"$T/loop.ini"
