@@ -163,6 +163,11 @@ ini_read_file(const char *path, int code, struct sbuf *out, struct pt_err *err)
 	/* O_NONBLOCK: a FIFO put in place of the file must not hang us; the
 	 * fstat below then refuses it. */
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0 && errno == ELOOP)
+		return pt_err_set(err, code,
+				  "%s: is a symbolic link, which is not "
+				  "followed; hint: pass the file it points to",
+				  path);
 	if (fd < 0)
 		return pt_err_set(err, errno == ENOENT ? EX_NOINPUT : code,
 				  "%s: %s", path, strerror(errno));
