@@ -1142,19 +1142,43 @@ check_text(const struct output *o, struct checked_output *co)
 	jv_set_int(co->preview, "bytes", (int64_t)strlen(o->text));
 }
 
+/* CON, PRN, AUX, NUL, COM1-9 and LPT1-9 (any case, with or without an
+ * extension) cannot be files on Windows: a report folder copied there
+ * would lose the output. */
+static bool
+reserved_on_windows(const char *name)
+{
+	static const char *const bare[] = { "con", "prn", "aux", "nul" };
+	size_t n = strcspn(name, "."), i;
+
+	for (i = 0; i < PT_ARRAY_LEN(bare); i++)
+		if (n == 3 && strncasecmp(name, bare[i], 3) == 0)
+			return true;
+	return n == 4 &&
+	       (strncasecmp(name, "com", 3) == 0 ||
+		strncasecmp(name, "lpt", 3) == 0) &&
+	       name[3] >= '1' && name[3] <= '9';
+}
+
 static void
 check_name(const struct output *o, struct checked_output *co)
 {
 	struct check k;
 
 	check_begin(&k, "output_name", "R14", "safe output name");
-	if (manifest_name_ok(o->name))
-		check_end(co, &k, STATUS_PASS, "none", "usable as a file name");
-	else
+	if (!manifest_name_ok(o->name))
 		check_end(co, &k, STATUS_FAIL, "withheld",
 			  "output names may use letters, digits, '_', '-' and "
 			  "'.' only, 1 to 64 characters, without a leading "
 			  "dot");
+	else if (reserved_on_windows(o->name))
+		check_end(co, &k, STATUS_FAIL, "withheld",
+			  "'%s' is a reserved device name on Windows, where "
+			  "advisors often open report folders; choose another "
+			  "name",
+			  o->name);
+	else
+		check_end(co, &k, STATUS_PASS, "none", "usable as a file name");
 }
 
 void

@@ -216,6 +216,14 @@ ok $? "the finite rule fails"
 [ ! -e "$T/oinf/outputs/big.csv" ]
 ok $? "the table is withheld"
 
+# Windows device names cannot be files where advisors open reports.
+mkbundle "$T/winname" 'output.text("CON", "x")
+output.text("lpt1.log", "y")
+output.text("console", "z")'
+expect 2 "Windows device names as outputs: FAIL" -- "$PT" run "$T/winname" --profile "$PROFILE" --out "$T/own"
+[ "$(ls "$T/own/outputs")" = "console.txt" ]
+ok $? "only the ordinary name is released"
+
 mkbundle "$T/loop" 'while true do end'
 printf '[limits]\ninstructions = 1000000\n' >"$T/limits.ini"
 sed '/^\[limits\]/,/^$/d' "$PROFILE" >"$T/loop.ini"
