@@ -29,17 +29,6 @@ static void PT_PRINTF(5, 6)
 		a->passed = false;
 }
 
-static bool
-in_list(char *const *list, size_t n, const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(list[i], s) == 0)
-			return true;
-	return false;
-}
-
 /* Where the dataset's bytes come from for the header check: the custodian
  * file when the profile names one, else the bundle's sample. */
 static int
@@ -106,12 +95,12 @@ check_dataset(const struct manifest_dataset *md, const struct profile *p,
 	for (i = 0; i < md->ncolumns; i++) {
 		const char *col = md->columns[i];
 
-		if (in_list(pd->identifiers, pd->nidentifiers, col))
+		if (ini_list_has(pd->identifiers, pd->nidentifiers, col))
 			add(a, "identifier_not_requested", col, false,
 			    "column '%s' of '%s' is an identifier and is never "
 			    "readable",
 			    col, md->name);
-		else if (!in_list(pd->columns, pd->ncolumns, col))
+		else if (!ini_list_has(pd->columns, pd->ncolumns, col))
 			add(a, "column_granted", col, false,
 			    "column '%s' of '%s' is not granted by the profile",
 			    col, md->name);
@@ -119,7 +108,7 @@ check_dataset(const struct manifest_dataset *md, const struct profile *p,
 			add(a, "column_granted", col, true, "granted");
 		if (nheader < 0)
 			continue;
-		if (in_list(header, (size_t)nheader, col))
+		if (ini_list_has(header, (size_t)nheader, col))
 			add(a, "column_in_header", col, true,
 			    "in the header of the %s", what);
 		else
@@ -180,7 +169,7 @@ admission_run(const struct manifest *m, const struct profile *p,
 	size_t i;
 
 	admission_init(out);
-	if (in_list(p->purposes, p->npurposes, m->purpose))
+	if (ini_list_has(p->purposes, p->npurposes, m->purpose))
 		add(out, "purpose_permitted", m->purpose, true,
 		    "purpose is permitted by profile '%s'", p->name);
 	else

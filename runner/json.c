@@ -133,6 +133,17 @@ jv_arr(void)
 }
 
 struct jv *
+jv_str_array(char *const *v, size_t n)
+{
+	struct jv *a = jv_arr();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		jv_push(a, jv_str(v[i]));
+	return a;
+}
+
+struct jv *
 jv_obj(void)
 {
 	struct jv *v = jv_new(JV_OBJ);

@@ -30,6 +30,8 @@ struct jv *jv_int(int64_t i);
 struct jv *jv_str(const char *s);
 struct jv *jv_strn(const char *s, size_t n);
 struct jv *jv_arr(void);
+/* An array of copies of the `n` strings of `v`. */
+struct jv *jv_str_array(char *const *v, size_t n);
 struct jv *jv_obj(void);
 void jv_free(struct jv *v);
 

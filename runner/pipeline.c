@@ -15,6 +15,7 @@
 #include "datasets.h"
 #include "disclosure.h"
 #include "execute.h"
+#include "inifile.h"
 #include "intake.h"
 #include "manifest.h"
 #include "pipeline.h"
@@ -194,17 +195,6 @@ stage_admission(struct ctx *c)
 	return c->r->worst == STATUS_FAIL ? 1 : 0;
 }
 
-static bool
-in_list(char *const *list, size_t n, const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(list[i], s) == 0)
-			return true;
-	return false;
-}
-
 static const struct usage *
 usage_for(const struct run_results *res, const char *name)
 {
@@ -214,17 +204,6 @@ usage_for(const struct run_results *res, const char *name)
 		if (strcmp(res->usages[i].dataset, name) == 0)
 			return &res->usages[i];
 	return NULL;
-}
-
-static struct jv *
-str_list(char *const *v, size_t n)
-{
-	struct jv *a = jv_arr();
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		jv_push(a, jv_str(v[i]));
-	return a;
 }
 
 /* The data section: per dataset what was granted, asked for and read. */
@@ -253,15 +232,15 @@ section_datasets(struct ctx *c, const struct run_results *res,
 		jv_set_bool(d, "personal", pd->personal);
 		jv_set_bool(d, "special_category", pd->special_category);
 		jv_set(d, "columns_granted",
-		       str_list(pd->columns, pd->ncolumns));
+		       jv_str_array(pd->columns, pd->ncolumns));
 		jv_set(d, "columns_requested",
-		       str_list(md->columns, md->ncolumns));
+		       jv_str_array(md->columns, md->ncolumns));
 		jv_set(d, "columns_read",
-		       u != NULL ? str_list(u->cols, u->ncols) : jv_arr());
+		       u != NULL ? jv_str_array(u->cols, u->ncols) : jv_arr());
 		jv_set_int(d, "rows", u != NULL ? (int64_t)u->rows : 0);
 		for (j = 0; j < pd->ncolumns; j++) {
 			if (u != NULL &&
-			    in_list(u->cols, u->ncols, pd->columns[j]))
+			    ini_list_has(u->cols, u->ncols, pd->columns[j]))
 				continue;
 			jv_push(unused, jv_str(pd->columns[j]));
 			sbuf_printf(&names, "%s%s", names.len ? ", " : "",

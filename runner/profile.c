@@ -451,17 +451,6 @@ later(int a, int b)
 	return a > b ? a : b;
 }
 
-static bool
-in_list(char *const *list, size_t n, const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(list[i], s) == 0)
-			return true;
-	return false;
-}
-
 /* The rules for one dataset that no single key can check. */
 static int
 check_dataset(const struct loader *L, size_t i, struct pt_err *err)
@@ -479,7 +468,7 @@ check_dataset(const struct loader *L, size_t i, struct pt_err *err)
 	size_t j;
 
 	for (j = 0; j < d->nidentifiers; j++)
-		if (in_list(d->columns, d->ncolumns, d->identifiers[j]))
+		if (ini_list_has(d->columns, d->ncolumns, d->identifiers[j]))
 			return pt_err_set(err, EX_CONFIG,
 					  "%s:%d: column '%s' of [dataset.%s] "
 					  "is both granted and an identifier",
@@ -824,17 +813,6 @@ profile_dataset(const struct profile *p, const char *name)
 	return NULL;
 }
 
-static struct jv *
-list_json(char *const *items, size_t n)
-{
-	struct jv *a = jv_arr();
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		jv_push(a, jv_str(items[i]));
-	return a;
-}
-
 struct jv *
 profile_to_json(const struct profile *p)
 {
@@ -848,7 +826,7 @@ profile_to_json(const struct profile *p)
 	jv_set_str(o, "sha256", p->sha256);
 	jv_set_str(o, "owner", p->owner);
 	jv_set_str(o, "description", p->description);
-	jv_set(o, "purposes", list_json(p->purposes, p->npurposes));
+	jv_set(o, "purposes", jv_str_array(p->purposes, p->npurposes));
 	jv_set_str(o, "legal_basis", p->legal_basis);
 	jv_set_str(o, "public_interest", p->public_interest);
 	jv_set_str(o, "public_interest_article", pi != NULL ? pi->article : "");
@@ -875,9 +853,9 @@ profile_to_json(const struct profile *p)
 
 		jv_set_str(x, "description", d->description);
 		jv_set_str(x, "access", access_name(d->access));
-		jv_set(x, "columns", list_json(d->columns, d->ncolumns));
+		jv_set(x, "columns", jv_str_array(d->columns, d->ncolumns));
 		jv_set(x, "identifiers",
-		       list_json(d->identifiers, d->nidentifiers));
+		       jv_str_array(d->identifiers, d->nidentifiers));
 		jv_set_bool(x, "personal", d->personal);
 		jv_set_bool(x, "special_category", d->special_category);
 		jv_set_bool(x, "pseudonymised", d->pseudonymised);
