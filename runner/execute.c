@@ -24,12 +24,6 @@ derive_seed(const struct bundle *b, const struct manifest *m)
 	return s;
 }
 
-static int
-payload(void *arg, int chan_fd)
-{
-	return luabox_main(arg, chan_fd);
-}
-
 int
 execute_run(const struct exec_input *in, struct exec_outcome *out,
 	    struct pt_err *err)
@@ -41,6 +35,7 @@ execute_run(const struct exec_input *in, struct exec_outcome *out,
 	struct sbuf *texts = NULL;
 	struct luabox_config cfg;
 	struct sbx_policy *pol;
+	struct sbx_payload pl;
 	size_t i, nscripts = 0;
 	int rc = -1;
 
@@ -107,7 +102,8 @@ execute_run(const struct exec_input *in, struct exec_outcome *out,
 	cfg.seed = out->seed = derive_seed(in->bundle, m);
 	cfg.clock = in->clock;
 
-	if (sbx_run(pol, payload, &cfg, &out->sbx, err) < 0)
+	pl = luabox_payload(&cfg);
+	if (sbx_run(pol, &pl, &out->sbx, err) < 0)
 		goto out;
 	results_parse(out->sbx.channel.buf, out->sbx.channel.len,
 		      &out->results);

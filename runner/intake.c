@@ -417,7 +417,8 @@ run_unpacker(struct child_arg *ca, struct receiver *r, struct pt_err *err)
 		sbx_policy_free(pol);
 		return -1;
 	}
-	rc = sbx_run(pol, unpack_child, ca, &res, err);
+	rc = sbx_run(pol, &(struct sbx_payload){ NULL, unpack_child, ca }, &res,
+		     err);
 	if (ca->pipe_fd >= 0)
 		close(ca->pipe_fd);
 	ca->pipe_fd = -1;

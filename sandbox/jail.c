@@ -2,14 +2,16 @@
  * jail.c - the child's setup, in a fixed order; see jail.h.
  *
  * Order matters: descriptors first (so nothing of the parent's leaks into
- * later steps), then session and death signal, then the environment (while
- * /proc is still reachable to find it), then the filesystem (which needs
- * capabilities), then privileges, limits, Landlock, and the seccomp filter
- * last, because after it almost nothing is possible any more.
+ * later steps), then session and death signal, then the filesystem (which
+ * needs capabilities), then the parent's setup record (maps written, tracer
+ * attached, the compiled filter), the environment, privileges, limits,
+ * Landlock, and the seccomp filter last, because after it almost nothing is
+ * possible any more.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "channel.h"
 #include "jail.h"
 #include "landlock.h"
 #include "namespaces.h"
@@ -29,22 +32,64 @@
 
 extern char **environ;
 
-/* Block until the parent sends its next go-ahead byte on the control
- * socket ("m": uid/gid maps written; "t": tracer attached); EOF means the
+/* Read exactly `n` bytes from the control socket; EOF or an error means the
  * parent is gone. */
 static int
-wait_for_parent(int ctl_fd, struct pt_err *err)
+read_exact(int fd, void *buf, size_t n)
 {
-	char c;
-	ssize_t n;
+	char *p = buf;
 
-	do
-		n = read(ctl_fd, &c, 1);
-	while (n < 0 && errno == EINTR);
-	if (n != 1)
+	while (n > 0) {
+		ssize_t r = read(fd, p, n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/*
+ * Block until the parent's setup record arrives on the control socket (see
+ * jail.h), and decode it.  The parent sends it only after writing our
+ * uid/gid maps and attaching its tracer, so its arrival is also the
+ * go-ahead for the steps that need both.
+ */
+static int
+receive_setup(int ctl_fd, struct jail_setup *su, struct pt_err *err)
+{
+	uint8_t hdr[CHAN_HEADER_SIZE];
+	struct chan_cursor c;
+	const char *prog;
+	uint32_t len;
+	size_t plen;
+
+	if (read_exact(ctl_fd, hdr, sizeof(hdr)) < 0)
 		return pt_err_set(err, EX_OSERR,
 				  "parent went away before "
 				  "the namespaces were set up");
+	len = (uint32_t)hdr[1] | (uint32_t)hdr[2] << 8 |
+	      (uint32_t)hdr[3] << 16 | (uint32_t)hdr[4] << 24;
+	if (hdr[0] != JAIL_SETUP_RECORD || len > JAIL_SETUP_MAX)
+		return pt_err_set(err, EX_SOFTWARE, "bad setup record");
+	su->raw = xmalloc(len ? len : 1);
+	if (read_exact(ctl_fd, su->raw, len) < 0)
+		return pt_err_set(err, EX_OSERR,
+				  "parent went away during "
+				  "setup");
+	chan_cursor_init(&c, su->raw, len);
+	su->env_start = chan_get_u64(&c);
+	su->env_end = chan_get_u64(&c);
+	plen = chan_get_str(&c, &prog);
+	if (c.bad || !chan_cursor_done(&c))
+		return pt_err_set(err, EX_SOFTWARE, "bad setup record");
+	su->filter.prog = (void *)(uintptr_t)prog;
+	su->filter.len = plen / sizeof(struct sock_filter);
+	if (plen % sizeof(struct sock_filter) != 0)
+		return pt_err_set(err, EX_SOFTWARE, "bad filter in setup");
 	return 0;
 }
 
@@ -113,7 +158,7 @@ close_other_fds(const struct sbx_policy *p, const struct jail_ctx *j,
 static int
 die_with_parent(int ctl_fd, struct pt_err *err)
 {
-	/* POLLRDHUP, not POLLIN: the tracer's "t" may already be queued. */
+	/* POLLRDHUP, not POLLIN: the setup record may already be queued. */
 	struct pollfd pfd = { ctl_fd, POLLRDHUP, 0 };
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
@@ -130,47 +175,34 @@ die_with_parent(int ctl_fd, struct pt_err *err)
  * drops the `environ` array; the strings stay in memory, and the initial
  * block (what /proc/self/environ shows) is untouched.  So zero every string
  * environ points to (some may be on the heap after setenv), then the
- * kernel's initial block [env_start, env_end) from /proc/self/stat, then
- * clear the array.  Beyond this, the child has no /proc and is alone in its
- * PID namespace, so no other copy is readable from inside.
+ * kernel's initial block [start, end), which the parent read from its own
+ * /proc/self/stat (we are a copy of its memory), then clear the array.
+ * Beyond this, the child has no /proc and is alone in its PID namespace,
+ * so no other copy is readable from inside.
  */
 static int
-scrub_environment(struct pt_err *err)
+scrub_environment(uint64_t start, uint64_t end, struct pt_err *err)
 {
-	char buf[4096], *p;
-	unsigned long start = 0, end = 0;
-	ssize_t n;
-	int fd, field;
 	char **e;
 
+	if (start == 0 || end < start || end - start > 16u * 1024 * 1024)
+		return pt_err_set(err, EX_OSERR,
+				  "cannot find the initial "
+				  "environment block");
 	for (e = environ; e != NULL && *e != NULL; e++)
 		memset(*e, 0, strlen(*e));
 	if (clearenv() != 0)
 		return pt_err_set(err, EX_OSERR, "clearenv failed");
-	fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return pt_err_set(err, EX_OSERR, "open /proc/self/stat: %s",
-				  strerror(errno));
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return pt_err_set(err, EX_OSERR, "read /proc/self/stat");
-	buf[n] = '\0';
-	/* Fields after the command name, which may contain ')' itself. */
-	p = strrchr(buf, ')');
-	for (field = 2; p != NULL && field < 50; field++)
-		p = strchr(p + 1, ' ');
-	if (p == NULL || sscanf(p + 1, "%lu %lu", &start, &end) != 2 ||
-	    start == 0 || end < start || end - start > 16u * 1024 * 1024)
-		return pt_err_set(err, EX_OSERR,
-				  "cannot find the initial "
-				  "environment block");
-	memset((void *)start, 0, end - start);
+	memset((void *)(uintptr_t)start, 0, (size_t)(end - start));
 	return 0;
 }
 
-/* Drop every capability: bounding set, ambient, then permitted, effective
- * and inheritable; read all of them back. */
+/*
+ * Drop every capability: bounding set, ambient, then permitted, effective
+ * and inheritable; read the last three back with capget.  The bounding and
+ * ambient sets are read back by the parent from /proc/<child>/status,
+ * which it trusts more than anything the child says (supervise.c).
+ */
 static int
 drop_capabilities(struct sbx_setting *s, struct pt_err *err)
 {
@@ -195,19 +227,8 @@ drop_capabilities(struct sbx_setting *s, struct pt_err *err)
 		return pt_err_set(err, EX_OSERR, "capget: %s", strerror(errno));
 	s->cap_eff = data[0].effective | (uint64_t)data[1].effective << 32;
 	s->cap_prm = data[0].permitted | (uint64_t)data[1].permitted << 32;
-	s->cap_amb = 0;
-	s->cap_bnd = 0;
-	for (cap = 0; cap < 64; cap++) {
-		int r = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
-
-		if (r > 0)
-			s->cap_bnd |= 1ull << cap;
-		if (r >= 0 &&
-		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, cap, 0, 0) > 0)
-			s->cap_amb |= 1ull << cap;
-	}
-	if (s->cap_eff || s->cap_prm || s->cap_bnd || s->cap_amb ||
-	    data[0].inheritable || data[1].inheritable)
+	if (s->cap_eff || s->cap_prm || data[0].inheritable ||
+	    data[1].inheritable)
 		return pt_err_set(err, EX_OSERR,
 				  "capabilities remain after "
 				  "dropping them");
@@ -286,32 +307,39 @@ int
 jail_enter(const struct sbx_policy *p, const struct jail_ctx *j,
 	   struct sbx_setting *s, bool *host_refused, struct pt_err *err)
 {
+	struct jail_setup su = { 0 };
+	int rc = -1;
+
 	*host_refused = false;
-	if (wait_for_parent(j->ctl_fd, err) < 0 ||
-	    setup_stdio(j->log_fd, err) < 0 || close_other_fds(p, j, err) < 0)
+	if (setup_stdio(j->log_fd, err) < 0 || close_other_fds(p, j, err) < 0)
 		return -1;
 	if (setsid() < 0)
 		return pt_err_set(err, EX_OSERR, "setsid: %s", strerror(errno));
-	if (die_with_parent(j->ctl_fd, err) < 0 || scrub_environment(err) < 0)
+	if (die_with_parent(j->ctl_fd, err) < 0)
 		return -1;
+	/* Needs only our capabilities in the new user namespace, not the
+	 * maps, so it overlaps with the parent's work. */
 	if (ns_enter_empty_root(err) < 0) {
 		*host_refused = true;
 		return -1;
 	}
-	/* The parent's tracer must be attached before we stop being
-	 * dumpable (see tracer.h). */
-	if (wait_for_parent(j->ctl_fd, err) < 0)
-		return -1;
+	if (receive_setup(j->ctl_fd, &su, err) < 0 ||
+	    scrub_environment(su.env_start, su.env_end, err) < 0)
+		goto out;
+	/* The parent's tracer is attached now (the record says so), so we
+	 * may stop being dumpable (see tracer.h). */
 	if (set_privileges(s, err) < 0 || drop_capabilities(s, err) < 0 ||
 	    rl_apply(p, j->nofile, s, err) < 0 ||
-	    ll_restrict(p, &s->landlock_abi, err) < 0)
-		return -1;
-	if (catch_cpu_limit(err) < 0)
-		return -1;
+	    ll_restrict(p, &s->landlock_abi, err) < 0 ||
+	    catch_cpu_limit(err) < 0)
+		goto out;
 	prewarm_libc();
-	if (sc_load(j->filter, err) < 0) {
+	if (sc_load(&su.filter, err) < 0) {
 		*host_refused = true;
-		return -1;
+		goto out;
 	}
-	return 0;
+	rc = 0;
+out:
+	free(su.raw);
+	return rc;
 }

@@ -11,17 +11,38 @@ struct jail_ctx {
 	int log_fd;  /* becomes stdout and stderr */
 	int ctl_fd;  /* control socket to the parent, closed before payload */
 	uint64_t nofile;
-	const struct sc_filter *filter;
+};
+
+/*
+ * The one record the parent sends the child on the control socket, in the
+ * channel's framing (channel.h), after it has written the child's uid/gid
+ * maps and attached its tracer:
+ *
+ *	u64 env_start, u64 env_end   the initial environment block to zero
+ *	str filter                   the BPF program to load, as built
+ *
+ * The parent builds the filter while the child sets up its root, so neither
+ * waits for the other.
+ */
+#define JAIL_SETUP_RECORD 0x53
+#define JAIL_SETUP_MAX (64u * 1024)
+
+/* The decoded record; `filter.prog` points into `raw`. */
+struct jail_setup {
+	uint8_t *raw;
+	uint64_t env_start, env_end;
+	struct sc_filter filter;
 };
 
 /*
  * Called in the freshly cloned child (already inside its new namespaces).
- * Steps, in this order: wait for the parent's uid/gid maps; stdin
- * /dev/null, stdout/stderr the log pipe; close every other descriptor but
- * the channel, the control socket and the kept ones; setsid; PDEATHSIG and
- * a parent-alive re-check; scrub the environment; empty read-only tmpfs
- * root (pivot_root, no /proc); not dumpable; no_new_privs; drop every
- * capability; rlimits; Landlock; pre-warm glibc; the seccomp allowlist.
+ * Steps, in this order: stdin /dev/null, stdout/stderr the log pipe; close
+ * every other descriptor but the channel, the control socket and the kept
+ * ones; setsid; PDEATHSIG and a parent-alive re-check; empty read-only
+ * tmpfs root (pivot_root, no /proc); wait for the setup record (maps
+ * written, tracer attached); scrub the environment; not dumpable;
+ * no_new_privs; drop every capability; rlimits; Landlock; pre-warm glibc;
+ * the seccomp allowlist.
  * Every step is read back into `s`.  Returns 0, or -1 with `err` set and
  * *host_refused true when the host (not us) refused a kernel feature.
  */

@@ -16,6 +16,7 @@
  *    bounded by RLIMIT_CPU and the supervisor's wall clock.
  * The child never calls lua_close: finalizers are script code.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,7 @@
 
 struct luabox {
 	const struct luabox_config *cfg;
+	lua_State *L; /* built by luabox_prepare */
 	int chan_fd;
 	uint64_t mem_used;
 	uint64_t mem_limit;
@@ -301,6 +303,25 @@ script_failed(lua_State *L, int rc)
 }
 
 int
+luabox_prepare(const struct luabox_config *cfg, int chan_fd)
+{
+	memset(&box, 0, sizeof(box));
+	box.cfg = cfg;
+	box.chan_fd = chan_fd;
+	box.mem_limit = cfg->memory_bytes;
+	box.budget = cfg->instructions;
+
+	box.L = lua_newstate(box_alloc, NULL);
+	if (box.L == NULL)
+		luabox_stop("MEMORY_LIMIT", "cannot create the Lua state", NULL,
+			    SBX_EXIT_MEMORY_LIMIT);
+	/* Library setup is charged to the budget too, so arm the hook now. */
+	lua_sethook(box.L, count_hook, LUA_MASKCOUNT, HOOK_INTERVAL);
+	open_libraries(box.L, cfg);
+	return SBX_EXIT_OK;
+}
+
+int
 luabox_main(const struct luabox_config *cfg, int chan_fd)
 {
 	const struct luabox_script *entry;
@@ -308,20 +329,9 @@ luabox_main(const struct luabox_config *cfg, int chan_fd)
 	char *chunkname;
 	int rc;
 
-	memset(&box, 0, sizeof(box));
-	box.cfg = cfg;
-	box.chan_fd = chan_fd;
-	box.mem_limit = cfg->memory_bytes;
-	box.budget = cfg->instructions;
-
-	L = lua_newstate(box_alloc, NULL);
-	if (L == NULL)
-		luabox_stop("MEMORY_LIMIT", "cannot create the Lua state", NULL,
-			    SBX_EXIT_MEMORY_LIMIT);
-	/* Library setup is charged to the budget too, so arm the hook now. */
-	lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_INTERVAL);
-	open_libraries(L, cfg);
-
+	if (box.L == NULL || box.cfg != cfg)
+		luabox_prepare(cfg, chan_fd);
+	L = box.L;
 	entry = find_script(cfg, cfg->entry != NULL ? cfg->entry : "");
 	if (entry == NULL)
 		luabox_stop("LUA_ERROR", "entry script not in the bundle", NULL,
@@ -350,4 +360,24 @@ luabox_main(const struct luabox_config *cfg, int chan_fd)
 		_exit(SBX_EXIT_OUTPUT_LIMIT);
 	/* Never lua_close: finalizers are script code. */
 	_exit(SBX_EXIT_OK);
+}
+
+static int
+payload_prepare(void *arg, int chan_fd)
+{
+	return luabox_prepare(arg, chan_fd);
+}
+
+static int
+payload_run(void *arg, int chan_fd)
+{
+	return luabox_main(arg, chan_fd);
+}
+
+struct sbx_payload
+luabox_payload(const struct luabox_config *cfg)
+{
+	/* sbx_payload's arg is not const; the functions above treat it so. */
+	return (struct sbx_payload){ payload_prepare, payload_run,
+				     (void *)(uintptr_t)cfg };
 }

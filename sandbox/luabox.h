@@ -1,9 +1,10 @@
 /*
  * luabox.h - the Lua 5.4 state that runs a bundle's scripts inside the jail.
  *
- * luabox_main() is an sbx_payload_fn body: it builds a state with a capped
- * allocator, a global instruction budget and a curated environment, runs the
- * entry script, and reports outputs and errors as channel records.  It never
+ * luabox_payload() is the sbx_run payload: its prepare half builds a state
+ * with a capped allocator, a global instruction budget and a curated
+ * environment while the supervisor checks the jail; its run half runs the
+ * entry script and reports outputs and errors as channel records.  It never
  * returns to code that could run Lua again and never calls lua_close.
  *
  * What a script sees and how it ends (details in luaenv.c, data.c,
@@ -35,6 +36,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "sandbox.h"
 
 /* A script of the bundle, already read (and hashed) by the runner. */
 struct luabox_script {
@@ -71,7 +74,16 @@ struct luabox_config {
 	int64_t clock;	       /* os.time() value: SOURCE_DATE_EPOCH or 0 */
 };
 
-/* Run the entry script; returns an SBX_EXIT_* status for the supervisor. */
+/* Build the state, its libraries and the curated environment; no script
+ * is loaded and no dataset read.  Returns SBX_EXIT_OK (limits end the
+ * process). */
+int luabox_prepare(const struct luabox_config *cfg, int chan_fd);
+
+/* Run the entry script (after luabox_prepare, or doing it first); exits the
+ * process with an SBX_EXIT_* status for the supervisor. */
 int luabox_main(const struct luabox_config *cfg, int chan_fd);
+
+/* luabox_prepare and luabox_main on `cfg` as an sbx_run payload. */
+struct sbx_payload luabox_payload(const struct luabox_config *cfg);
 
 #endif

@@ -141,35 +141,57 @@ ns_write_maps(pid_t pid, struct pt_err *err)
 	return write_file(path, map, err);
 }
 
+static const char *const ns_names[NS_MAX] = { "user", "mnt", "pid",   "net",
+					      "ipc",  "uts", "cgroup" };
+
 int
-ns_verify(pid_t pid, int cgroup, char *out, size_t outlen, struct pt_err *err)
+ns_read_ids(pid_t pid, int cgroup, struct ns_ids *ids, struct pt_err *err)
 {
-	static const char *const names[] = { "user", "mnt", "pid",   "net",
-					     "ipc",  "uts", "cgroup" };
-	size_t i, n = PT_ARRAY_LEN(names) - (cgroup ? 0 : 1);
-	size_t used = 0;
+	size_t i;
+
+	ids->n = NS_MAX - (cgroup ? 0 : 1);
+	for (i = 0; i < ids->n; i++) {
+		char path[64];
+		struct stat st;
+
+		/* pid: the process's own namespace, not pid_for_children. */
+		if (pid == 0)
+			snprintf(path, sizeof(path), "/proc/self/ns/%s",
+				 ns_names[i]);
+		else
+			snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid,
+				 ns_names[i]);
+		if (stat(path, &st) < 0)
+			return pt_err_set(err, EX_OSERR,
+					  "cannot read the %s "
+					  "namespace of %s: %s",
+					  ns_names[i],
+					  pid == 0 ? "the runner" : "the child",
+					  strerror(errno));
+		ids->dev[i] = st.st_dev;
+		ids->ino[i] = st.st_ino;
+	}
+	return 0;
+}
+
+int
+ns_compare(const struct ns_ids *ours, const struct ns_ids *child, char *out,
+	   size_t outlen, struct pt_err *err)
+{
+	size_t i, used = 0;
 
 	out[0] = '\0';
-	for (i = 0; i < n; i++) {
-		char mine[64], theirs[64];
-		struct stat a, b;
-
-		snprintf(mine, sizeof(mine), "/proc/self/ns/%s", names[i]);
-		snprintf(theirs, sizeof(theirs), "/proc/%d/ns/%s", (int)pid,
-			 names[i]);
-		/* pid: the child's own namespace, not pid_for_children. */
-		if (stat(mine, &a) < 0 || stat(theirs, &b) < 0)
-			return pt_err_set(err, EX_OSERR,
-					  "cannot read %s "
-					  "namespace of the child: %s",
-					  names[i], strerror(errno));
-		if (a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+	if (ours->n != child->n)
+		return pt_err_set(err, EX_SOFTWARE, "namespace lists differ");
+	for (i = 0; i < child->n; i++) {
+		if (ours->ino[i] == child->ino[i] &&
+		    ours->dev[i] == child->dev[i])
 			return pt_err_set(err, EX_OSERR,
 					  "the child shares "
 					  "our %s namespace",
-					  names[i]);
+					  ns_names[i]);
 		used += (size_t)snprintf(out + used, outlen - used, "%s%s",
-					 i ? "," : "", names[i]);
+					 i ? "," : "", ns_names[i]);
 		if (used >= outlen)
 			return pt_err_set(err, EX_SOFTWARE,
 					  "namespace list "

@@ -19,10 +19,22 @@ pid_t ns_clone(int *pidfd, int *cgroup, struct pt_err *err);
 /* Parent: map only our own uid and gid into the child's user namespace. */
 int ns_write_maps(pid_t pid, struct pt_err *err);
 
-/* Parent: check that the child's namespaces differ from ours, and list them
- * ("user,mnt,pid,net,ipc,uts[,cgroup]") in `out`. */
-int ns_verify(pid_t pid, int cgroup, char *out, size_t outlen,
-	      struct pt_err *err);
+/* The identities (device and inode of /proc/PID/ns/NAME) of the user, mnt,
+ * pid, net, ipc, uts and, when `cgroup`, cgroup namespaces of a process. */
+#define NS_MAX 7
+struct ns_ids {
+	size_t n;
+	dev_t dev[NS_MAX];
+	ino_t ino[NS_MAX];
+};
+
+/* Parent: read the ids of process `pid`, or of this process when 0. */
+int ns_read_ids(pid_t pid, int cgroup, struct ns_ids *ids, struct pt_err *err);
+
+/* Parent: check that every namespace of the child differs from ours, and
+ * list them ("user,mnt,pid,net,ipc,uts[,cgroup]") in `out`. */
+int ns_compare(const struct ns_ids *ours, const struct ns_ids *child, char *out,
+	       size_t outlen, struct pt_err *err);
 
 /* Child: make every mount private, replace / with an empty read-only tmpfs
  * (pivot_root, old root detached) and set a fixed hostname. */

@@ -13,21 +13,28 @@
  * stderr the log pipe; every other descriptor closed except the result
  * channel, the control socket and the policy's kept ones; setsid;
  * PR_SET_PDEATHSIG(SIGKILL) and a parent-alive re-check on the control
- * socket (getppid() is 0 in a new PID namespace); the environment scrubbed
- * (environ strings and the kernel's initial block zeroed, then clearenv);
- * an empty read-only tmpfs as / (pivot_root, old root detached, no /proc);
- * not dumpable; no_new_privs; all capabilities dropped (bounding, ambient,
- * permitted, effective, inheritable); rlimits; Landlock (all filesystem
- * rights handled, none granted); glibc pre-warmed; the seccomp allowlist
- * last (default KILL_PROCESS, foreign architectures KILL_PROCESS, TSYNC).
- * Each step is read back; the parent checks the child's report against the
- * policy and against /proc/<child>/status before it lets the payload start.
- * The child never execs: the payload runs in the forked copy of the
- * runner's memory, so the runner should not hold secrets in memory either.
+ * socket (getppid() is 0 in a new PID namespace); an empty read-only tmpfs
+ * as / (pivot_root, old root detached, no /proc); then, once the parent's
+ * setup record has arrived (maps written, tracer attached, the compiled
+ * filter), the environment scrubbed (environ strings and the kernel's
+ * initial block zeroed, then clearenv); not dumpable; no_new_privs; all
+ * capabilities dropped (bounding, ambient, permitted, effective,
+ * inheritable); rlimits; Landlock (all filesystem rights handled, none
+ * granted); glibc pre-warmed; the seccomp allowlist last (default
+ * KILL_PROCESS, foreign architectures KILL_PROCESS, TSYNC).  Each step is
+ * read back; the parent checks the child's report against the policy, its
+ * namespaces (read while it could still read them) and /proc/<child>/status
+ * before it lets the payload's run start.  The parent does its share
+ * (maps, filter, namespace ids) while the child sets up, and the payload's
+ * prepare half runs while the parent checks, so neither waits for the
+ * other more than it must.  The child never execs: the payload runs in the
+ * forked copy of the runner's memory, so the runner should not hold secrets
+ * in memory either.
  *
- * A seccomp kill's syscall is learned by a tracer thread that PTRACE_SEIZEs
- * the child with only PTRACE_O_TRACEEXIT (tracer.h); where ptrace is
- * forbidden, res->syscall is "unknown" and everything else holds.
+ * A seccomp kill's syscall is learned by the supervising thread itself,
+ * which PTRACE_SEIZEs the child with only PTRACE_O_TRACEEXIT (tracer.h);
+ * where ptrace is forbidden, res->syscall is "unknown" and everything else
+ * holds.  SIGCHLD is blocked in the calling thread while sbx_run runs.
  */
 #ifndef PROEFTUIN_SANDBOX_H
 #define PROEFTUIN_SANDBOX_H
@@ -120,9 +127,25 @@ typedef int (*sbx_watch_fn)(void *arg, int fd);
 void sbx_policy_set_watch(struct sbx_policy *p, int fd, sbx_watch_fn fn,
 			  void *arg);
 
-/* The payload, called in the child after every setup step succeeded.
- * `chan_fd` is the result channel.  The return value is the exit status. */
+/* A payload function, called in the child with `chan_fd`, the result
+ * channel.  A non-zero return value ends the child with that exit status. */
 typedef int (*sbx_payload_fn)(void *arg, int chan_fd);
+
+/*
+ * What the child runs once every setup step succeeded.  `run` is called
+ * after the parent has checked the setting and said go; its return value is
+ * the exit status.  `prepare`, when not NULL, is called before that, right
+ * after the seccomp filter is loaded, while the parent is still checking:
+ * it may build state (a Lua state and its libraries) but must not read
+ * bundle input or run bundle code, which only `run` may do, once the
+ * setting is known good.  So the child's preparation overlaps the parent's
+ * checks instead of waiting for them.
+ */
+struct sbx_payload {
+	sbx_payload_fn prepare;
+	sbx_payload_fn run;
+	void *arg;
+};
 
 /*
  * What the child actually had in force when its payload started, read back
@@ -181,7 +204,7 @@ int sbx_refuse_setuid(struct pt_err *err);
 int sbx_host_check(struct pt_err *err);
 
 /*
- * Run `fn(arg, chan_fd)` in a sandboxed child under policy `p` and wait for
+ * Run payload `pl` in a sandboxed child under policy `p` and wait for
  * it.  The payload must send CHAN_DONE before a clean exit, or the end is
  * LUA_ERROR; it must not send CHAN_SETTING (the parent puts the verified
  * setting first in res->channel; a second one ends the run as LUA_ERROR).
@@ -193,7 +216,7 @@ int sbx_host_check(struct pt_err *err);
  * -1 with `err` set when the sandbox could not be set up at all (err->code 71
  * when the host lacks namespaces or seccomp).
  */
-int sbx_run(const struct sbx_policy *p, sbx_payload_fn fn, void *arg,
+int sbx_run(const struct sbx_policy *p, const struct sbx_payload *pl,
 	    struct sbx_result *res, struct pt_err *err);
 
 #endif

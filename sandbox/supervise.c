@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -40,7 +41,9 @@ struct run {
 	int chan[2], logp[2], ctl[2];
 	int pidfd;
 	pid_t pid;
+	int cgroup; /* the child has a cgroup namespace */
 	uint64_t start, deadline;
+	struct sbx_policy view; /* the policy as the child sees it */
 	struct sc_filter filter;
 	struct tracer tracer;
 	uint64_t nofile;
@@ -213,12 +216,13 @@ read_byte(int fd)
 
 static PT_NORETURN void
 child_main(const struct sbx_policy *p, const struct jail_ctx *j,
-	   sbx_payload_fn fn, void *arg)
+	   const struct sbx_payload *pl)
 {
 	struct pt_err err = { 0, "" };
 	struct sbx_setting s;
 	struct sbuf sb = SBUF_INIT;
 	bool host_refused = false;
+	int rc;
 
 	memset(&s, 0, sizeof(s));
 	if (jail_enter(p, j, &s, &host_refused, &err) < 0) {
@@ -231,12 +235,16 @@ child_main(const struct sbx_policy *p, const struct jail_ctx *j,
 	}
 	/* From here on only the allowlist's calls are possible. */
 	sbx_setting_encode(&s, &sb);
-	if (chan_send(j->ctl_fd, CHAN_SETTING, &sb) < 0 ||
-	    read_byte(j->ctl_fd) < 0)
+	if (chan_send(j->ctl_fd, CHAN_SETTING, &sb) < 0)
 		_exit(SBX_EXIT_SETUP_FAILED);
 	sbuf_free(&sb);
+	if (pl->prepare != NULL && (rc = pl->prepare(pl->arg, j->chan_fd)) != 0)
+		_exit(rc);
+	/* Nothing of the bundle runs before the parent's go-ahead. */
+	if (read_byte(j->ctl_fd) < 0)
+		_exit(SBX_EXIT_SETUP_FAILED);
 	close(j->ctl_fd);
-	_exit(fn(arg, j->chan_fd));
+	_exit(pl->run(pl->arg, j->chan_fd));
 }
 
 /* One "Key:\tvalue" line of /proc/<pid>/status as a number. */
@@ -290,8 +298,17 @@ check_proc_status(pid_t pid, struct sbx_setting *s, struct pt_err *err)
 	    status_field(buf, "CapBnd", 16, &bnd) < 0 ||
 	    status_field(buf, "CapAmb", 16, &amb) < 0)
 		return pt_err_set(err, EX_OSERR, "cannot parse %s", path);
+	/* 3 (SECCOMP_MODE_DEAD) is filter mode after the filter killed the
+	 * process, which may already have happened by now (in a prepare). */
+	if (mode == 3)
+		mode = 2;
 	s->no_new_privs = nnp == 1;
 	s->seccomp_mode = (int)mode;
+	/* What the report says is what the kernel shows, not the child. */
+	s->cap_eff = eff;
+	s->cap_prm = prm;
+	s->cap_bnd = bnd;
+	s->cap_amb = amb;
 	if (nnp != 1 || mode != 2 || filters < 1)
 		return pt_err_set(err, EX_OSERR,
 				  "child status: NoNewPrivs "
@@ -299,8 +316,7 @@ check_proc_status(pid_t pid, struct sbx_setting *s, struct pt_err *err)
 				  (unsigned long long)nnp,
 				  (unsigned long long)mode,
 				  (unsigned long long)filters);
-	if (eff || prm || bnd || amb || inh || s->cap_eff || s->cap_prm ||
-	    s->cap_bnd || s->cap_amb)
+	if (eff || prm || bnd || amb || inh)
 		return pt_err_set(err, EX_OSERR,
 				  "child still has "
 				  "capabilities (CapEff %llx, CapBnd %llx)",
@@ -319,7 +335,8 @@ read_setup_record(struct run *r, struct sbuf *sb, uint8_t *type,
 		  const uint8_t **payload, uint32_t *len)
 {
 	for (;;) {
-		struct pollfd pfd = { r->ctl[0], POLLIN, 0 };
+		struct pollfd pfd[2] = { { r->ctl[0], POLLIN, 0 },
+					 { tracer_fd(&r->tracer), POLLIN, 0 } };
 		uint64_t now = now_ns();
 		size_t off = 0;
 		char buf[4096];
@@ -332,10 +349,15 @@ read_setup_record(struct run *r, struct sbuf *sb, uint8_t *type,
 			return 1;
 		if (now >= r->deadline)
 			return 0;
-		rc = poll(&pfd, 1, (int)((r->deadline - now) / 1000000u) + 1);
+		rc = poll(pfd, 2, (int)((r->deadline - now) / 1000000u) + 1);
 		if (rc < 0 && errno != EINTR)
 			return 0;
 		if (rc <= 0)
+			continue;
+		/* A child dying during setup stops at its exit first. */
+		if (pfd[1].revents & POLLIN)
+			tracer_service(&r->tracer);
+		if (!(pfd[0].revents & (POLLIN | POLLHUP | POLLERR)))
 			continue;
 		n = read(r->ctl[0], buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
@@ -348,34 +370,106 @@ read_setup_record(struct run *r, struct sbuf *sb, uint8_t *type,
 	}
 }
 
+/* The initial environment block [start, end) of this process, from
+ * /proc/self/stat (fields 50 and 51); the child is a copy of our memory. */
+static int
+env_block(uint64_t *start, uint64_t *end, struct pt_err *err)
+{
+	char buf[4096], *p;
+	unsigned long long a = 0, b = 0;
+	ssize_t n;
+	int fd, field;
+
+	fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return pt_err_set(err, EX_OSERR, "open /proc/self/stat: %s",
+				  strerror(errno));
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return pt_err_set(err, EX_OSERR, "read /proc/self/stat");
+	buf[n] = '\0';
+	/* Fields after the command name, which may contain ')' itself. */
+	p = strrchr(buf, ')');
+	for (field = 2; p != NULL && field < 50; field++)
+		p = strchr(p + 1, ' ');
+	if (p == NULL || sscanf(p + 1, "%llu %llu", &a, &b) != 2)
+		return pt_err_set(err, EX_OSERR,
+				  "cannot find the initial "
+				  "environment block");
+	*start = a;
+	*end = b;
+	return 0;
+}
+
 /*
- * The setup phase: hand the child its maps, check its namespaces, then
- * check what it reports after its filter is loaded.  Returns 1 when the
- * payload may start, 0 when setup failed (res->end is SETUP_FAILED, detail
- * says why), -1 with `err` when the host refused a kernel feature.
+ * Parent, while the child sets up its root: write its uid/gid maps, build
+ * the filter and send both it and the environment block's bounds as the
+ * setup record (jail.h).  -1 with `err` when the host refused the maps
+ * (code 71); on other failures `why` says what went wrong.
  */
 static int
-supervise_setup(struct run *r, int cgroup, struct pt_err *err)
+send_setup(struct run *r, struct pt_err *why, struct pt_err *err)
+{
+	struct sc_fds scfds = { SBX_CHILD_CHAN_FD, SBX_CHILD_CTL_FD };
+	struct sbuf sb = SBUF_INIT;
+	uint64_t env_start = 0, env_end = 0;
+	int rc = 0;
+
+	if (ns_write_maps(r->pid, err) < 0)
+		return -1;
+	if (sc_build(&r->view, &scfds, &r->filter, why) < 0 ||
+	    env_block(&env_start, &env_end, why) < 0)
+		return 1;
+	chan_put_u64(&sb, env_start);
+	chan_put_u64(&sb, env_end);
+	chan_put_str(&sb, r->filter.prog,
+		     r->filter.len * sizeof(struct sock_filter));
+	if (sb.len > JAIL_SETUP_MAX) {
+		pt_err_set(why, EX_SOFTWARE, "seccomp filter too large");
+		rc = 1;
+	} else if (chan_send(r->ctl[0], JAIL_SETUP_RECORD, &sb) < 0) {
+		pt_err_set(why, EX_OSERR, "child gone before setup");
+		rc = 1;
+	}
+	sbuf_free(&sb);
+	return rc;
+}
+
+/*
+ * The setup phase: attach the tracer, send the setup record, then check
+ * what the child reports after its filter is loaded, against the policy,
+ * its namespaces and /proc/<child>/status.  Returns 1 when the payload may
+ * start, 0 when setup failed (res->end is SETUP_FAILED, detail says why),
+ * -1 with `err` when the host refused a kernel feature.
+ */
+static int
+supervise_setup(struct run *r, struct pt_err *err)
 {
 	struct sbx_setting *s = &r->res->setting;
 	struct sbuf sb = SBUF_INIT, rec = SBUF_INIT;
 	const uint8_t *payload = NULL;
 	struct pt_err why = { 0, "" };
+	struct ns_ids ours, theirs;
+	char nslist[sizeof(s->namespaces)];
 	uint32_t len = 0;
 	uint8_t type = 0;
 	int rc;
 
-	if (ns_write_maps(r->pid, err) < 0)
+	/* Before the child can make itself non-dumpable: it waits for the
+	 * setup record, which is sent only after this. */
+	tracer_seize(&r->tracer, r->pid);
+	/* The child's namespaces are final from clone on (it cannot call
+	 * setns or unshare once its filter is loaded), and /proc/<child>/ns
+	 * is readable only while it is still dumpable: so read them now. */
+	if (ns_read_ids(r->pid, r->cgroup, &theirs, &why) < 0)
+		goto failed;
+	rc = send_setup(r, &why, err);
+	if (rc < 0)
 		return -1;
-	if (ns_verify(r->pid, cgroup, s->namespaces, sizeof(s->namespaces),
-		      &why) < 0)
+	if (rc > 0 || ns_read_ids(0, r->cgroup, &ours, &why) < 0 ||
+	    ns_compare(&ours, &theirs, nslist, sizeof(nslist), &why) < 0)
 		goto failed;
-	if (send(r->ctl[0], "m", 1, MSG_NOSIGNAL) != 1) {
-		pt_err_set(&why, EX_OSERR, "child gone before setup");
-		goto failed;
-	}
-	/* Only now, so its "t" byte cannot overtake our "m". */
-	tracer_start(&r->tracer, r->pid, r->ctl[0]);
 	rc = read_setup_record(r, &sb, &type, &payload, &len);
 	if (rc <= 0) {
 		pt_err_set(&why, EX_OSERR,
@@ -406,7 +500,7 @@ supervise_setup(struct run *r, int cgroup, struct pt_err *err)
 		goto failed;
 	}
 	/* The parent's facts override whatever the child claimed. */
-	ns_verify(r->pid, cgroup, s->namespaces, sizeof(s->namespaces), &why);
+	snprintf(s->namespaces, sizeof(s->namespaces), "%s", nslist);
 	snprintf(s->allowlist_name, sizeof(s->allowlist_name), "%s",
 		 r->p->allowlist == SBX_ALLOW_INTAKE ? "intake" : "lua");
 	snprintf(s->allowlist, sizeof(s->allowlist), "%s", r->filter.names);
@@ -424,10 +518,9 @@ supervise_setup(struct run *r, int cgroup, struct pt_err *err)
 	sbuf_add(&r->res->channel, sb.buf, sb.len);
 	sbuf_free(&rec);
 	sbuf_free(&sb);
-	if (send(r->ctl[0], "g", 1, MSG_NOSIGNAL) != 1) {
-		pt_err_set(&why, EX_OSERR, "child gone before its payload");
-		goto failed;
-	}
+	/* A child that already ended (in its payload's prepare) cannot take
+	 * the byte; its end is classified like any other payload's. */
+	(void)send(r->ctl[0], "g", 1, MSG_NOSIGNAL);
 	r->chan_base = r->res->channel.len;
 	return 1;
 failed:
@@ -449,7 +542,7 @@ supervise_payload(struct run *r, bool *timed_out, bool *output_over)
 	fcntl(r->chan[0], F_SETFL, O_NONBLOCK);
 	fcntl(r->logp[0], F_SETFL, O_NONBLOCK);
 	while (!exited || chan_open || log_open || watch_open) {
-		struct pollfd fds[4];
+		struct pollfd fds[5];
 		uint64_t now = now_ns();
 		int timeout_ms, rc;
 
@@ -465,9 +558,13 @@ supervise_payload(struct run *r, bool *timed_out, bool *output_over)
 		    (struct pollfd){ log_open ? r->logp[0] : -1, POLLIN, 0 };
 		fds[3] =
 		    (struct pollfd){ watch_open ? p->watch_fd : -1, POLLIN, 0 };
-		rc = poll(fds, 4, timeout_ms);
+		fds[4] = (struct pollfd){ tracer_fd(&r->tracer), POLLIN, 0 };
+		rc = poll(fds, 5, timeout_ms);
 		if (rc < 0 && errno != EINTR)
 			break;
+		/* The exit stop comes before the descriptors close. */
+		if (fds[4].revents & POLLIN)
+			tracer_service(&r->tracer);
 		if (chan_open &&
 		    (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
 			rc = drain(r->chan[0], &r->res->channel,
@@ -511,16 +608,24 @@ supervise_payload(struct run *r, bool *timed_out, bool *output_over)
 	}
 }
 
-/* Kill (harmless if already dead), let the tracer see the end, reap. */
+/* Kill (harmless if already dead) and reap.  A killed tracee may still
+ * pass its exit stop, which wait4 reports first: resume it and go on. */
 static void
 finish_child(struct run *r, int *status, struct rusage *ru)
 {
 	syscall(SYS_pidfd_send_signal, r->pidfd, SIGKILL, NULL, 0);
-	tracer_join(&r->tracer);
-	memset(ru, 0, sizeof(*ru));
-	*status = 0;
-	while (wait4(r->pid, status, __WALL, ru) < 0 && errno == EINTR)
-		;
+	for (;;) {
+		memset(ru, 0, sizeof(*ru));
+		*status = 0;
+		if (wait4(r->pid, status, __WALL, ru) < 0) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		if (!WIFSTOPPED(*status))
+			return;
+		tracer_resume(&r->tracer, *status);
+	}
 }
 
 static void
@@ -530,6 +635,7 @@ run_release(struct run *r)
 	close_pair(r->logp);
 	close_pair(r->ctl);
 	close_fd(&r->pidfd);
+	tracer_close(&r->tracer);
 	sc_free(&r->filter);
 }
 
@@ -568,7 +674,8 @@ sbx_host_check(struct pt_err *err)
 	int rc;
 
 	sbx_policy_set_wall_ms(p, 10000);
-	rc = sbx_run(p, noop_payload, NULL, &res, err);
+	rc = sbx_run(p, &(struct sbx_payload){ NULL, noop_payload, NULL }, &res,
+		     err);
 	if (rc == 0 && res.end != SBX_OK)
 		rc = pt_err_set(err, EX_OSERR,
 				"the sandbox does not work on "
@@ -646,21 +753,20 @@ renumber_fds(const struct sbx_policy *p, int chan, int ctl, int log)
 }
 
 int
-sbx_run(const struct sbx_policy *p, sbx_payload_fn fn, void *arg,
+sbx_run(const struct sbx_policy *p, const struct sbx_payload *pl,
 	struct sbx_result *res, struct pt_err *err)
 {
-	struct sbx_policy view;
 	struct run r = { .p = p,
 			 .res = res,
 			 .chan = { -1, -1 },
 			 .logp = { -1, -1 },
 			 .ctl = { -1, -1 },
-			 .pidfd = -1 };
-	struct sc_fds scfds;
+			 .pidfd = -1,
+			 .tracer = { .sigfd = -1 } };
 	struct jail_ctx j;
 	bool timed_out = false, output_over = false;
 	struct rusage ru;
-	int cgroup = 0, status = 0, threads, rc;
+	int status = 0, threads, rc;
 
 	memset(res, 0, sizeof(*res));
 	res->exit_status = -1;
@@ -683,19 +789,18 @@ sbx_run(const struct sbx_policy *p, sbx_payload_fn fn, void *arg,
 		rc = pt_err_set(err, EX_OSERR, "pipe: %s", strerror(errno));
 		goto out;
 	}
-	child_view(p, &view);
-	scfds = (struct sc_fds){ SBX_CHILD_CHAN_FD, SBX_CHILD_CTL_FD };
-	if (sc_build(&view, &scfds, &r.filter, err) < 0) {
-		rc = -1;
+	if (tracer_open(&r.tracer) < 0) {
+		rc = pt_err_set(err, EX_OSERR, "signalfd: %s", strerror(errno));
 		goto out;
 	}
-	r.nofile = rl_nofile(&view, SBX_CHILD_CHAN_FD, SBX_CHILD_CTL_FD);
+	child_view(p, &r.view);
+	r.nofile = rl_nofile(&r.view, SBX_CHILD_CHAN_FD, SBX_CHILD_CTL_FD);
 	j = (struct jail_ctx){ SBX_CHILD_CHAN_FD, SBX_CHILD_LOG_FD,
-			       SBX_CHILD_CTL_FD, r.nofile, &r.filter };
+			       SBX_CHILD_CTL_FD, r.nofile };
 
 	r.start = now_ns();
 	r.deadline = r.start + p->wall_ms * 1000000u;
-	r.pid = ns_clone(&r.pidfd, &cgroup, err);
+	r.pid = ns_clone(&r.pidfd, &r.cgroup, err);
 	if (r.pid < 0) {
 		rc = -1;
 		goto out;
@@ -706,13 +811,13 @@ sbx_run(const struct sbx_policy *p, sbx_payload_fn fn, void *arg,
 		close(r.ctl[0]);
 		if (renumber_fds(p, r.chan[1], r.ctl[1], r.logp[1]) < 0)
 			_exit(SBX_EXIT_SETUP_FAILED);
-		child_main(&view, &j, fn, arg);
+		child_main(&r.view, &j, pl);
 	}
 	close_fd(&r.chan[1]);
 	close_fd(&r.logp[1]);
 	close_fd(&r.ctl[1]);
 
-	rc = supervise_setup(&r, cgroup, err);
+	rc = supervise_setup(&r, err);
 	if (rc == 1)
 		supervise_payload(&r, &timed_out, &output_over);
 	finish_child(&r, &status, &ru);

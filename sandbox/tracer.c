@@ -1,17 +1,16 @@
 /* tracer.c - find the syscall behind a seccomp kill; see tracer.h. */
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
-#include <sys/socket.h>
+#include <sys/signalfd.h>
 #include <sys/uio.h>
 #include <sys/user.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <elf.h>
 
 #include "tracer.h"
 
@@ -54,81 +53,108 @@ read_syscall_nr(pid_t pid, long *nr)
 #endif
 }
 
-static void *
-tracer_main(void *arg)
+int
+tracer_open(struct tracer *t)
 {
-	struct tracer *t = arg;
-
-	t->seized =
-	    ptrace(PTRACE_SEIZE, t->pid, NULL,
-		   (void *)(long)(PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL)) == 0;
-	/* MSG_NOSIGNAL: a child that already died must not SIGPIPE us. */
-	(void)send(t->ctl_fd, "t", 1, MSG_NOSIGNAL);
-	while (t->seized) {
-		siginfo_t si;
-		int status, sig;
-
-		memset(&si, 0, sizeof(si));
-		/* WNOWAIT: leave the exit itself for the parent's wait4. */
-		if (waitid(P_PID, (id_t)t->pid, &si,
-			   WEXITED | WSTOPPED | WNOWAIT | __WALL) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (si.si_code != CLD_TRAPPED)
-			break;
-		status = si.si_status;
-		sig = status & 0xff;
-		if (status == (SIGTRAP | (PTRACE_EVENT_EXIT << 8))) {
-			unsigned long msg = 0;
-
-			if (ptrace(PTRACE_GETEVENTMSG, t->pid, NULL, &msg) ==
-				0 &&
-			    WIFSIGNALED((int)msg) &&
-			    WTERMSIG((int)msg) == SIGSYS)
-				t->have_nr = read_syscall_nr(t->pid, &t->nr);
-			sig = 0;
-		} else if ((status >> 8) != 0) {
-			sig = 0; /* some other event stop: just go on */
-		}
-		/* Signal-delivery stops get their signal back. */
-		if (ptrace(PTRACE_CONT, t->pid, NULL, (void *)(long)sig) < 0 &&
-		    errno != ESRCH)
-			break;
-	}
-	return NULL;
-}
-
-void
-tracer_start(struct tracer *t, pid_t pid, int ctl_fd)
-{
-	pthread_attr_t attr;
-	int rc;
+	sigset_t chld;
 
 	memset(t, 0, sizeof(*t));
-	t->pid = pid;
-	t->ctl_fd = ctl_fd;
-	/* The thread needs little stack; a small one is cheaper to map. */
-	if (pthread_attr_init(&attr) != 0) {
-		(void)send(ctl_fd, "t", 1, MSG_NOSIGNAL);
-		return;
+	t->sigfd = -1;
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &chld, &t->oldmask) < 0)
+		return -1;
+	t->sigfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (t->sigfd < 0) {
+		int e = errno;
+
+		(void)sigprocmask(SIG_SETMASK, &t->oldmask, NULL);
+		errno = e;
+		return -1;
 	}
-	(void)pthread_attr_setstacksize(&attr, 256 * 1024);
-	rc = pthread_create(&t->thread, &attr, tracer_main, t);
-	pthread_attr_destroy(&attr);
-	if (rc != 0) {
-		(void)send(ctl_fd, "t", 1, MSG_NOSIGNAL);
-		return;
-	}
-	t->started = true;
+	return 0;
 }
 
 void
-tracer_join(struct tracer *t)
+tracer_seize(struct tracer *t, pid_t pid)
 {
-	if (!t->started)
+	t->pid = pid;
+	t->seized =
+	    ptrace(PTRACE_SEIZE, pid, NULL,
+		   (void *)(long)(PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL)) == 0;
+}
+
+int
+tracer_fd(const struct tracer *t)
+{
+	return t->sigfd;
+}
+
+/* One stop (`status` as waitid's si_status: signal | event << 8): the exit
+ * stop of a SIGSYS death records the call; a signal-delivery stop gets its
+ * signal back; other event stops just go on. */
+static void
+handle_stop(struct tracer *t, int status)
+{
+	int sig = status & 0xff;
+
+	if (status == (SIGTRAP | (PTRACE_EVENT_EXIT << 8))) {
+		unsigned long msg = 0;
+
+		if (ptrace(PTRACE_GETEVENTMSG, t->pid, NULL, &msg) == 0 &&
+		    WIFSIGNALED((int)msg) && WTERMSIG((int)msg) == SIGSYS)
+			t->have_nr = read_syscall_nr(t->pid, &t->nr);
+		sig = 0;
+	} else if ((status >> 8) != 0) {
+		sig = 0;
+	}
+	(void)ptrace(PTRACE_CONT, t->pid, NULL, (void *)(long)sig);
+}
+
+void
+tracer_service(struct tracer *t)
+{
+	struct signalfd_siginfo ssi;
+
+	if (t->sigfd < 0)
 		return;
-	pthread_join(t->thread, NULL);
-	t->started = false;
+	while (read(t->sigfd, &ssi, sizeof(ssi)) == (ssize_t)sizeof(ssi))
+		;
+	if (!t->seized)
+		return;
+	for (;;) {
+		siginfo_t si;
+
+		memset(&si, 0, sizeof(si));
+		/* WSTOPPED without WEXITED: the exit itself is left for the
+		 * supervisor's wait4. */
+		if (waitid(P_PID, (id_t)t->pid, &si,
+			   WSTOPPED | WNOHANG | __WALL) < 0) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		if (si.si_pid == 0 || si.si_code != CLD_TRAPPED)
+			return;
+		handle_stop(t, si.si_status);
+	}
+}
+
+void
+tracer_resume(struct tracer *t, int wstatus)
+{
+	handle_stop(t, (wstatus >> 8) & 0xffff);
+}
+
+void
+tracer_close(struct tracer *t)
+{
+	if (t->sigfd < 0)
+		return;
+	/* The SIGCHLDs of our own child must not reach the caller's handler
+	 * once the mask is restored. */
+	tracer_service(t);
+	close(t->sigfd);
+	t->sigfd = -1;
+	(void)sigprocmask(SIG_SETMASK, &t->oldmask, NULL);
 }

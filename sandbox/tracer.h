@@ -2,42 +2,56 @@
 #ifndef PROEFTUIN_TRACER_H
 #define PROEFTUIN_TRACER_H
 
-#include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
 /*
  * The filter's default action is SECCOMP_RET_KILL_PROCESS, which leaves no
  * trace of the syscall in the exit status, and /proc/<pid>/syscall of the
- * zombie reads -1.  So a helper thread PTRACE_SEIZEs the child with only
- * PTRACE_O_TRACEEXIT (plus EXITKILL): at the exit stop the registers still
- * hold the denied call (the kernel rolls them back for the core dump), and
- * the thread reads them when the exit was a SIGSYS death.  It never stops
- * the child otherwise, passes every signal through, and is best effort: if
- * the host forbids ptrace the name is "unknown" and nothing else changes.
+ * zombie reads -1.  So the supervising thread itself PTRACE_SEIZEs the child
+ * with only PTRACE_O_TRACEEXIT (plus EXITKILL): at the exit stop the
+ * registers still hold the denied call (the kernel rolls them back for the
+ * core dump), and they are read when the exit is a SIGSYS death.  The child
+ * is never stopped otherwise and gets every signal passed through.  Best
+ * effort: if the host forbids ptrace the name is "unknown" and nothing else
+ * changes.
+ *
+ * No helper thread: ptrace stops are learned from SIGCHLD through a
+ * signalfd that the supervisor polls beside its other descriptors.  So
+ * SIGCHLD is blocked in the calling thread from tracer_open to
+ * tracer_close, and the SIGCHLDs our child caused are consumed.
  */
 struct tracer {
-	pthread_t thread;
+	int sigfd; /* signalfd for SIGCHLD; -1 when not open */
+	sigset_t oldmask;
 	pid_t pid;
-	int ctl_fd; /* the parent's end of the control socket */
-	bool started;
 	bool seized;
 	bool have_nr;
 	long nr;
 };
 
-/*
- * Start tracing `pid` without waiting: the thread seizes the child and then
- * sends the one byte ("t") on `ctl_fd` that the child waits for before it
- * makes itself non-dumpable (after which a non-root parent could no longer
- * attach).  So the thread's start-up overlaps the child's own setup.  If the
- * thread cannot be started, the byte is sent from here.
- */
-void tracer_start(struct tracer *t, pid_t pid, int ctl_fd);
+/* Before the child exists: block SIGCHLD and open the signalfd.  -1 with
+ * errno set when that fails (the run cannot be supervised then). */
+int tracer_open(struct tracer *t);
 
-/* After the child is dead (not reaped): wait for the thread.  Must come
- * before the parent reaps, because the parent's wait would otherwise also
- * see (and swallow) the tracer's stops. */
-void tracer_join(struct tracer *t);
+/* Right after clone: seize `pid`.  Must happen before the child makes
+ * itself non-dumpable; a failure only means the syscall stays unknown. */
+void tracer_seize(struct tracer *t, pid_t pid);
+
+/* The descriptor to poll for POLLIN: readable when the child stopped (or
+ * changed state otherwise). */
+int tracer_fd(const struct tracer *t);
+
+/* Handle every pending stop of the child without blocking: note the
+ * syscall of a SIGSYS exit, pass signals on, resume. */
+void tracer_service(struct tracer *t);
+
+/* A stop that wait4 reported (status as wait4 gives it): handle it as
+ * tracer_service would and resume the child. */
+void tracer_resume(struct tracer *t, int wstatus);
+
+/* After the child is reaped: close the signalfd and restore the mask. */
+void tracer_close(struct tracer *t);
 
 #endif

@@ -17,12 +17,6 @@
 #include "luabox.h"
 #include "sandbox.h"
 
-static int
-payload(void *arg, int chan_fd)
-{
-	return luabox_main(arg, chan_fd);
-}
-
 static char *
 slurp(const char *path, size_t *len)
 {
@@ -45,6 +39,7 @@ slurp(const char *path, size_t *len)
 int
 main(int argc, char **argv)
 {
+	struct sbx_payload payload;
 	struct luabox_script script;
 	struct luabox_dataset ds;
 	struct luabox_config cfg;
@@ -94,8 +89,9 @@ main(int argc, char **argv)
 	p = sbx_policy_new();
 	sbx_policy_set_wall_ms(p, 120000);
 	sbx_policy_set_cpu_seconds(p, 60);
+	payload = luabox_payload(&cfg);
 	if ((ds.fd = sbx_policy_keep_fd(p, ds.fd, &err)) < 0 ||
-	    sbx_run(p, payload, &cfg, &res, &err) < 0) {
+	    sbx_run(p, &payload, &res, &err) < 0) {
 		fprintf(stderr, "lua_bench: %s\n", err.msg);
 		return 70;
 	}

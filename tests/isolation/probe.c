@@ -131,21 +131,23 @@ intake_write(int chan_fd)
 	return done(chan_fd);
 }
 
-static int
-run_lua(int chan_fd)
-{
-	struct luabox_script script = { "probe.lua", g.script,
-					strlen(g.script) };
-	struct luabox_config cfg;
+/* The "lua" probe: the Lua box exactly as the runner starts it (prepare
+ * while the parent checks, then run). */
+static struct luabox_script lua_script;
+static struct luabox_config lua_cfg;
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.scripts = &script;
-	cfg.nscripts = 1;
-	cfg.entry = "probe.lua";
-	cfg.memory_bytes = 64u << 20;
-	cfg.instructions = 100000000u;
-	cfg.output_bytes = 1u << 20;
-	return luabox_main(&cfg, chan_fd);
+static void
+lua_setup(void)
+{
+	lua_script =
+	    (struct luabox_script){ "probe.lua", g.script, strlen(g.script) };
+	memset(&lua_cfg, 0, sizeof(lua_cfg));
+	lua_cfg.scripts = &lua_script;
+	lua_cfg.nscripts = 1;
+	lua_cfg.entry = "probe.lua";
+	lua_cfg.memory_bytes = 64u << 20;
+	lua_cfg.instructions = 100000000u;
+	lua_cfg.output_bytes = 1u << 20;
 }
 
 static int
@@ -171,8 +173,6 @@ payload(void *arg, int chan_fd)
 	}
 	if (strcmp(n, "exit0") == 0)
 		return 0; /* clean exit but no CHAN_DONE */
-	if (strcmp(n, "lua") == 0)
-		return run_lua(chan_fd);
 	if (strcmp(n, "fds") == 0)
 		return count_writable(chan_fd);
 	if (strcmp(n, "env") == 0)
@@ -323,7 +323,7 @@ cmp_u64(const void *a, const void *b)
 /* Benchmark helper: `n` sbx_run() calls in this process, median wall time
  * of the whole call (setup, payload, teardown) in microseconds. */
 static int
-bench(struct sbx_policy *p, int n)
+bench(struct sbx_policy *p, const struct sbx_payload *pl, int n)
 {
 	uint64_t *us = calloc((size_t)n, sizeof(*us));
 	struct pt_err err = { 0, "" };
@@ -336,8 +336,7 @@ bench(struct sbx_policy *p, int n)
 		struct timespec a, b;
 
 		clock_gettime(CLOCK_MONOTONIC, &a);
-		if (sbx_run(p, payload, NULL, &res, &err) < 0 ||
-		    res.end != SBX_OK) {
+		if (sbx_run(p, pl, &res, &err) < 0 || res.end != SBX_OK) {
 			printf("error=%s\n", err.msg);
 			return EX_SOFTWARE;
 		}
@@ -371,6 +370,7 @@ main(int argc, char **argv)
 	struct pt_err err = { 0, "" };
 	struct sbx_result res;
 	const struct sbx_setting *s = &res.setting;
+	struct sbx_payload pl = { NULL, payload, NULL };
 	int pipefd[2], i, repeat = 0;
 
 	if (sbx_refuse_setuid(&err) < 0) {
@@ -436,9 +436,13 @@ main(int argc, char **argv)
 		return EX_SOFTWARE;
 	if (strcmp(g.name, "env") == 0)
 		printf("parent_secret_in_env_block=%d\n", count_secret());
+	if (strcmp(g.name, "lua") == 0) {
+		lua_setup();
+		pl = luabox_payload(&lua_cfg);
+	}
 	if (repeat > 0)
-		return bench(p, repeat);
-	if (sbx_run(p, payload, NULL, &res, &err) < 0) {
+		return bench(p, &pl, repeat);
+	if (sbx_run(p, &pl, &res, &err) < 0) {
 		printf("error=%s\n", err.msg);
 		sbx_policy_free(p);
 		return err.code;

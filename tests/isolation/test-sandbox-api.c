@@ -37,21 +37,23 @@ open_socket(void *arg, int chan_fd)
 	return socket(AF_INET, SOCK_STREAM, 0) < 0 ? 3 : 4;
 }
 
-static int
-lua_payload(void *arg, int chan_fd)
-{
-	return luabox_main(arg, chan_fd);
-}
-
 static void
-run(sbx_payload_fn fn, void *arg, struct sbx_result *res)
+run_payload(const struct sbx_payload *pl, struct sbx_result *res)
 {
 	struct sbx_policy *p = sbx_policy_new();
 	struct pt_err err = { 0, "" };
 
 	sbx_policy_set_wall_ms(p, 20000);
-	assert_int_equal(sbx_run(p, fn, arg, res, &err), 0);
+	assert_int_equal(sbx_run(p, pl, res, &err), 0);
 	sbx_policy_free(p);
+}
+
+static void
+run(sbx_payload_fn fn, void *arg, struct sbx_result *res)
+{
+	struct sbx_payload pl = { NULL, fn, arg };
+
+	run_payload(&pl, res);
 }
 
 static void
@@ -104,6 +106,7 @@ test_lua_ok(void **state)
 				   "t[i] = i * 2 end print(#t)";
 	struct luabox_script script = { "a.lua", text, sizeof(text) - 1 };
 	struct luabox_config cfg;
+	struct sbx_payload pl;
 	struct sbx_result res;
 
 	(void)state;
@@ -114,9 +117,80 @@ test_lua_ok(void **state)
 	cfg.memory_bytes = 32u << 20;
 	cfg.instructions = 10000000u;
 	cfg.output_bytes = 4096;
-	run(lua_payload, &cfg, &res);
+	pl = luabox_payload(&cfg);
+	run_payload(&pl, &res);
 	assert_string_equal(sbx_end_name(res.end), "OK");
 	assert_string_equal(res.log.buf, "1000\n");
+	sbx_result_fini(&res);
+}
+
+static int
+say_prepared(void *arg, int chan_fd)
+{
+	(void)arg;
+	(void)chan_fd;
+	return write(STDOUT_FILENO, "p", 1) == 1 ? 0 : 3;
+}
+
+static int
+say_run(void *arg, int chan_fd)
+{
+	(void)arg;
+	if (write(STDOUT_FILENO, "r", 1) != 1)
+		return 3;
+	return noop(NULL, chan_fd);
+}
+
+/* prepare runs first, then run, in the same child. */
+static void
+test_prepare_then_run(void **state)
+{
+	struct sbx_payload pl = { say_prepared, say_run, NULL };
+	struct sbx_result res;
+
+	(void)state;
+	run_payload(&pl, &res);
+	assert_string_equal(sbx_end_name(res.end), "OK");
+	assert_string_equal(res.log.buf, "pr");
+	assert_true(res.setting.valid);
+	sbx_result_fini(&res);
+}
+
+/* prepare already runs under the filter. */
+static void
+test_prepare_is_filtered(void **state)
+{
+	struct sbx_payload pl = { open_socket, say_run, NULL };
+	struct sbx_result res;
+
+	(void)state;
+	run_payload(&pl, &res);
+	assert_string_equal(sbx_end_name(res.end), "SECCOMP_VIOLATION");
+	assert_string_equal(res.syscall, "socket");
+	sbx_result_fini(&res);
+}
+
+static int
+prepare_out_of_memory(void *arg, int chan_fd)
+{
+	(void)arg;
+	(void)chan_fd;
+	return SBX_EXIT_MEMORY_LIMIT;
+}
+
+/* A prepare that ends the child is the payload's end, not a setup failure;
+ * run never starts. */
+static void
+test_prepare_end_is_payload_end(void **state)
+{
+	struct sbx_payload pl = { prepare_out_of_memory, say_run, NULL };
+	struct sbx_result res;
+
+	(void)state;
+	run_payload(&pl, &res);
+	assert_string_equal(sbx_end_name(res.end), "MEMORY_LIMIT");
+	assert_true(res.setting.valid);
+	assert_int_equal(res.log.len, 0);
 	sbx_result_fini(&res);
 }
 
@@ -143,7 +217,9 @@ test_refuses_threads(void **state)
 	(void)state;
 	assert_int_equal(pipe(fds), 0);
 	assert_int_equal(pthread_create(&th, NULL, park, &fds[0]), 0);
-	assert_int_equal(sbx_run(p, noop, NULL, &res, &err), -1);
+	assert_int_equal(
+	    sbx_run(p, &(struct sbx_payload){ NULL, noop, NULL }, &res, &err),
+	    -1);
 	assert_non_null(strstr(err.msg, "single-threaded"));
 	assert_int_equal(write(fds[1], "x", 1), 1);
 	pthread_join(th, NULL);
@@ -224,6 +300,9 @@ main(void)
 		cmocka_unit_test(test_noop_ok),
 		cmocka_unit_test(test_socket_violation),
 		cmocka_unit_test(test_lua_ok),
+		cmocka_unit_test(test_prepare_then_run),
+		cmocka_unit_test(test_prepare_is_filtered),
+		cmocka_unit_test(test_prepare_end_is_payload_end),
 		cmocka_unit_test(test_refuses_threads),
 	};
 

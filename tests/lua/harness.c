@@ -16,11 +16,6 @@
  * allowlist.  Every test therefore also proves the Lua child needs nothing
  * more than that allowlist.
  */
-static int
-payload(void *arg, int chan_fd)
-{
-	return luabox_main(arg, chan_fd);
-}
 
 /* Write `csv` to an unlinked temporary file; return a read-only fd. */
 static int
@@ -221,6 +216,7 @@ parse_channel(struct h_run *r, const struct sbuf *ch)
 void
 h_run(struct h_run *r, const char *script, const struct h_opts *o)
 {
+	struct sbx_payload pl;
 	struct luabox_script scripts[8];
 	struct luabox_dataset ds[4];
 	char **cols[4];
@@ -271,7 +267,8 @@ h_run(struct h_run *r, const char *script, const struct h_opts *o)
 	sbx_policy_set_address_space(p, 1ull << 30);
 	sbx_policy_set_channel_cap(p, 16u << 20);
 	sbx_policy_set_log_cap(p, 4u << 20);
-	if (sbx_run(p, payload, &cfg, &res, &err) < 0) {
+	pl = luabox_payload(&cfg);
+	if (sbx_run(p, &pl, &res, &err) < 0) {
 		fprintf(stderr, "sbx_run: %s\n", err.msg);
 		abort();
 	}
