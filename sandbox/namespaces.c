@@ -151,25 +151,37 @@ ns_read_ids(pid_t pid, int cgroup, struct ns_ids *ids, struct pt_err *err)
 
 	ids->n = NS_MAX - (cgroup ? 0 : 1);
 	for (i = 0; i < ids->n; i++) {
-		char path[64];
-		struct stat st;
+		char path[64], link[64], want[16], *end;
+		ssize_t n;
 
-		/* pid: the process's own namespace, not pid_for_children. */
+		/* pid: the process's own namespace, not pid_for_children.
+		 * The link text ("net:[4026531840]") names the namespace's
+		 * nsfs inode; reading it is cheaper than stat(2), which makes
+		 * the kernel instantiate the nsfs dentry. */
 		if (pid == 0)
 			snprintf(path, sizeof(path), "/proc/self/ns/%s",
 				 ns_names[i]);
 		else
-			snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid,
-				 ns_names[i]);
-		if (stat(path, &st) < 0)
+			snprintf(path, sizeof(path), "/proc/%d/ns/%s",
+				 (int)pid, ns_names[i]);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n < 0)
 			return pt_err_set(err, EX_OSERR,
 					  "cannot read the %s "
 					  "namespace of %s: %s",
 					  ns_names[i],
 					  pid == 0 ? "the runner" : "the child",
 					  strerror(errno));
-		ids->dev[i] = st.st_dev;
-		ids->ino[i] = st.st_ino;
+		link[n] = '\0';
+		snprintf(want, sizeof(want), "%s:[", ns_names[i]);
+		errno = 0;
+		ids->ino[i] = strncmp(link, want, strlen(want)) == 0
+				  ? strtoull(link + strlen(want), &end, 10)
+				  : 0;
+		if (ids->ino[i] == 0 || errno != 0 || strcmp(end, "]") != 0)
+			return pt_err_set(err, EX_OSERR,
+					  "unexpected %s namespace link %s",
+					  ns_names[i], link);
 	}
 	return 0;
 }
@@ -184,8 +196,7 @@ ns_compare(const struct ns_ids *ours, const struct ns_ids *child, char *out,
 	if (ours->n != child->n)
 		return pt_err_set(err, EX_SOFTWARE, "namespace lists differ");
 	for (i = 0; i < child->n; i++) {
-		if (ours->ino[i] == child->ino[i] &&
-		    ours->dev[i] == child->dev[i])
+		if (ours->ino[i] == child->ino[i])
 			return pt_err_set(err, EX_OSERR,
 					  "the child shares "
 					  "our %s namespace",

@@ -19,13 +19,14 @@ pid_t ns_clone(int *pidfd, int *cgroup, struct pt_err *err);
 /* Parent: map only our own uid and gid into the child's user namespace. */
 int ns_write_maps(pid_t pid, struct pt_err *err);
 
-/* The identities (device and inode of /proc/PID/ns/NAME) of the user, mnt,
- * pid, net, ipc, uts and, when `cgroup`, cgroup namespaces of a process. */
+/* The identities (nsfs inode numbers, from the /proc/PID/ns/NAME links) of
+ * the user, mnt, pid, net, ipc, uts and, when `cgroup`, cgroup namespaces of
+ * a process.  All namespaces live on the one nsfs, so the inode number
+ * alone identifies one. */
 #define NS_MAX 7
 struct ns_ids {
 	size_t n;
-	dev_t dev[NS_MAX];
-	ino_t ino[NS_MAX];
+	unsigned long long ino[NS_MAX];
 };
 
 /* Parent: read the ids of process `pid`, or of this process when 0. */
