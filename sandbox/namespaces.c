@@ -162,8 +162,8 @@ ns_read_ids(pid_t pid, int cgroup, struct ns_ids *ids, struct pt_err *err)
 			snprintf(path, sizeof(path), "/proc/self/ns/%s",
 				 ns_names[i]);
 		else
-			snprintf(path, sizeof(path), "/proc/%d/ns/%s",
-				 (int)pid, ns_names[i]);
+			snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid,
+				 ns_names[i]);
 		n = readlink(path, link, sizeof(link) - 1);
 		if (n < 0)
 			return pt_err_set(err, EX_OSERR,

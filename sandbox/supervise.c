@@ -5,7 +5,6 @@
  * enforce the wall-clock deadline, and classify how it ended.  Every byte
  * from the child is untrusted.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/filter.h>
@@ -34,6 +33,16 @@
 /* Cap on the one setup record the child sends on the control socket. */
 #define SETUP_RECORD_CAP (16u * 1024)
 
+/*
+ * From this process's /proc/self/stat: the number of threads (field 20)
+ * and the initial environment block [start, end) (fields 50 and 51), which
+ * the child, a copy of our memory, zeroes.
+ */
+struct self_stat {
+	long threads;
+	uint64_t env_start, env_end;
+};
+
 /* Everything one sbx_run holds, so every exit path releases the same. */
 struct run {
 	const struct sbx_policy *p;
@@ -47,6 +56,7 @@ struct run {
 	struct sc_filter filter;
 	struct tracer tracer;
 	uint64_t nofile;
+	struct self_stat self;
 	size_t chan_base; /* bytes of res->channel the parent wrote itself */
 };
 
@@ -165,6 +175,7 @@ classify(const struct sbx_policy *p, struct sbx_result *res, int status,
 		res->end = SBX_SECCOMP_VIOLATION;
 		return;
 	}
+
 	/* SIGXCPU is normally caught (SBX_EXIT_CPU_LIMIT).  A SIGKILL we did
 	 * not send (no deadline, no cap) after the soft limit's worth of CPU
 	 * is the hard limit, one second later. */
@@ -370,10 +381,9 @@ read_setup_record(struct run *r, struct sbuf *sb, uint8_t *type,
 	}
 }
 
-/* The initial environment block [start, end) of this process, from
- * /proc/self/stat (fields 50 and 51); the child is a copy of our memory. */
+/* From this process's /proc/self/stat; see struct self_stat. */
 static int
-env_block(uint64_t *start, uint64_t *end, struct pt_err *err)
+read_self_stat(struct self_stat *st, struct pt_err *err)
 {
 	char buf[4096], *p;
 	unsigned long long a = 0, b = 0;
@@ -391,14 +401,19 @@ env_block(uint64_t *start, uint64_t *end, struct pt_err *err)
 	buf[n] = '\0';
 	/* Fields after the command name, which may contain ')' itself. */
 	p = strrchr(buf, ')');
-	for (field = 2; p != NULL && field < 50; field++)
+	for (field = 2; p != NULL && field < 20; field++)
+		p = strchr(p + 1, ' ');
+	if (p == NULL || sscanf(p + 1, "%ld", &st->threads) != 1)
+		return pt_err_set(err, EX_OSERR,
+				  "cannot parse /proc/self/stat");
+	for (; p != NULL && field < 50; field++)
 		p = strchr(p + 1, ' ');
 	if (p == NULL || sscanf(p + 1, "%llu %llu", &a, &b) != 2)
 		return pt_err_set(err, EX_OSERR,
 				  "cannot find the initial "
 				  "environment block");
-	*start = a;
-	*end = b;
+	st->env_start = a;
+	st->env_end = b;
 	return 0;
 }
 
@@ -413,16 +428,14 @@ send_setup(struct run *r, struct pt_err *why, struct pt_err *err)
 {
 	struct sc_fds scfds = { SBX_CHILD_CHAN_FD, SBX_CHILD_CTL_FD };
 	struct sbuf sb = SBUF_INIT;
-	uint64_t env_start = 0, env_end = 0;
 	int rc = 0;
 
 	if (ns_write_maps(r->pid, err) < 0)
 		return -1;
-	if (sc_build(&r->view, &scfds, &r->filter, why) < 0 ||
-	    env_block(&env_start, &env_end, why) < 0)
+	if (sc_build(&r->view, &scfds, &r->filter, why) < 0)
 		return 1;
-	chan_put_u64(&sb, env_start);
-	chan_put_u64(&sb, env_end);
+	chan_put_u64(&sb, r->self.env_start);
+	chan_put_u64(&sb, r->self.env_end);
 	chan_put_str(&sb, r->filter.prog,
 		     r->filter.len * sizeof(struct sock_filter));
 	if (sb.len > JAIL_SETUP_MAX) {
@@ -688,24 +701,6 @@ sbx_host_check(struct pt_err *err)
 	return rc;
 }
 
-/* The number of threads in this process, from /proc/self/task (-1 when
- * it cannot be read). */
-static int
-count_threads(void)
-{
-	DIR *d = opendir("/proc/self/task");
-	struct dirent *e;
-	int n = 0;
-
-	if (d == NULL)
-		return -1;
-	while ((e = readdir(d)) != NULL)
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
-
 /* The policy as the child sees it: kept descriptors in their fixed slots
  * (see SBX_CHILD_KEEP_BASE).  The filter and the limits are computed from
  * this view, so they are the same whatever numbers the runner had. */
@@ -766,7 +761,7 @@ sbx_run(const struct sbx_policy *p, const struct sbx_payload *pl,
 	struct jail_ctx j;
 	bool timed_out = false, output_over = false;
 	struct rusage ru;
-	int status = 0, threads, rc;
+	int status = 0, rc;
 
 	memset(res, 0, sizeof(*res));
 	res->exit_status = -1;
@@ -777,13 +772,14 @@ sbx_run(const struct sbx_policy *p, const struct sbx_payload *pl,
 	if (sc_host_check(err) < 0)
 		return -1;
 	/* A raw clone copies only this thread; see sandbox.h. */
-	threads = count_threads();
-	if (threads != 1)
+	if (read_self_stat(&r.self, err) < 0)
+		return -1;
+	if (r.self.threads != 1)
 		return pt_err_set(err, EX_SOFTWARE,
 				  "the sandbox must be "
 				  "started from a single-threaded process "
-				  "(found %d threads)",
-				  threads);
+				  "(found %ld threads)",
+				  r.self.threads);
 	if (pipe2(r.chan, O_CLOEXEC) < 0 || pipe2(r.logp, O_CLOEXEC) < 0 ||
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, r.ctl) < 0) {
 		rc = pt_err_set(err, EX_OSERR, "pipe: %s", strerror(errno));
