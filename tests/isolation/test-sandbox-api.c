@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -194,6 +195,62 @@ test_prepare_end_is_payload_end(void **state)
 	sbx_result_fini(&res);
 }
 
+/* Back-to-back runs in one process, each a seccomp kill whose syscall the
+ * supervisor names: the tracer lives in the supervising thread, so no
+ * helper thread can linger into the next run's single-thread check. */
+static void
+test_back_to_back_violations(void **state)
+{
+	struct sbx_result res;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 20; i++) {
+		run(open_socket, NULL, &res);
+		assert_string_equal(sbx_end_name(res.end), "SECCOMP_VIOLATION");
+		assert_string_equal(res.syscall, "socket");
+		sbx_result_fini(&res);
+	}
+}
+
+static volatile sig_atomic_t sigchld_seen;
+
+static void
+count_sigchld(int sig)
+{
+	(void)sig;
+	sigchld_seen++;
+}
+
+/* sbx_run blocks SIGCHLD only while it runs, restores the caller's mask,
+ * and the SIGCHLDs of its own child never reach the caller's handler. */
+static void
+test_sigchld_left_alone(void **state)
+{
+	struct sigaction sa, old;
+	sigset_t before, after;
+	struct sbx_result res;
+
+	(void)state;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = count_sigchld;
+	sigemptyset(&sa.sa_mask);
+	assert_int_equal(sigaction(SIGCHLD, &sa, &old), 0);
+	assert_int_equal(sigprocmask(SIG_SETMASK, NULL, &before), 0);
+	sigchld_seen = 0;
+	run(noop, NULL, &res);
+	assert_string_equal(sbx_end_name(res.end), "OK");
+	sbx_result_fini(&res);
+	run(open_socket, NULL, &res);
+	assert_string_equal(sbx_end_name(res.end), "SECCOMP_VIOLATION");
+	sbx_result_fini(&res);
+	assert_int_equal(sigprocmask(SIG_SETMASK, NULL, &after), 0);
+	assert_int_equal(sigismember(&after, SIGCHLD),
+			 sigismember(&before, SIGCHLD));
+	assert_int_equal(sigchld_seen, 0);
+	assert_int_equal(sigaction(SIGCHLD, &old, NULL), 0);
+}
+
 static void *
 park(void *arg)
 {
@@ -303,6 +360,8 @@ main(void)
 		cmocka_unit_test(test_prepare_then_run),
 		cmocka_unit_test(test_prepare_is_filtered),
 		cmocka_unit_test(test_prepare_end_is_payload_end),
+		cmocka_unit_test(test_back_to_back_violations),
+		cmocka_unit_test(test_sigchld_left_alone),
 		cmocka_unit_test(test_refuses_threads),
 	};
 
