@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "archive_lib.h"
 #include "intake.h"
 #include "pathcheck.h"
 #include "receive.h"
@@ -383,11 +384,15 @@ watch_pipe(void *arg, int fd)
 static int
 run_unpacker(struct child_arg *ca, struct receiver *r, struct pt_err *err)
 {
-	struct sbx_policy *pol = sbx_policy_new();
+	struct sbx_policy *pol;
 	struct watch_arg wa = { r, &ca->pipe_fd };
 	struct sbx_result res;
 	int pipefd[2], rc;
 
+	/* The child cannot open files: libarchive must be mapped first. */
+	if (archive_lib_load(err) == NULL)
+		return -1;
+	pol = sbx_policy_new();
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {
 		sbx_policy_free(pol);
 		return pt_err_set(err, EX_OSERR, "pipe: %s", strerror(errno));

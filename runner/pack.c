@@ -9,11 +9,11 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include <archive.h>
-#include <archive_entry.h>
-
+#include "archive_lib.h"
 #include "intake.h"
 #include "pack.h"
+
+static const struct archive_lib *al;
 
 const struct profile_bundle pack_default_limits = {
 	.max_bytes = 1LL << 30,
@@ -27,7 +27,7 @@ const struct profile_bundle pack_default_limits = {
 static int
 arc_err(struct archive *a, const char *what, struct pt_err *err)
 {
-	const char *msg = archive_error_string(a);
+	const char *msg = al->archive_error_string(a);
 
 	return pt_err_set(err, EX_IOERR, "%s: %s", what,
 			  msg != NULL ? msg : "libarchive failed");
@@ -37,20 +37,20 @@ static int
 write_header(struct archive *a, const char *path, bool dir, uint64_t size,
 	     long long mtime, struct pt_err *err)
 {
-	struct archive_entry *e = archive_entry_new();
+	struct archive_entry *e = al->archive_entry_new();
 	int r;
 
 	if (e == NULL)
 		pt_oom();
-	archive_entry_set_pathname(e, path);
-	archive_entry_set_filetype(e, dir ? AE_IFDIR : AE_IFREG);
-	archive_entry_set_perm(e, dir ? 0755 : 0644);
-	archive_entry_set_size(e, dir ? 0 : (la_int64_t)size);
-	archive_entry_set_mtime(e, (time_t)mtime, 0);
-	archive_entry_set_uid(e, 0);
-	archive_entry_set_gid(e, 0);
-	r = archive_write_header(a, e);
-	archive_entry_free(e);
+	al->archive_entry_set_pathname(e, path);
+	al->archive_entry_set_filetype(e, dir ? AE_IFDIR : AE_IFREG);
+	al->archive_entry_set_perm(e, dir ? 0755 : 0644);
+	al->archive_entry_set_size(e, dir ? 0 : (la_int64_t)size);
+	al->archive_entry_set_mtime(e, (time_t)mtime, 0);
+	al->archive_entry_set_uid(e, 0);
+	al->archive_entry_set_gid(e, 0);
+	r = al->archive_write_header(a, e);
+	al->archive_entry_free(e);
 	if (r != ARCHIVE_OK)
 		return arc_err(a, path, err);
 	return 0;
@@ -97,7 +97,7 @@ write_file(struct archive *a, const struct bundle_file *f, struct pt_err *err)
 					  strerror(errno));
 		if (n == 0)
 			break;
-		if (archive_write_data(a, buf, (size_t)n) != n)
+		if (al->archive_write_data(a, buf, (size_t)n) != n)
 			return arc_err(a, f->path, err);
 		off += n;
 	}
@@ -111,7 +111,7 @@ static int
 write_archive(const struct bundle *b, int fd, long long mtime,
 	      struct pt_err *err)
 {
-	struct archive *a = archive_write_new();
+	struct archive *a = al->archive_write_new();
 	const char *prev = NULL;
 	size_t i;
 	int rc = -1;
@@ -120,13 +120,13 @@ write_archive(const struct bundle *b, int fd, long long mtime,
 		pt_oom();
 	/* pax restricted: plain ustar headers unless a name needs more;
 	 * gzip level fixed and without the timestamp (nor a name). */
-	if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
-	    archive_write_add_filter_gzip(a) != ARCHIVE_OK ||
-	    archive_write_set_options(a, "gzip:!timestamp,"
-					 "gzip:compression-level=9") !=
+	if (al->archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
+	    al->archive_write_add_filter_gzip(a) != ARCHIVE_OK ||
+	    al->archive_write_set_options(a, "gzip:!timestamp,"
+					     "gzip:compression-level=9") !=
 		ARCHIVE_OK ||
-	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
-	    archive_write_open_fd(a, fd) != ARCHIVE_OK) {
+	    al->archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
+	    al->archive_write_open_fd(a, fd) != ARCHIVE_OK) {
 		arc_err(a, "cannot set up the archive writer", err);
 		goto out;
 	}
@@ -139,13 +139,13 @@ write_archive(const struct bundle *b, int fd, long long mtime,
 			goto out;
 		prev = f->path;
 	}
-	if (archive_write_close(a) != ARCHIVE_OK) {
+	if (al->archive_write_close(a) != ARCHIVE_OK) {
 		arc_err(a, "finishing the archive", err);
 		goto out;
 	}
 	rc = 0;
 out:
-	archive_write_free(a);
+	al->archive_write_free(a);
 	return rc;
 }
 
@@ -208,6 +208,9 @@ pack_folder(const char *dir, const char *out, bool force, long long mtime,
 				  "%s: %s", dir, strerror(errno));
 	if (!S_ISDIR(st.st_mode))
 		return pt_err_set(err, EX_USAGE, "%s: not a folder", dir);
+	al = archive_lib_load(err);
+	if (al == NULL)
+		return -1;
 	if (!force && lstat(out, &st) == 0)
 		return pt_err_set(err, EX_CANTCREAT,
 				  "%s exists; hint: use --force to replace it",

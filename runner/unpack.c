@@ -8,10 +8,11 @@
  */
 #include <string.h>
 
-#include <archive.h>
-#include <archive_entry.h>
-
+#include "archive_lib.h"
 #include "unpack.h"
+
+/* libarchive, loaded by the parent before the child started. */
+static const struct archive_lib *al;
 
 struct out {
 	unpack_emit_fn emit;
@@ -38,7 +39,7 @@ emit_rec(struct out *o, enum unpack_rec type, const void *p, size_t n)
 static int
 emit_error(struct out *o, struct archive *a, const char *fallback)
 {
-	const char *msg = archive_error_string(a);
+	const char *msg = al->archive_error_string(a);
 
 	if (msg == NULL || *msg == '\0')
 		msg = fallback;
@@ -82,28 +83,31 @@ static int
 enable_kind(struct archive *a, enum bundle_kind k)
 {
 	if (k == BUNDLE_ZIP)
-		return archive_read_support_format_zip(a) == ARCHIVE_OK ? 0
-									: -1;
-	if (archive_read_support_format_tar(a) != ARCHIVE_OK)
+		return al->archive_read_support_format_zip(a) == ARCHIVE_OK
+			   ? 0
+			   : -1;
+	if (al->archive_read_support_format_tar(a) != ARCHIVE_OK)
 		return -1;
 	if (k == BUNDLE_TAR_GZ)
-		return archive_read_support_filter_gzip(a) == ARCHIVE_OK ? 0
-									 : -1;
+		return al->archive_read_support_filter_gzip(a) == ARCHIVE_OK
+			   ? 0
+			   : -1;
 	if (k == BUNDLE_TAR_ZST)
-		return archive_read_support_filter_zstd(a) == ARCHIVE_OK ? 0
-									 : -1;
+		return al->archive_read_support_filter_zstd(a) == ARCHIVE_OK
+			   ? 0
+			   : -1;
 	return 0;
 }
 
 static enum unpack_kind
 entry_kind(struct archive_entry *e)
 {
-	if (archive_entry_hardlink(e) != NULL)
+	if (al->archive_entry_hardlink(e) != NULL)
 		return UNPACK_HARDLINK;
-	switch (archive_entry_filetype(e)) {
+	switch (al->archive_entry_filetype(e)) {
 	case AE_IFREG:
-		return archive_entry_symlink(e) != NULL ? UNPACK_SYMLINK
-							: UNPACK_FILE;
+		return al->archive_entry_symlink(e) != NULL ? UNPACK_SYMLINK
+							    : UNPACK_FILE;
 	case AE_IFDIR:
 		return UNPACK_DIR;
 	case AE_IFLNK:
@@ -124,14 +128,14 @@ static int
 emit_entry(struct out *o, struct archive *a, struct archive_entry *e,
 	   enum unpack_kind kind, bool warned)
 {
-	const char *name = archive_entry_pathname(e);
-	const char *warning = warned ? archive_error_string(a) : NULL;
+	const char *name = al->archive_entry_pathname(e);
+	const char *warning = warned ? al->archive_error_string(a) : NULL;
 	unsigned char rec[6 + UNPACK_NAME_MAX + 512];
 	size_t n, w, len = 6;
 	unsigned char flags = 0;
 
 	if (name == NULL)
-		name = archive_entry_pathname_utf8(e);
+		name = al->archive_entry_pathname_utf8(e);
 	if (name == NULL)
 		name = "";
 	if (warned && (warning == NULL || *warning == '\0'))
@@ -141,9 +145,9 @@ emit_entry(struct out *o, struct archive *a, struct archive_entry *e,
 		n = UNPACK_NAME_MAX;
 		flags |= UNPACK_F_NAME_CUT;
 	}
-	if (archive_entry_sparse_count(e) > 0)
+	if (al->archive_entry_sparse_count(e) > 0)
 		flags |= UNPACK_F_SPARSE;
-	if (archive_entry_is_encrypted(e))
+	if (al->archive_entry_is_encrypted(e))
 		flags |= UNPACK_F_ENCRYPTED;
 	rec[0] = (unsigned char)kind;
 	rec[1] = flags;
@@ -173,7 +177,7 @@ copy_data(struct out *o, struct archive *a)
 		const void *buf;
 		size_t size;
 		la_int64_t off;
-		int r = archive_read_data_block(a, &buf, &size, &off);
+		int r = al->archive_read_data_block(a, &buf, &size, &off);
 
 		if (r == ARCHIVE_EOF)
 			break;
@@ -211,7 +215,7 @@ read_all(struct out *o, struct archive *a)
 	for (;;) {
 		enum unpack_kind kind;
 
-		r = archive_read_next_header(a, &e);
+		r = al->archive_read_next_header(a, &e);
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
@@ -225,8 +229,8 @@ read_all(struct out *o, struct archive *a)
 		if (r != 0)
 			return r < 0 ? -1 : 0;
 	}
-	fmt = (uint32_t)archive_format(a);
-	filt = (uint32_t)archive_filter_code(a, 0);
+	fmt = (uint32_t)al->archive_format(a);
+	filt = (uint32_t)al->archive_filter_code(a, 0);
 	for (i = 0; i < 4; i++) {
 		end[i] = (unsigned char)((fmt >> (8 * i)) & 0xff);
 		end[4 + i] = (unsigned char)((filt >> (8 * i)) & 0xff);
@@ -243,7 +247,13 @@ unpack_stream(int fd, enum bundle_kind k, unpack_emit_fn emit, void *arg)
 
 	if (emit_rec(&o, UNPACK_HELLO, NULL, 0) < 0)
 		return -1;
-	a = archive_read_new();
+	al = archive_lib_loaded();
+	if (al == NULL) {
+		static const char msg[] = "libarchive is not loaded";
+
+		return emit_rec(&o, UNPACK_ERROR, msg, sizeof(msg) - 1);
+	}
+	a = al->archive_read_new();
 	if (a == NULL) {
 		static const char msg[] = "out of memory";
 
@@ -251,10 +261,10 @@ unpack_stream(int fd, enum bundle_kind k, unpack_emit_fn emit, void *arg)
 	}
 	if (enable_kind(a, k) < 0)
 		rc = emit_error(&o, a, "cannot enable the archive format");
-	else if (archive_read_open_fd(a, fd, 128 * 1024) != ARCHIVE_OK)
+	else if (al->archive_read_open_fd(a, fd, 128 * 1024) != ARCHIVE_OK)
 		rc = emit_error(&o, a, "not a readable archive");
 	else
 		rc = read_all(&o, a);
-	archive_read_free(a);
+	al->archive_read_free(a);
 	return rc;
 }

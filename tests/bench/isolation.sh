@@ -2,14 +2,17 @@
 # isolation.sh [BUILD_DIR] - benchmark, not a test: a trivial Lua script
 # through the full sandbox against bubblewrap running lua5.4 on the same
 # script (the issue's baseline: `bwrap --unshare-all --die-with-parent
-# --new-session`, plus the binds lua5.4 needs to start).  Prints medians
-# and the ratio; the target is sandbox/bwrap <= 0.5.
+# --new-session`, with /usr, /proc and /dev as a bwrap sandbox usually
+# has them; also with /usr alone, the least lua5.4 needs).  Prints medians
+# and ratios; the target is sandbox/bwrap <= 0.5.
 #
 # The sandbox side is the isolation probe's "lua" payload as a fresh
 # process: sbx_run() with every setup step (seven namespaces, empty root,
 # capabilities, rlimits, Landlock, seccomp, the tracer, the parent's
 # checks) and the Lua box exactly as `proeftuin run` starts it.  Also
-# shown, for context: bare lua5.4, `proeftuin run` end to end on a
+# shown, for context: bare lua5.4, a bare clone(2) into the same seven
+# namespaces and a wait (bare-clone: what the kernel charges for the
+# namespaces alone), `proeftuin run` end to end on a
 # one-script folder bundle (intake, admission, the same sandboxed run,
 # output checks, the report written and fsync'ed), and sbx_run() repeated
 # inside one process (no exec, no loader).
@@ -22,10 +25,11 @@ runs=${RUNS:-41}
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
 probe=$build/tests/isolation/isolation-probe
+bare=$build/tests/isolation/bare-clone
 pt=$build/runner/proeftuin
 script='local x = 1'
 
-[ -x "$probe" ] || { echo "build first: ninja -C $build" >&2; exit 1; }
+[ -x "$probe" ] && [ -x "$bare" ] || { echo "build first: ninja -C $build" >&2; exit 1; }
 for tool in bwrap lua5.4 python3; do
 	command -v $tool >/dev/null || {
 		echo "isolation.sh: $tool is missing; apt-get install bubblewrap lua5.4 python3" >&2
@@ -41,6 +45,10 @@ sed '/^\[dataset/,$d' "$src/scripts/examples/default/experiment.ini" >"$tmp/b/ex
 echo "$script" >"$tmp/b/$(sed -n 's/^entry *= *//p' "$tmp/b/experiment.ini")"
 
 SANDBOX="$probe --script '$script' lua"
+BWRAP_MIN="bwrap --unshare-all --die-with-parent --new-session \
+--ro-bind /usr /usr --symlink usr/lib /lib --symlink usr/lib64 /lib64 \
+--symlink usr/bin /bin"
+BWRAP_MIN="$BWRAP_MIN lua5.4 -e '$script'"
 BWRAP="bwrap --unshare-all --die-with-parent --new-session \
 --ro-bind /usr /usr --symlink usr/lib /lib --symlink usr/lib64 /lib64 \
 --symlink usr/bin /bin --proc /proc --dev /dev lua5.4 -e '$script'"
@@ -49,11 +57,12 @@ RUN="$pt run $tmp/b --profile $src/profiles/default.ini --out $tmp/out --force"
 
 # Every side must work before it is timed.
 sh -c "$SANDBOX" | grep -qx end=OK || { echo "sandbox run failed" >&2; exit 1; }
-sh -c "$BWRAP" || { echo "bwrap run failed" >&2; exit 1; }
+sh -c "$BWRAP" && sh -c "$BWRAP_MIN" || { echo "bwrap run failed" >&2; exit 1; }
+"$bare" || { echo "bare clone failed" >&2; exit 1; }
 sh -c "$RUN" >/dev/null || { echo "proeftuin run failed" >&2; exit 1; }
 
 python3 "$here/interleave.py" "$runs" 3 "sandbox=$SANDBOX" "bwrap=$BWRAP" \
-    "lua=$LUA" "run=$RUN" >"$tmp/t"
+    "bwrapmin=$BWRAP_MIN" "lua=$LUA" "bare=$bare" "run=$RUN" >"$tmp/t"
 inproc=$("$probe" --repeat "$runs" --script "$script" lua | sed -n 's/^median_us=//p')
 nproc=$(nproc)
 python3 - "$tmp/t" "$inproc" "$runs" "$nproc" <<'PY'
@@ -65,7 +74,10 @@ for line in open(sys.argv[1]):
 bw = t["bwrap"][0]
 print("medians of %s interleaved runs, %s CPUs (quartiles in brackets)" %
       (sys.argv[3], sys.argv[4]))
-for name, label in (("bwrap", "bwrap + lua5.4"), ("lua", "bare lua5.4"),
+for name, label in (("bwrap", "bwrap + lua5.4"),
+                    ("bwrapmin", "bwrap + lua5.4, /usr only"),
+                    ("lua", "bare lua5.4"),
+                    ("bare", "bare clone, 7 namespaces"),
                     ("sandbox", "proeftuin sandbox"),
                     ("run", "proeftuin run, end to end")):
     med, q1, q3 = t[name]
@@ -74,5 +86,8 @@ for name, label in (("bwrap", "bwrap + lua5.4"), ("lua", "bare lua5.4"),
 us = float(sys.argv[2])
 print("  %-27s %6.2f ms                 %.2fx bwrap" %
       ("sbx_run in one process", us / 1e3, us / 1e3 / bw))
-print("ratio sandbox/bwrap: %.2f (target <= 0.5)" % (t["sandbox"][0] / bw))
+print("ratio sandbox/bwrap: %.2f (target <= 0.5); /usr-only bwrap: %.2f; "
+      "sandbox/bare clone: %.2f" % (t["sandbox"][0] / bw,
+                                    t["sandbox"][0] / t["bwrapmin"][0],
+                                    t["sandbox"][0] / t["bare"][0]))
 PY

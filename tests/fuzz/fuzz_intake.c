@@ -18,6 +18,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "archive_lib.h"
 #include "bundle.h"
 #include "receive.h"
 #include "unpack.h"
@@ -52,7 +53,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct bundle b;
 	int fd;
 
-	if (size < 1)
+	if (size < 1 || archive_lib_load(NULL) == NULL)
 		return 0;
 	fd = memfd_create("fuzz", MFD_CLOEXEC);
 	if (fd < 0 || pt_write_all(fd, data + 1, size - 1) < 0 ||
