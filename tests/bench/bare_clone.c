@@ -15,11 +15,11 @@
 int
 main(void)
 {
-	long pid = syscall(SYS_clone,
-			   CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID |
-			       CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS |
-			       CLONE_NEWCGROUP | SIGCHLD,
-			   NULL, NULL, NULL, NULL);
+	long pid =
+	    syscall(SYS_clone,
+		    CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET |
+			CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP | SIGCHLD,
+		    NULL, NULL, NULL, NULL);
 	int status;
 
 	if (pid < 0) {
