@@ -54,10 +54,21 @@ chan_put_cstr(struct sbuf *sb, const char *s)
 	chan_put_str(sb, s, strlen(s));
 }
 
+void
+chan_frame(struct sbuf *out, enum chan_type type, const struct sbuf *payload)
+{
+	size_t n = payload != NULL ? payload->len : 0;
+
+	chan_put_u8(out, (uint8_t)type);
+	chan_put_u32(out, (uint32_t)n);
+	if (n > 0)
+		sbuf_add(out, payload->buf, n);
+}
+
 int
 chan_send(int fd, enum chan_type type, const struct sbuf *payload)
 {
-	uint8_t hdr[CHAN_HEADER_SIZE];
+	uint8_t small[4096];
 	size_t n = payload != NULL ? payload->len : 0;
 	int i;
 
@@ -65,14 +76,19 @@ chan_send(int fd, enum chan_type type, const struct sbuf *payload)
 		errno = EMSGSIZE;
 		return -1;
 	}
-	hdr[0] = (uint8_t)type;
+	small[0] = (uint8_t)type;
 	for (i = 0; i < 4; i++)
-		hdr[1 + i] = (uint8_t)(n >> (8 * i));
-	if (pt_write_all(fd, hdr, sizeof(hdr)) < 0)
+		small[1 + i] = (uint8_t)(n >> (8 * i));
+	/* One write for a small record, so the reader wakes once for it,
+	 * not once for the header and again for the payload. */
+	if (n <= sizeof(small) - CHAN_HEADER_SIZE) {
+		if (n > 0)
+			memcpy(small + CHAN_HEADER_SIZE, payload->buf, n);
+		return pt_write_all(fd, small, CHAN_HEADER_SIZE + n);
+	}
+	if (pt_write_all(fd, small, CHAN_HEADER_SIZE) < 0)
 		return -1;
-	if (n > 0 && pt_write_all(fd, payload->buf, n) < 0)
-		return -1;
-	return 0;
+	return pt_write_all(fd, payload->buf, n);
 }
 
 void

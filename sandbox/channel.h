@@ -86,6 +86,10 @@ void chan_put_f64(struct sbuf *sb, double v);
 void chan_put_str(struct sbuf *sb, const char *s, size_t n);
 void chan_put_cstr(struct sbuf *sb, const char *s);
 
+/* Append `payload` to `out` framed as one record of `type`. */
+void chan_frame(struct sbuf *out, enum chan_type type,
+		const struct sbuf *payload);
+
 /* Frame `payload` as one record of `type` and write it to `fd`.
  * Returns 0, or -1 with errno set (EPIPE when the parent closed its end). */
 int chan_send(int fd, enum chan_type type, const struct sbuf *payload);

@@ -305,7 +305,8 @@ prewarm_libc(void)
 
 int
 jail_enter(const struct sbx_policy *p, const struct jail_ctx *j,
-	   struct sbx_setting *s, bool *host_refused, struct pt_err *err)
+	   struct sbx_setting *s, struct ns_ids *ns, bool *host_refused,
+	   struct pt_err *err)
 {
 	struct jail_setup su = { 0 };
 	int rc = -1;
@@ -317,8 +318,16 @@ jail_enter(const struct sbx_policy *p, const struct jail_ctx *j,
 		return pt_err_set(err, EX_OSERR, "setsid: %s", strerror(errno));
 	if (die_with_parent(j->ctl_fd, err) < 0)
 		return -1;
-	/* Needs only our capabilities in the new user namespace, not the
-	 * maps, so it overlaps with the parent's work. */
+	/* The namespaces and the root need only our capabilities in the new
+	 * user namespace, not the maps, so they overlap with the parent's
+	 * work.  Our namespace ids are read while the host's /proc is still
+	 * in view. */
+	if (ns_unshare_rest(err) < 0) {
+		*host_refused = true;
+		return -1;
+	}
+	if (ns_read_ids(ns, err) < 0)
+		return -1;
 	if (ns_enter_empty_root(err) < 0) {
 		*host_refused = true;
 		return -1;

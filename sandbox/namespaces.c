@@ -2,12 +2,16 @@
  * namespaces.c - the child's namespaces and its empty root; see
  * namespaces.h.
  *
- * One raw clone(2) with every CLONE_NEW* flag, rather than unshare(2) in a
- * forked child, so the child itself is PID 1 of the new PID namespace and
- * no intermediate process is needed.  The child only runs our own code
- * before its payload (no exec), so glibc's stale TID cache after a raw clone
- * is harmless: nothing in the child uses pthread_self()->tid, and raise()
- * and friends are denied by the seccomp filter anyway.
+ * A raw clone(2) makes the user, mount and PID namespaces, so the child
+ * itself is PID 1 of the new PID namespace and no intermediate process is
+ * needed.  The child then unshares the network, IPC, UTS and cgroup
+ * namespaces: creating a network namespace is most of what namespaces
+ * cost (loopback device, sysctl tables), and in the child it runs on
+ * another CPU while the parent writes the maps and builds the filter.  The
+ * child only runs our own code before its payload (no exec), so glibc's stale
+ * TID cache after a raw clone is harmless: nothing in the child uses
+ * pthread_self()->tid, and raise() and friends are denied by the seccomp filter
+ * anyway.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,9 +29,9 @@
 
 #include "namespaces.h"
 
-#define NS_FLAGS                                                               \
-	(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET |           \
-	 CLONE_NEWIPC | CLONE_NEWUTS)
+/* What clone(2) makes; the child unshares NS_CHILD_FLAGS itself. */
+#define NS_CLONE_FLAGS (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID)
+#define NS_CHILD_FLAGS (CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS)
 
 /* Read a small integer sysctl; -1 when it is absent or unreadable. */
 static long
@@ -70,35 +74,42 @@ ns_userns_hint(void)
 	       "and mount, or run on the host (Slurm, plain VM)";
 }
 
-pid_t
-ns_clone(int *pidfd, int *cgroup, struct pt_err *err)
+/* EPERM and friends: the host (a container runtime, a sysctl, a security
+ * module) refuses namespaces, which is exit 71 with a hint. */
+static int
+refused(int e, const char *what, struct pt_err *err)
 {
-	unsigned long flags =
-	    NS_FLAGS | CLONE_NEWCGROUP | CLONE_PIDFD | SIGCHLD;
+	if (e == EPERM || e == ENOSPC || e == EUSERS || e == EINVAL ||
+	    e == EACCES)
+		return pt_err_set(err, EX_OSERR, "cannot create %s: %s; %s",
+				  what, strerror(e), ns_userns_hint());
+	return pt_err_set(err, EX_OSERR, "%s: %s", what, strerror(e));
+}
+
+pid_t
+ns_clone(int *pidfd, struct pt_err *err)
+{
+	unsigned long flags = NS_CLONE_FLAGS | CLONE_PIDFD | SIGCHLD;
 	long pid;
 
 	*pidfd = -1;
-	*cgroup = 1;
 	/* x86_64 and most others: clone(flags, stack, parent_tid, child_tid,
 	 * tls); with CLONE_PIDFD the pidfd is stored at parent_tid. */
 	pid = syscall(SYS_clone, flags, NULL, pidfd, NULL, NULL);
-	if (pid < 0 && errno == EINVAL) {
-		/* Kernels without cgroup namespaces: the rest still holds. */
-		flags &= ~(unsigned long)CLONE_NEWCGROUP;
-		*cgroup = 0;
-		pid = syscall(SYS_clone, flags, NULL, pidfd, NULL, NULL);
-	}
-	if (pid < 0) {
-		int e = errno;
-
-		if (e == EPERM || e == ENOSPC || e == EUSERS || e == EINVAL ||
-		    e == EACCES)
-			return pt_err_set(err, EX_OSERR,
-					  "cannot create namespaces: %s; %s",
-					  strerror(e), ns_userns_hint());
-		return pt_err_set(err, EX_OSERR, "clone: %s", strerror(e));
-	}
+	if (pid < 0)
+		return refused(errno, "namespaces", err);
 	return (pid_t)pid;
+}
+
+int
+ns_unshare_rest(struct pt_err *err)
+{
+	if (unshare(NS_CHILD_FLAGS | CLONE_NEWCGROUP) == 0)
+		return 0;
+	/* Kernels without cgroup namespaces: the rest still holds. */
+	if (errno != EINVAL || unshare(NS_CHILD_FLAGS) < 0)
+		return refused(errno, "network, IPC and UTS namespaces", err);
+	return 0;
 }
 
 static int
@@ -145,33 +156,27 @@ static const char *const ns_names[NS_MAX] = { "user", "mnt", "pid",   "net",
 					      "ipc",  "uts", "cgroup" };
 
 int
-ns_read_ids(pid_t pid, int cgroup, struct ns_ids *ids, struct pt_err *err)
+ns_read_ids(struct ns_ids *ids, struct pt_err *err)
 {
 	size_t i;
 
-	ids->n = NS_MAX - (cgroup ? 0 : 1);
-	for (i = 0; i < ids->n; i++) {
-		char path[64], link[64], want[16], *end;
+	ids->n = 0;
+	for (i = 0; i < NS_MAX; i++) {
+		char path[32], link[64], want[16], *end;
 		ssize_t n;
 
 		/* pid: the process's own namespace, not pid_for_children.
 		 * The link text ("net:[4026531840]") names the namespace's
 		 * nsfs inode; reading it is cheaper than stat(2), which makes
 		 * the kernel instantiate the nsfs dentry. */
-		if (pid == 0)
-			snprintf(path, sizeof(path), "/proc/self/ns/%s",
-				 ns_names[i]);
-		else
-			snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid,
-				 ns_names[i]);
+		snprintf(path, sizeof(path), "/proc/self/ns/%s", ns_names[i]);
 		n = readlink(path, link, sizeof(link) - 1);
+		if (n < 0 && errno == ENOENT && i == NS_MAX - 1)
+			break; /* a kernel without cgroup namespaces */
 		if (n < 0)
 			return pt_err_set(err, EX_OSERR,
-					  "cannot read the %s "
-					  "namespace of %s: %s",
-					  ns_names[i],
-					  pid == 0 ? "the runner" : "the child",
-					  strerror(errno));
+					  "cannot read the %s namespace: %s",
+					  ns_names[i], strerror(errno));
 		link[n] = '\0';
 		snprintf(want, sizeof(want), "%s:[", ns_names[i]);
 		errno = 0;
@@ -182,6 +187,7 @@ ns_read_ids(pid_t pid, int cgroup, struct ns_ids *ids, struct pt_err *err)
 			return pt_err_set(err, EX_OSERR,
 					  "unexpected %s namespace link %s",
 					  ns_names[i], link);
+		ids->n = i + 1;
 	}
 	return 0;
 }
@@ -194,7 +200,10 @@ ns_compare(const struct ns_ids *ours, const struct ns_ids *child, char *out,
 
 	out[0] = '\0';
 	if (ours->n != child->n)
-		return pt_err_set(err, EX_SOFTWARE, "namespace lists differ");
+		return pt_err_set(err, EX_OSERR,
+				  "the child reports %zu namespaces, "
+				  "we have %zu",
+				  child->n, ours->n);
 	for (i = 0; i < child->n; i++) {
 		if (ours->ino[i] == child->ino[i])
 			return pt_err_set(err, EX_OSERR,

@@ -8,29 +8,35 @@
 #include "util.h"
 
 /*
- * fork(2) into new user, mount, PID, network, IPC and UTS namespaces (and a
- * cgroup namespace where the kernel has one) with one clone(2), so the child
- * is PID 1 of its namespace.  Parent: returns the child's pid and a pidfd in
- * *pidfd.  Child: returns 0.  -1 with err->code 71 and a hint when the host
- * refuses namespaces.  *cgroup tells whether the cgroup namespace was made.
+ * fork(2) into new user, mount and PID namespaces with one clone(2), so the
+ * child is PID 1 of its namespace.  Parent: returns the child's pid and a
+ * pidfd in *pidfd.  Child: returns 0.  -1 with err->code 71 and a hint when
+ * the host refuses namespaces.
  */
-pid_t ns_clone(int *pidfd, int *cgroup, struct pt_err *err);
+pid_t ns_clone(int *pidfd, struct pt_err *err);
+
+/* Child, first thing: unshare new network, IPC and UTS namespaces, and a
+ * cgroup namespace where the kernel has one.  -1 with err->code 71 and a
+ * hint when the host refuses them. */
+int ns_unshare_rest(struct pt_err *err);
 
 /* Parent: map only our own uid and gid into the child's user namespace. */
 int ns_write_maps(pid_t pid, struct pt_err *err);
 
-/* The identities (nsfs inode numbers, from the /proc/PID/ns/NAME links) of
- * the user, mnt, pid, net, ipc, uts and, when `cgroup`, cgroup namespaces of
- * a process.  All namespaces live on the one nsfs, so the inode number
- * alone identifies one. */
+/* The identities (nsfs inode numbers, from the /proc/self/ns/NAME links) of
+ * the user, mnt, pid, net, ipc, uts and, where the kernel has it, cgroup
+ * namespaces of this process; `n` is 7, or 6 without cgroup namespaces.
+ * All namespaces live on the one nsfs, so the inode number alone
+ * identifies one. */
 #define NS_MAX 7
 struct ns_ids {
 	size_t n;
 	unsigned long long ino[NS_MAX];
 };
 
-/* Parent: read the ids of process `pid`, or of this process when 0. */
-int ns_read_ids(pid_t pid, int cgroup, struct ns_ids *ids, struct pt_err *err);
+/* Read this process's namespace ids (parent and child alike: the child
+ * before it leaves the host's /proc behind). */
+int ns_read_ids(struct ns_ids *ids, struct pt_err *err);
 
 /* Parent: check that every namespace of the child differs from ours, and
  * list them ("user,mnt,pid,net,ipc,uts[,cgroup]") in `out`. */

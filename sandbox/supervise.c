@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,13 +51,14 @@ struct run {
 	int chan[2], logp[2], ctl[2];
 	int pidfd;
 	pid_t pid;
-	int cgroup; /* the child has a cgroup namespace */
 	uint64_t start, deadline;
 	struct sbx_policy view; /* the policy as the child sees it */
 	struct sc_filter filter;
 	struct tracer tracer;
 	uint64_t nofile;
 	struct self_stat self;
+	cpu_set_t cpus; /* the child's CPUs, while it starts on others */
+	bool apart;
 	size_t chan_base; /* bytes of res->channel the parent wrote itself */
 };
 
@@ -231,12 +233,14 @@ child_main(const struct sbx_policy *p, const struct jail_ctx *j,
 {
 	struct pt_err err = { 0, "" };
 	struct sbx_setting s;
-	struct sbuf sb = SBUF_INIT;
+	struct ns_ids ns;
+	struct sbuf sb = SBUF_INIT, out = SBUF_INIT;
 	bool host_refused = false;
+	size_t i;
 	int rc;
 
 	memset(&s, 0, sizeof(s));
-	if (jail_enter(p, j, &s, &host_refused, &err) < 0) {
+	if (jail_enter(p, j, &s, &ns, &host_refused, &err) < 0) {
 		chan_put_cstr(&sb, host_refused ? "HOST_UNSUPPORTED"
 						: "SETUP_FAILED");
 		chan_put_cstr(&sb, err.msg);
@@ -244,11 +248,19 @@ child_main(const struct sbx_policy *p, const struct jail_ctx *j,
 		(void)chan_send(j->ctl_fd, CHAN_ERROR, &sb);
 		_exit(SBX_EXIT_SETUP_FAILED);
 	}
-	/* From here on only the allowlist's calls are possible. */
+	/* From here on only the allowlist's calls are possible.  Both
+	 * records in one write, so the parent wakes once. */
+	chan_put_u8(&sb, (uint8_t)ns.n);
+	for (i = 0; i < ns.n; i++)
+		chan_put_u64(&sb, ns.ino[i]);
+	chan_frame(&out, JAIL_NS_RECORD, &sb);
+	sbuf_reset(&sb);
 	sbx_setting_encode(&s, &sb);
-	if (chan_send(j->ctl_fd, CHAN_SETTING, &sb) < 0)
+	chan_frame(&out, CHAN_SETTING, &sb);
+	if (pt_write_all(j->ctl_fd, out.buf, out.len) < 0)
 		_exit(SBX_EXIT_SETUP_FAILED);
 	sbuf_free(&sb);
+	sbuf_free(&out);
 	if (pl->prepare != NULL && (rc = pl->prepare(pl->arg, j->chan_fd)) != 0)
 		_exit(rc);
 	/* Nothing of the bundle runs before the parent's go-ahead. */
@@ -337,27 +349,30 @@ check_proc_status(pid_t pid, struct sbx_setting *s, struct pt_err *err)
 }
 
 /*
- * Wait (until the deadline) for the child's one setup record on the control
- * socket.  Returns 1 with the record in `sb` (type in *type), 0 when the
- * child died or timed out first, -1 on a malformed record.
+ * Wait (until the deadline) for the child's next setup record on the
+ * control socket, gathered in `sb`, where *off is where it starts.  Returns
+ * 1 with the record (type in *type) and *off past it, 0 when the child died
+ * or timed out first, -1 on a malformed record.
  */
 static int
-read_setup_record(struct run *r, struct sbuf *sb, uint8_t *type,
+read_setup_record(struct run *r, struct sbuf *sb, size_t *off, uint8_t *type,
 		  const uint8_t **payload, uint32_t *len)
 {
 	for (;;) {
 		struct pollfd pfd[2] = { { r->ctl[0], POLLIN, 0 },
 					 { tracer_fd(&r->tracer), POLLIN, 0 } };
 		uint64_t now = now_ns();
-		size_t off = 0;
+		size_t next = *off;
 		char buf[4096];
 		ssize_t n;
 		int rc;
 
-		rc = chan_next_record(sb->buf, sb->len, &off, type, payload,
+		rc = chan_next_record(sb->buf, sb->len, &next, type, payload,
 				      len);
-		if (rc == 1)
+		if (rc == 1) {
+			*off = next;
 			return 1;
+		}
 		if (now >= r->deadline)
 			return 0;
 		rc = poll(pfd, 2, (int)((r->deadline - now) / 1000000u) + 1);
@@ -418,22 +433,52 @@ read_self_stat(struct self_stat *st, struct pt_err *err)
 }
 
 /*
- * Parent, while the child sets up its root: write its uid/gid maps, build
- * the filter and send both it and the environment block's bounds as the
- * setup record (jail.h).  -1 with `err` when the host refused the maps
- * (code 71); on other failures `why` says what went wrong.
+ * The child's next setup record, which must be of type `want`.  Returns 1
+ * with its payload, 0 when setup failed (`why` says how), -1 with `err`
+ * when the child reports that the host refused a kernel feature (code 71).
  */
 static int
-send_setup(struct run *r, struct pt_err *why, struct pt_err *err)
+expect_record(struct run *r, struct sbuf *sb, size_t *off, uint8_t want,
+	      const uint8_t **payload, uint32_t *len, struct pt_err *why,
+	      struct pt_err *err)
 {
-	struct sc_fds scfds = { SBX_CHILD_CHAN_FD, SBX_CHILD_CTL_FD };
+	struct chan_cursor c;
+	char *cls, *msg;
+	uint8_t type = 0;
+	int rc;
+
+	rc = read_setup_record(r, sb, off, &type, payload, len);
+	if (rc <= 0) {
+		pt_err_set(why, EX_OSERR,
+			   rc == 0 ? "child ended or timed out during setup"
+				   : "malformed setup record");
+		return 0;
+	}
+	if (type == want)
+		return 1;
+	if (type != CHAN_ERROR) {
+		pt_err_set(why, EX_OSERR, "unexpected setup record");
+		return 0;
+	}
+	chan_cursor_init(&c, *payload, *len);
+	cls = chan_get_strdup(&c);
+	msg = chan_get_strdup(&c);
+	rc = strcmp(cls, "HOST_UNSUPPORTED") == 0 && !c.bad ? -1 : 0;
+	pt_err_set(rc < 0 ? err : why, EX_OSERR, "sandbox setup: %s",
+		   c.bad ? "malformed error record" : msg);
+	free(cls);
+	free(msg);
+	return rc;
+}
+
+/* Send the setup record (jail.h): the environment block's bounds and the
+ * filter.  0, or 1 with `why`. */
+static int
+send_setup(struct run *r, struct pt_err *why)
+{
 	struct sbuf sb = SBUF_INIT;
 	int rc = 0;
 
-	if (ns_write_maps(r->pid, err) < 0)
-		return -1;
-	if (sc_build(&r->view, &scfds, &r->filter, why) < 0)
-		return 1;
 	chan_put_u64(&sb, r->self.env_start);
 	chan_put_u64(&sb, r->self.env_end);
 	chan_put_str(&sb, r->filter.prog,
@@ -450,15 +495,67 @@ send_setup(struct run *r, struct pt_err *why, struct pt_err *err)
 }
 
 /*
- * The setup phase: attach the tracer, send the setup record, then check
- * what the child reports after its filter is loaded, against the policy,
- * its namespaces and /proc/<child>/status.  Returns 1 when the payload may
- * start, 0 when setup failed (res->end is SETUP_FAILED, detail says why),
- * -1 with `err` when the host refused a kernel feature.
+ * A new task is queued on its parent's CPU, where it waits until the parent
+ * blocks; but right after clone both have work to do (the child its
+ * namespaces and root, the parent the maps and the filter).  So start the
+ * child on another CPU where there is one, and give it all of its CPUs
+ * back with the go-ahead.  Best effort: nothing else depends on it.
+ */
+static void
+start_apart(struct run *r)
+{
+	cpu_set_t others;
+	int cpu = sched_getcpu();
+
+	r->apart = false;
+	if (cpu < 0 || cpu >= CPU_SETSIZE ||
+	    sched_getaffinity(0, sizeof(r->cpus), &r->cpus) < 0)
+		return;
+	others = r->cpus;
+	CPU_CLR(cpu, &others);
+	if (CPU_COUNT(&others) > 0)
+		r->apart =
+		    sched_setaffinity(r->pid, sizeof(others), &others) == 0;
+}
+
+static void
+end_apart(struct run *r)
+{
+	if (r->apart)
+		(void)sched_setaffinity(r->pid, sizeof(r->cpus), &r->cpus);
+	r->apart = false;
+}
+
+/* The child's JAIL_NS_RECORD (jail.h) into `ids`; -1 when malformed. */
+static int
+decode_ns_ids(const uint8_t *payload, uint32_t len, struct ns_ids *ids)
+{
+	struct chan_cursor c;
+	size_t i;
+
+	chan_cursor_init(&c, payload, len);
+	ids->n = chan_get_u8(&c);
+	if (ids->n > NS_MAX)
+		return -1;
+	for (i = 0; i < ids->n; i++)
+		ids->ino[i] = chan_get_u64(&c);
+	return c.bad || !chan_cursor_done(&c) ? -1 : 0;
+}
+
+/*
+ * The setup phase.  While the child makes its remaining namespaces and its
+ * root: attach the tracer, write the uid/gid maps, check that we are one
+ * thread, build the filter, read our own namespace ids, send the setup
+ * record.  Then check what the child reports once its filter is loaded
+ * against the policy, our namespaces and /proc/<child>/status.  Returns 1
+ * when the payload may start, 0 when setup failed (res->end is
+ * SETUP_FAILED, detail says why), -1 with `err` when the host refused a
+ * kernel feature or we were started from a threaded process.
  */
 static int
 supervise_setup(struct run *r, struct pt_err *err)
 {
+	struct sc_fds scfds = { SBX_CHILD_CHAN_FD, SBX_CHILD_CTL_FD };
 	struct sbx_setting *s = &r->res->setting;
 	struct sbuf sb = SBUF_INIT, rec = SBUF_INIT;
 	const uint8_t *payload = NULL;
@@ -466,49 +563,45 @@ supervise_setup(struct run *r, struct pt_err *err)
 	struct ns_ids ours, theirs;
 	char nslist[sizeof(s->namespaces)];
 	uint32_t len = 0;
-	uint8_t type = 0;
+	size_t off = 0;
 	int rc;
 
+	start_apart(r);
 	/* Before the child can make itself non-dumpable: it waits for the
 	 * setup record, which is sent only after this. */
 	tracer_seize(&r->tracer, r->pid);
-	/* The child's namespaces are final from clone on (it cannot call
-	 * setns or unshare once its filter is loaded), and /proc/<child>/ns
-	 * is readable only while it is still dumpable: so read them now. */
-	if (ns_read_ids(r->pid, r->cgroup, &theirs, &why) < 0)
-		goto failed;
-	rc = send_setup(r, &why, err);
-	if (rc < 0)
+	if (ns_write_maps(r->pid, err) < 0 || read_self_stat(&r->self, err) < 0)
 		return -1;
-	if (rc > 0 || ns_read_ids(0, r->cgroup, &ours, &why) < 0 ||
-	    ns_compare(&ours, &theirs, nslist, sizeof(nslist), &why) < 0)
+	/* A raw clone copies only the calling thread; see sandbox.h.  The
+	 * copy is killed before it runs anything but our setup. */
+	if (r->self.threads != 1)
+		return pt_err_set(err, EX_SOFTWARE,
+				  "the sandbox must be started from a "
+				  "single-threaded process (found %ld "
+				  "threads)",
+				  r->self.threads);
+	if (sc_build(&r->view, &scfds, &r->filter, &why) < 0 ||
+	    ns_read_ids(&ours, &why) < 0 || send_setup(r, &why) != 0)
 		goto failed;
-	rc = read_setup_record(r, &sb, &type, &payload, &len);
-	if (rc <= 0) {
-		pt_err_set(&why, EX_OSERR,
-			   rc == 0 ? "child ended or timed out "
-				     "during setup"
-				   : "malformed setup record");
-		goto failed;
+	rc = expect_record(r, &sb, &off, JAIL_NS_RECORD, &payload, &len, &why,
+			   err);
+	if (rc == 1 && decode_ns_ids(payload, len, &theirs) < 0) {
+		pt_err_set(&why, EX_OSERR, "malformed namespace record");
+		rc = 0;
+	} else if (rc == 1 && ns_compare(&ours, &theirs, nslist, sizeof(nslist),
+					 &why) < 0) {
+		rc = 0;
 	}
-	if (type == CHAN_ERROR) {
-		struct chan_cursor c;
-		char *cls, *msg;
-
-		chan_cursor_init(&c, payload, len);
-		cls = chan_get_strdup(&c);
-		msg = chan_get_strdup(&c);
-		rc = strcmp(cls, "HOST_UNSUPPORTED") == 0 && !c.bad;
-		pt_err_set(rc ? err : &why, EX_OSERR, "sandbox setup: %s",
-			   c.bad ? "malformed error record" : msg);
-		free(cls);
-		free(msg);
+	if (rc == 1)
+		rc = expect_record(r, &sb, &off, CHAN_SETTING, &payload, &len,
+				   &why, err);
+	if (rc < 0) {
 		sbuf_free(&sb);
-		if (rc)
-			return -1;
-		goto failed;
+		return -1;
 	}
-	if (type != CHAN_SETTING || setting_decode(payload, len, s) < 0) {
+	if (rc == 0)
+		goto failed;
+	if (setting_decode(payload, len, s) < 0) {
 		pt_err_set(&why, EX_OSERR, "malformed setting record");
 		goto failed;
 	}
@@ -524,13 +617,10 @@ supervise_setup(struct run *r, struct pt_err *err)
 		goto failed;
 	s->valid = true;
 	sbx_setting_encode(s, &rec);
-	sbuf_reset(&sb);
-	chan_put_u8(&sb, CHAN_SETTING);
-	chan_put_u32(&sb, (uint32_t)rec.len);
-	sbuf_add(&sb, rec.buf, rec.len);
-	sbuf_add(&r->res->channel, sb.buf, sb.len);
+	chan_frame(&r->res->channel, CHAN_SETTING, &rec);
 	sbuf_free(&rec);
 	sbuf_free(&sb);
+	end_apart(r);
 	/* A child that already ended (in its payload's prepare) cannot take
 	 * the byte; its end is classified like any other payload's. */
 	(void)send(r->ctl[0], "g", 1, MSG_NOSIGNAL);
@@ -771,15 +861,6 @@ sbx_run(const struct sbx_policy *p, const struct sbx_payload *pl,
 				  "the intake allowlist");
 	if (sc_host_check(err) < 0)
 		return -1;
-	/* A raw clone copies only this thread; see sandbox.h. */
-	if (read_self_stat(&r.self, err) < 0)
-		return -1;
-	if (r.self.threads != 1)
-		return pt_err_set(err, EX_SOFTWARE,
-				  "the sandbox must be "
-				  "started from a single-threaded process "
-				  "(found %ld threads)",
-				  r.self.threads);
 	if (pipe2(r.chan, O_CLOEXEC) < 0 || pipe2(r.logp, O_CLOEXEC) < 0 ||
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, r.ctl) < 0) {
 		rc = pt_err_set(err, EX_OSERR, "pipe: %s", strerror(errno));
@@ -796,7 +877,7 @@ sbx_run(const struct sbx_policy *p, const struct sbx_payload *pl,
 
 	r.start = now_ns();
 	r.deadline = r.start + p->wall_ms * 1000000u;
-	r.pid = ns_clone(&r.pidfd, &r.cgroup, err);
+	r.pid = ns_clone(&r.pidfd, err);
 	if (r.pid < 0) {
 		rc = -1;
 		goto out;
