@@ -102,8 +102,8 @@ xasprintf(const char *fmt, ...)
 	return sbuf_steal(&sb);
 }
 
-static void
-sbuf_grow(struct sbuf *sb, size_t extra)
+void
+sbuf_reserve(struct sbuf *sb, size_t extra)
 {
 	size_t need;
 
@@ -122,7 +122,7 @@ sbuf_grow(struct sbuf *sb, size_t extra)
 void
 sbuf_add(struct sbuf *sb, const void *p, size_t n)
 {
-	sbuf_grow(sb, n);
+	sbuf_reserve(sb, n);
 	if (n > 0)
 		memcpy(sb->buf + sb->len, p, n);
 	sb->len += n;
@@ -158,7 +158,7 @@ sbuf_vprintf(struct sbuf *sb, const char *fmt, va_list ap)
 		sbuf_add(sb, small, (size_t)n);
 		return;
 	}
-	sbuf_grow(sb, (size_t)n);
+	sbuf_reserve(sb, (size_t)n);
 	vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
 	sb->len += (size_t)n;
 }

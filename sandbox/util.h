@@ -53,6 +53,8 @@ struct sbuf {
 		NULL, 0, 0                                                     \
 	}
 
+/* Room for `extra` more bytes (and the NUL) without another allocation. */
+void sbuf_reserve(struct sbuf *sb, size_t extra);
 void sbuf_add(struct sbuf *sb, const void *p, size_t n);
 void sbuf_adds(struct sbuf *sb, const char *s);
 void sbuf_addc(struct sbuf *sb, char c);
