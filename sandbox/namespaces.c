@@ -158,25 +158,31 @@ static const char *const ns_names[NS_MAX] = { "user", "mnt", "pid",   "net",
 int
 ns_read_ids(struct ns_ids *ids, struct pt_err *err)
 {
+	int dir = open("/proc/self/ns", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	size_t i;
+	int rc = 0;
 
 	ids->n = 0;
-	for (i = 0; i < NS_MAX; i++) {
-		char path[32], link[64], want[16], *end;
-		ssize_t n;
-
-		/* pid: the process's own namespace, not pid_for_children.
-		 * The link text ("net:[4026531840]") names the namespace's
+	if (dir < 0)
+		return pt_err_set(err, EX_OSERR, "open /proc/self/ns: %s",
+				  strerror(errno));
+	for (i = 0; i < NS_MAX && rc == 0; i++) {
+		char link[64], want[16], *end;
+		/* The link text ("net:[4026531840]") names the namespace's
 		 * nsfs inode; reading it is cheaper than stat(2), which makes
-		 * the kernel instantiate the nsfs dentry. */
-		snprintf(path, sizeof(path), "/proc/self/ns/%s", ns_names[i]);
-		n = readlink(path, link, sizeof(link) - 1);
+		 * the kernel instantiate the nsfs dentry.  "pid" is the
+		 * process's own namespace, not pid_for_children. */
+		ssize_t n =
+		    readlinkat(dir, ns_names[i], link, sizeof(link) - 1);
+
 		if (n < 0 && errno == ENOENT && i == NS_MAX - 1)
 			break; /* a kernel without cgroup namespaces */
-		if (n < 0)
-			return pt_err_set(err, EX_OSERR,
-					  "cannot read the %s namespace: %s",
-					  ns_names[i], strerror(errno));
+		if (n < 0) {
+			rc = pt_err_set(err, EX_OSERR,
+					"cannot read the %s namespace: %s",
+					ns_names[i], strerror(errno));
+			break;
+		}
 		link[n] = '\0';
 		snprintf(want, sizeof(want), "%s:[", ns_names[i]);
 		errno = 0;
@@ -184,12 +190,14 @@ ns_read_ids(struct ns_ids *ids, struct pt_err *err)
 				  ? strtoull(link + strlen(want), &end, 10)
 				  : 0;
 		if (ids->ino[i] == 0 || errno != 0 || strcmp(end, "]") != 0)
-			return pt_err_set(err, EX_OSERR,
-					  "unexpected %s namespace link %s",
-					  ns_names[i], link);
-		ids->n = i + 1;
+			rc = pt_err_set(err, EX_OSERR,
+					"unexpected %s namespace link %s",
+					ns_names[i], link);
+		else
+			ids->n = i + 1;
 	}
-	return 0;
+	close(dir);
+	return rc;
 }
 
 int

@@ -245,6 +245,12 @@ sc_build(const struct sbx_policy *p, const struct sc_fds *fds,
 		pt_err_set(err, EX_SOFTWARE, "seccomp: bad-arch action");
 		goto out;
 	}
+	/* A binary tree over the syscall numbers rather than a chain: the
+	 * kernel runs the filter for every number when it loads it (to
+	 * cache the always-allowed ones), so the chain's length is paid
+	 * hundreds of times per run, and again on every call.  Only speed
+	 * depends on it, so an older libseccomp without it is fine. */
+	(void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	if (allow_list(ctx, &nm, common_calls, PT_ARRAY_LEN(common_calls),
 		       err) < 0 ||
 	    allow_memory(ctx, &nm, err) < 0)
