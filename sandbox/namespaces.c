@@ -89,7 +89,10 @@ refused(int e, const char *what, struct pt_err *err)
 pid_t
 ns_clone(int *pidfd, struct pt_err *err)
 {
-	unsigned long flags = NS_CLONE_FLAGS | CLONE_PIDFD | SIGCHLD;
+	/* No exit signal: the supervisor learns of the exit through the
+	 * pidfd and its tracer, and a child it reaps only later (sbx_reap)
+	 * must not send the caller a SIGCHLD then. */
+	unsigned long flags = NS_CLONE_FLAGS | CLONE_PIDFD;
 	long pid;
 
 	*pidfd = -1;

@@ -219,4 +219,13 @@ int sbx_host_check(struct pt_err *err);
 int sbx_run(const struct sbx_policy *p, const struct sbx_payload *pl,
 	    struct sbx_result *res, struct pt_err *err);
 
+/*
+ * A child that exited normally is only reaped later: sbx_run returns once
+ * its result is complete, while the kernel still tears down its namespaces.
+ * sbx_reap() waits for every such child; the next sbx_run does it first
+ * thing.  A process that exits without it leaves them to its reaper (init),
+ * like any orphan; nothing of theirs runs any more.
+ */
+void sbx_reap(void);
+
 #endif

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <linux/filter.h>
 #include <poll.h>
 #include <sched.h>
@@ -675,6 +676,24 @@ supervise_payload(struct run *r, bool *timed_out, bool *output_over)
 		/* The exit stop comes before the descriptors close. */
 		if (fds[4].revents & POLLIN)
 			tracer_service(&r->tracer);
+		if (r->tracer.held) {
+			/* It exited: everything it wrote is in the pipes. */
+			if (chan_open &&
+			    drain(r->chan[0], &r->res->channel,
+				  r->chan_base + p->channel_cap) == 2) {
+				r->res->channel_overflow = true;
+				*output_over = true;
+			}
+			if (log_open &&
+			    drain(r->logp[0], &r->res->log, p->log_cap) == 2) {
+				r->res->log_truncated = true;
+				*output_over = true;
+			}
+			if (watch_open &&
+			    p->watch_fn(p->watch_arg, p->watch_fd) < 0)
+				*output_over = true;
+			break;
+		}
 		if (chan_open &&
 		    (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
 			rc = drain(r->chan[0], &r->res->channel,
@@ -718,11 +737,94 @@ supervise_payload(struct run *r, bool *timed_out, bool *output_over)
 	}
 }
 
-/* Kill (harmless if already dead) and reap.  A killed tracee may still
- * pass its exit stop, which wait4 reports first: resume it and go on. */
+/*
+ * Children that ended with a normal exit are held at their exit stop
+ * (tracer.h), where their result is complete; they are then let go and
+ * reaped later, so sbx_run need not wait while the kernel tears down their
+ * namespaces.  They are reaped by the next sbx_run or by sbx_reap(); a
+ * process that exits first leaves them to its reaper, like any orphan.
+ * They were made without an exit signal, so nobody gets a SIGCHLD.
+ */
+#define MAX_EXITING 8
+static int exiting[MAX_EXITING]; /* their pidfds */
+static size_t nexiting;
+
+void
+sbx_reap(void)
+{
+	while (nexiting > 0) {
+		int fd = exiting[--nexiting];
+		siginfo_t si;
+
+		while (waitid(P_PIDFD, (id_t)fd, &si, WEXITED | __WALL) < 0 &&
+		       errno == EINTR)
+			;
+		close(fd);
+	}
+}
+
+/* The first number of a "/proc/PID/<name>" file, or of its line starting
+ * with `key` when `key` is not NULL; -1 when unreadable. */
+static int
+proc_number(pid_t pid, const char *name, const char *key, uint64_t *out)
+{
+	char path[64], buf[4096];
+	const char *at = buf;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	if (key != NULL) {
+		at = strstr(buf, key);
+		if (at == NULL)
+			return -1;
+		at += strlen(key);
+	}
+	return sscanf(at, "%" SCNu64, out) == 1 ? 0 : -1;
+}
+
+/* What wait4 would report of a child held at its exit stop: its CPU time
+ * (the scheduler's, in ns) and peak RSS.  -1 when /proc does not say. */
+static int
+usage_at_exit(pid_t pid, struct rusage *ru)
+{
+	uint64_t ns, hwm;
+
+	if (proc_number(pid, "schedstat", NULL, &ns) < 0 || ns == 0 ||
+	    proc_number(pid, "status", "\nVmHWM:", &hwm) < 0)
+		return -1;
+	memset(ru, 0, sizeof(*ru));
+	ru->ru_utime.tv_sec = (time_t)(ns / 1000000000u);
+	ru->ru_utime.tv_usec = (suseconds_t)(ns % 1000000000u / 1000u);
+	ru->ru_maxrss = (long)hwm;
+	return 0;
+}
+
+/* Learn how the child ended.  A child held at its exit stop has told us
+ * already: let it go and reap it later.  Otherwise kill it (harmless if
+ * already dead) and reap it; a killed tracee may still pass its exit stop,
+ * which wait4 reports first: resume it and go on. */
 static void
 finish_child(struct run *r, int *status, struct rusage *ru)
 {
+	if (r->tracer.held && usage_at_exit(r->pid, ru) == 0) {
+		*status = r->tracer.exit_status;
+		tracer_release(&r->tracer);
+		if (nexiting == MAX_EXITING)
+			sbx_reap();
+		exiting[nexiting++] = r->pidfd;
+		r->pidfd = -1;
+		return;
+	}
+	tracer_release(&r->tracer);
 	syscall(SYS_pidfd_send_signal, r->pidfd, SIGKILL, NULL, 0);
 	for (;;) {
 		memset(ru, 0, sizeof(*ru));
@@ -860,6 +962,7 @@ sbx_run(const struct sbx_policy *p, const struct sbx_payload *pl,
 	struct rusage ru;
 	int status = 0, rc;
 
+	sbx_reap();
 	memset(res, 0, sizeof(*res));
 	res->exit_status = -1;
 	if (p->write_dir_fd >= 0 && p->allowlist != SBX_ALLOW_INTAKE)

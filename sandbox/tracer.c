@@ -91,20 +91,29 @@ tracer_fd(const struct tracer *t)
 }
 
 /* One stop (`status` as waitid's si_status: signal | event << 8): the exit
- * stop of a SIGSYS death records the call; a signal-delivery stop gets its
- * signal back; other event stops just go on. */
+ * stop of a SIGSYS death records the call, that of a normal exit is held
+ * when `hold` (tracer.h); a signal-delivery stop gets its signal back;
+ * other event stops just go on. */
 static void
-handle_stop(struct tracer *t, int status)
+handle_stop(struct tracer *t, int status, bool hold)
 {
 	int sig = status & 0xff;
 
 	if (status == (SIGTRAP | (PTRACE_EVENT_EXIT << 8))) {
 		unsigned long msg = 0;
 
-		if (ptrace(PTRACE_GETEVENTMSG, t->pid, NULL, &msg) == 0 &&
-		    WIFSIGNALED((int)msg) && WTERMSIG((int)msg) == SIGSYS)
-			t->have_nr = read_syscall_nr(t->pid, &t->nr);
 		sig = 0;
+		if (ptrace(PTRACE_GETEVENTMSG, t->pid, NULL, &msg) == 0) {
+			int ws = (int)msg;
+
+			if (WIFSIGNALED(ws) && WTERMSIG(ws) == SIGSYS)
+				t->have_nr = read_syscall_nr(t->pid, &t->nr);
+			if (hold && WIFEXITED(ws)) {
+				t->held = true;
+				t->exit_status = ws;
+				return;
+			}
+		}
 	} else if ((status >> 8) != 0) {
 		sig = 0;
 	}
@@ -136,14 +145,22 @@ tracer_service(struct tracer *t)
 		}
 		if (si.si_pid == 0 || si.si_code != CLD_TRAPPED)
 			return;
-		handle_stop(t, si.si_status);
+		handle_stop(t, si.si_status, true);
 	}
 }
 
 void
 tracer_resume(struct tracer *t, int wstatus)
 {
-	handle_stop(t, (wstatus >> 8) & 0xffff);
+	handle_stop(t, (wstatus >> 8) & 0xffff, false);
+}
+
+void
+tracer_release(struct tracer *t)
+{
+	if (t->held)
+		(void)ptrace(PTRACE_DETACH, t->pid, NULL, NULL);
+	t->held = false;
 }
 
 void

@@ -17,6 +17,11 @@
  * effort: if the host forbids ptrace the name is "unknown" and nothing else
  * changes.
  *
+ * The exit stop also tells how the child exited (PTRACE_GETEVENTMSG) while
+ * everything it wrote is still in its pipes: for a normal exit the tracer
+ * holds the child there, and the supervisor has its result without
+ * waiting for the kernel to tear down its namespaces (supervise.c).
+ *
  * No helper thread: ptrace stops are learned from SIGCHLD through a
  * signalfd that the supervisor polls beside its other descriptors.  So
  * SIGCHLD is blocked in the calling thread from tracer_open to
@@ -29,6 +34,8 @@ struct tracer {
 	bool seized;
 	bool have_nr;
 	long nr;
+	bool held;	 /* stopped at the exit stop after a normal exit */
+	int exit_status; /* then: the exit status, as wait(2) gives it */
 };
 
 /* Before the child exists: block SIGCHLD and open the signalfd.  -1 with
@@ -44,12 +51,16 @@ void tracer_seize(struct tracer *t, pid_t pid);
 int tracer_fd(const struct tracer *t);
 
 /* Handle every pending stop of the child without blocking: note the
- * syscall of a SIGSYS exit, pass signals on, resume. */
+ * syscall of a SIGSYS exit, pass signals on, resume; but hold the exit stop
+ * of a normal exit (t->held). */
 void tracer_service(struct tracer *t);
 
 /* A stop that wait4 reported (status as wait4 gives it): handle it as
- * tracer_service would and resume the child. */
+ * tracer_service would, but always resume the child. */
 void tracer_resume(struct tracer *t, int wstatus);
+
+/* Let a held child go on exiting, no longer traced. */
+void tracer_release(struct tracer *t);
 
 /* After the child is reaped: close the signalfd and restore the mask. */
 void tracer_close(struct tracer *t);

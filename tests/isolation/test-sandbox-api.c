@@ -3,15 +3,19 @@
  * it (in the sanitizer build too, so the ASan additions to the allowlist
  * are exercised), and the strict setting-record decoder.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -251,6 +255,111 @@ test_sigchld_left_alone(void **state)
 	assert_int_equal(sigaction(SIGCHLD, &old, NULL), 0);
 }
 
+/* 300 000 bytes on stdout, then the end record and a normal exit: the
+ * parent takes the result at the exit stop, before the pipes close. */
+static int
+flood_then_exit(void *arg, int chan_fd)
+{
+	static const char line[100] = "0123456789";
+	int i;
+
+	(void)arg;
+	for (i = 0; i < 3000; i++)
+		if (pt_write_all(1, line, sizeof(line)) < 0)
+			return 5;
+	return noop(NULL, chan_fd);
+}
+
+static void
+test_output_complete_at_exit(void **state)
+{
+	struct sbx_policy *p = sbx_policy_new();
+	struct pt_err err = { 0, "" };
+	struct sbx_result res;
+
+	(void)state;
+	sbx_policy_set_wall_ms(p, 20000);
+	sbx_policy_set_log_cap(p, 1u << 20);
+	assert_int_equal(
+	    sbx_run(p, &(struct sbx_payload){ NULL, flood_then_exit, NULL },
+		    &res, &err),
+	    0);
+	assert_string_equal(sbx_end_name(res.end), "OK");
+	assert_int_equal(res.exit_status, 0);
+	assert_int_equal(res.log.len, 300000);
+	assert_false(res.log_truncated);
+	sbx_result_fini(&res);
+	sbx_policy_free(p);
+}
+
+/* About 0.2 s of CPU and 32 MiB touched, then a normal exit. */
+static int
+burn_and_touch(void *arg, int chan_fd)
+{
+	struct timespec a, b;
+	size_t i, n = 32u << 20;
+	volatile char *mem = malloc(n);
+
+	(void)arg;
+	if (mem == NULL)
+		return 5;
+	for (i = 0; i < n; i += 4096)
+		mem[i] = 1;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	do
+		clock_gettime(CLOCK_MONOTONIC, &b);
+	while ((b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec) <
+	       200000000L);
+	return mem[n - 4096] == 1 ? noop(NULL, chan_fd) : 6;
+}
+
+/* CPU time and peak RSS are the kernel's, also when the result was taken
+ * at the exit stop. */
+static void
+test_usage_at_exit(void **state)
+{
+	struct sbx_result res;
+
+	(void)state;
+	run(burn_and_touch, NULL, &res);
+	assert_string_equal(sbx_end_name(res.end), "OK");
+	assert_true(res.cpu_ns >= 100000000u);
+	assert_true(res.cpu_ns < 20000000000u);
+	assert_true(res.max_rss_kib >= 32u * 1024);
+	sbx_result_fini(&res);
+}
+
+/* A child reaped after sbx_run returned sends the caller no SIGCHLD, and
+ * sbx_reap leaves no child behind. */
+static void
+test_reaped_quietly(void **state)
+{
+	struct sigaction sa, old;
+	struct sbx_result res;
+	siginfo_t si;
+	int i;
+
+	(void)state;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = count_sigchld;
+	sigemptyset(&sa.sa_mask);
+	assert_int_equal(sigaction(SIGCHLD, &sa, &old), 0);
+	sigchld_seen = 0;
+	for (i = 0; i < 12; i++) {
+		run(noop, NULL, &res);
+		assert_string_equal(sbx_end_name(res.end), "OK");
+		sbx_result_fini(&res);
+	}
+	usleep(100000);
+	sbx_reap();
+	memset(&si, 0, sizeof(si));
+	errno = 0;
+	assert_int_equal(waitid(P_ALL, 0, &si, WEXITED | WNOHANG | __WALL), -1);
+	assert_int_equal(errno, ECHILD);
+	assert_int_equal(sigchld_seen, 0);
+	assert_int_equal(sigaction(SIGCHLD, &old, NULL), 0);
+}
+
 static void *
 park(void *arg)
 {
@@ -363,6 +472,9 @@ main(void)
 		cmocka_unit_test(test_back_to_back_violations),
 		cmocka_unit_test(test_sigchld_left_alone),
 		cmocka_unit_test(test_refuses_threads),
+		cmocka_unit_test(test_output_complete_at_exit),
+		cmocka_unit_test(test_usage_at_exit),
+		cmocka_unit_test(test_reaped_quietly),
 	};
 
 	struct pt_err err = { 0, "" };
