@@ -52,6 +52,9 @@ struct run {
 	int chan[2], logp[2], ctl[2];
 	int pidfd;
 	pid_t pid;
+	/* /proc/<child>/status and schedstat, opened while the parent works
+	 * anyway, read when the child reports its setup and at its exit */
+	int status_fd, schedstat_fd;
 	uint64_t start, deadline;
 	struct sbx_policy view; /* the policy as the child sees it */
 	struct sc_filter filter;
@@ -300,26 +303,40 @@ status_field(const char *status, const char *key, int base, uint64_t *out)
 	return -1;
 }
 
-/* The parent's own read-back from /proc/<child>/status: it does not
- * depend on anything the child says. */
+/* Open /proc/<pid>/<name> for reading; -1 on failure. */
 static int
-check_proc_status(pid_t pid, struct sbx_setting *s, struct pt_err *err)
+open_proc(pid_t pid, const char *name)
 {
-	char path[64], buf[8192];
-	uint64_t nnp, mode, filters, eff, prm, bnd, amb, inh;
-	ssize_t n;
-	int fd;
+	char path[64];
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return pt_err_set(err, EX_OSERR, "open %s: %s", path,
-				  strerror(errno));
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+/* The whole of a /proc file opened with open_proc, as it is now (each
+ * read from offset 0 makes the kernel write it anew); -1 on failure. */
+static int
+proc_read(int fd, char *buf, size_t size)
+{
+	ssize_t n = fd >= 0 ? pread(fd, buf, size - 1, 0) : -1;
+
 	if (n <= 0)
-		return pt_err_set(err, EX_OSERR, "read %s", path);
+		return -1;
 	buf[n] = '\0';
+	return 0;
+}
+
+/* The parent's own read-back from /proc/<child>/status (`fd`): it does
+ * not depend on anything the child says. */
+static int
+check_proc_status(int fd, struct sbx_setting *s, struct pt_err *err)
+{
+	char buf[8192];
+	uint64_t nnp, mode, filters, eff, prm, bnd, amb, inh;
+
+	if (proc_read(fd, buf, sizeof(buf)) < 0)
+		return pt_err_set(err, EX_OSERR,
+				  "cannot read the child's /proc status");
 	if (status_field(buf, "NoNewPrivs", 10, &nnp) < 0 ||
 	    status_field(buf, "Seccomp", 10, &mode) < 0 ||
 	    status_field(buf, "Seccomp_filters", 10, &filters) < 0 ||
@@ -328,7 +345,8 @@ check_proc_status(pid_t pid, struct sbx_setting *s, struct pt_err *err)
 	    status_field(buf, "CapEff", 16, &eff) < 0 ||
 	    status_field(buf, "CapBnd", 16, &bnd) < 0 ||
 	    status_field(buf, "CapAmb", 16, &amb) < 0)
-		return pt_err_set(err, EX_OSERR, "cannot parse %s", path);
+		return pt_err_set(err, EX_OSERR,
+				  "cannot parse the child's /proc status");
 	/* 3 (SECCOMP_MODE_DEAD) is filter mode after the filter killed the
 	 * process, which may already have happened by now (in a prepare). */
 	if (mode == 3)
@@ -580,6 +598,8 @@ supervise_setup(struct run *r, struct pt_err *err)
 	tracer_seize(&r->tracer, r->pid);
 	if (ns_write_maps(r->pid, err) < 0 || read_self_stat(&r->self, err) < 0)
 		return -1;
+	r->status_fd = open_proc(r->pid, "status");
+	r->schedstat_fd = open_proc(r->pid, "schedstat"); /* optional */
 	/* A raw clone copies only the calling thread; see sandbox.h.  The
 	 * copy is killed before it runs anything but our setup. */
 	if (r->self.threads != 1)
@@ -620,7 +640,7 @@ supervise_setup(struct run *r, struct pt_err *err)
 	snprintf(s->allowlist, sizeof(s->allowlist), "%s", r->filter.names);
 	snprintf(s->filter_sha256, sizeof(s->filter_sha256), "%s",
 		 r->filter.sha256);
-	if (s->dumpable || check_proc_status(r->pid, s, &why) < 0 ||
+	if (s->dumpable || check_proc_status(r->status_fd, s, &why) < 0 ||
 	    rl_check(r->p, r->nofile, s, &why) < 0)
 		goto failed;
 	s->valid = true;
@@ -763,25 +783,16 @@ sbx_reap(void)
 	}
 }
 
-/* The first number of a "/proc/PID/<name>" file, or of its line starting
- * with `key` when `key` is not NULL; -1 when unreadable. */
+/* The first number in the /proc file `fd`, or the one after `key` when
+ * `key` is not NULL; -1 when unreadable. */
 static int
-proc_number(pid_t pid, const char *name, const char *key, uint64_t *out)
+proc_number(int fd, const char *key, uint64_t *out)
 {
-	char path[64], buf[4096];
+	char buf[8192];
 	const char *at = buf;
-	ssize_t n;
-	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (proc_read(fd, buf, sizeof(buf)) < 0)
 		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
 	if (key != NULL) {
 		at = strstr(buf, key);
 		if (at == NULL)
@@ -794,12 +805,12 @@ proc_number(pid_t pid, const char *name, const char *key, uint64_t *out)
 /* What wait4 would report of a child held at its exit stop: its CPU time
  * (the scheduler's, in ns) and peak RSS.  -1 when /proc does not say. */
 static int
-usage_at_exit(pid_t pid, struct rusage *ru)
+usage_at_exit(const struct run *r, struct rusage *ru)
 {
 	uint64_t ns, hwm;
 
-	if (proc_number(pid, "schedstat", NULL, &ns) < 0 || ns == 0 ||
-	    proc_number(pid, "status", "\nVmHWM:", &hwm) < 0)
+	if (proc_number(r->schedstat_fd, NULL, &ns) < 0 || ns == 0 ||
+	    proc_number(r->status_fd, "\nVmHWM:", &hwm) < 0)
 		return -1;
 	memset(ru, 0, sizeof(*ru));
 	ru->ru_utime.tv_sec = (time_t)(ns / 1000000000u);
@@ -815,7 +826,7 @@ usage_at_exit(pid_t pid, struct rusage *ru)
 static void
 finish_child(struct run *r, int *status, struct rusage *ru)
 {
-	if (r->tracer.held && usage_at_exit(r->pid, ru) == 0) {
+	if (r->tracer.held && usage_at_exit(r, ru) == 0) {
 		*status = r->tracer.exit_status;
 		tracer_release(&r->tracer);
 		if (nexiting == MAX_EXITING)
@@ -847,6 +858,8 @@ run_release(struct run *r)
 	close_pair(r->logp);
 	close_pair(r->ctl);
 	close_fd(&r->pidfd);
+	close_fd(&r->status_fd);
+	close_fd(&r->schedstat_fd);
 	tracer_close(&r->tracer);
 	sc_free(&r->filter);
 }
@@ -956,6 +969,8 @@ sbx_run(const struct sbx_policy *p, const struct sbx_payload *pl,
 			 .logp = { -1, -1 },
 			 .ctl = { -1, -1 },
 			 .pidfd = -1,
+			 .status_fd = -1,
+			 .schedstat_fd = -1,
 			 .tracer = { .sigfd = -1 } };
 	struct jail_ctx j;
 	bool timed_out = false, output_over = false;
