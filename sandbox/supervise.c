@@ -633,6 +633,15 @@ supervise_setup(struct run *r, struct pt_err *err)
 		pt_err_set(&why, EX_OSERR, "malformed setting record");
 		goto failed;
 	}
+	if (s->dumpable || check_proc_status(r->status_fd, s, &why) < 0 ||
+	    rl_check(r->p, r->nofile, s, &why) < 0)
+		goto failed;
+	/* Verified: the go-ahead first, the bookkeeping while the payload
+	 * starts.  A child that already ended (in its payload's prepare)
+	 * cannot take the byte; its end is classified like any other
+	 * payload's. */
+	(void)send(r->ctl[0], "g", 1, MSG_NOSIGNAL);
+	end_apart(r);
 	/* The parent's facts override whatever the child claimed. */
 	snprintf(s->namespaces, sizeof(s->namespaces), "%s", nslist);
 	snprintf(s->allowlist_name, sizeof(s->allowlist_name), "%s",
@@ -640,18 +649,11 @@ supervise_setup(struct run *r, struct pt_err *err)
 	snprintf(s->allowlist, sizeof(s->allowlist), "%s", r->filter.names);
 	snprintf(s->filter_sha256, sizeof(s->filter_sha256), "%s",
 		 r->filter.sha256);
-	if (s->dumpable || check_proc_status(r->status_fd, s, &why) < 0 ||
-	    rl_check(r->p, r->nofile, s, &why) < 0)
-		goto failed;
 	s->valid = true;
 	sbx_setting_encode(s, &rec);
 	chan_frame(&r->res->channel, CHAN_SETTING, &rec);
 	sbuf_free(&rec);
 	sbuf_free(&sb);
-	end_apart(r);
-	/* A child that already ended (in its payload's prepare) cannot take
-	 * the byte; its end is classified like any other payload's. */
-	(void)send(r->ctl[0], "g", 1, MSG_NOSIGNAL);
 	r->chan_base = r->res->channel.len;
 	return 1;
 failed:

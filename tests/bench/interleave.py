@@ -1,14 +1,19 @@
 #!/usr/bin/env python3
 """interleave.py RUNS WARMUP NAME=COMMAND... - wall time of whole commands.
 
-Runs every command once per round, in turn, for RUNS rounds (after WARMUP
-untimed rounds), so that whatever else the machine does affects all of them
-alike; a block of runs per command (hyperfine's way) lets slow drift on a
-busy or virtual machine land on one side of a ratio.  Each run is
+Runs every command once per round for RUNS rounds (after WARMUP untimed
+rounds), so that whatever else the machine does affects all of them alike;
+a block of runs per command (hyperfine's way) lets slow drift on a busy or
+virtual machine land on one side of a ratio.  The order within a round is
+shuffled (with a fixed seed, so reruns are alike): in a fixed order each
+command would always follow the same one and pay for the work the kernel
+does after it (a network namespace is torn down in the background, a
+report's writeback).  Each run is
 posix_spawn + waitpid with stdout and stderr to /dev/null and must exit 0.
 Prints one line per command: NAME median_ms q1_ms q3_ms.
 """
 import os
+import random
 import shlex
 import statistics
 import sys
@@ -41,8 +46,11 @@ def main():
         cmds.append((name, argv))
     times = {name: [] for name, _ in cmds}
     devnull = os.open(os.devnull, os.O_WRONLY)
+    order = random.Random(20261202)
     for r in range(warmup + runs):
-        for name, argv in cmds:
+        round_cmds = list(cmds)
+        order.shuffle(round_cmds)
+        for name, argv in round_cmds:
             t = run(argv, devnull)
             if r >= warmup:
                 times[name].append(t)
