@@ -75,15 +75,33 @@ ns_userns_hint(void)
 }
 
 /* EPERM and friends: the host (a container runtime, a sysctl, a security
- * module) refuses namespaces, which is exit 71 with a hint. */
+ * module) refuses namespaces, which is exit 71 with `hint`. */
 static int
-refused(int e, const char *what, struct pt_err *err)
+refused(int e, const char *what, const char *hint, struct pt_err *err)
 {
 	if (e == EPERM || e == ENOSPC || e == EUSERS || e == EINVAL ||
 	    e == EACCES)
 		return pt_err_set(err, EX_OSERR, "cannot create %s: %s; %s",
-				  what, strerror(e), ns_userns_hint());
+				  what, strerror(e), hint);
 	return pt_err_set(err, EX_OSERR, "%s: %s", what, strerror(e));
+}
+
+/* Why unshare(2) of the network, IPC and UTS namespaces failed.  The
+ * child's own /proc/sys shows its new user namespace, whose limits are
+ * unset, so name the limits rather than read them. */
+static const char *
+rest_hint(int e)
+{
+	if (e == ENOSPC)
+		return "a limit on network, IPC or UTS namespaces is reached "
+		       "or 0 here or in an outer user namespace "
+		       "(user.max_net_namespaces, user.max_ipc_namespaces, "
+		       "user.max_uts_namespaces); hint: sysctl -w "
+		       "user.max_net_namespaces=15000";
+	return "the container runtime or a security module refuses new "
+	       "network namespaces; hint: in Docker/Kubernetes use a seccomp "
+	       "and AppArmor profile that allows unshare with CLONE_NEWNET, "
+	       "or run on the host (Slurm, plain VM)";
 }
 
 pid_t
@@ -100,7 +118,7 @@ ns_clone(int *pidfd, struct pt_err *err)
 	 * tls); with CLONE_PIDFD the pidfd is stored at parent_tid. */
 	pid = syscall(SYS_clone, flags, NULL, pidfd, NULL, NULL);
 	if (pid < 0)
-		return refused(errno, "namespaces", err);
+		return refused(errno, "namespaces", ns_userns_hint(), err);
 	return (pid_t)pid;
 }
 
@@ -111,7 +129,8 @@ ns_unshare_rest(struct pt_err *err)
 		return 0;
 	/* Kernels without cgroup namespaces: the rest still holds. */
 	if (errno != EINVAL || unshare(NS_CHILD_FLAGS) < 0)
-		return refused(errno, "network, IPC and UTS namespaces", err);
+		return refused(errno, "network, IPC and UTS namespaces",
+			       rest_hint(errno), err);
 	return 0;
 }
 

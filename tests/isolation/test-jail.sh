@@ -124,6 +124,16 @@ else
 	not_ok "no user namespaces -> exit 71 with a hint" "rc=$rc" "$out"
 fi
 
+# The same for network namespaces, which the child makes itself: the
+# limit of an outer user namespace holds for the ones inside it.
+out=$(unshare -U -r sh -c 'echo 0 > /proc/sys/user/max_net_namespaces && exec "$0" ok' "$probe")
+rc=$?
+if [ $rc = 71 ] && printf '%s\n' "$out" | grep -q 'max_net_namespaces=15000'; then
+	ok "no network namespaces -> exit 71 with a hint"
+else
+	not_ok "no network namespaces -> exit 71 with a hint" "rc=$rc" "$out"
+fi
+
 # Refuse to run set-user-ID.
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 	cp "$probe" "$tmp/suid-probe" && chmod 4755 "$tmp/suid-probe" && chmod 755 "$tmp"
