@@ -7,34 +7,38 @@
  * parent enforces the wall-clock deadline and byte caps and classifies how
  * the child ended.  Nothing here prints or exits the calling process.
  *
- * The child (jail.c), in this order: one clone(2) into new user, mount, PID,
- * network, IPC, UTS and cgroup namespaces (PID 1 of its own PID namespace;
- * the parent maps only its own uid and gid); stdin /dev/null, stdout and
- * stderr the log pipe; every other descriptor closed except the result
- * channel, the control socket and the policy's kept ones; setsid;
- * PR_SET_PDEATHSIG(SIGKILL) and a parent-alive re-check on the control
- * socket (getppid() is 0 in a new PID namespace); an empty read-only tmpfs
- * as / (pivot_root, old root detached, no /proc); then, once the parent's
- * setup record has arrived (maps written, tracer attached, the compiled
- * filter), the environment scrubbed (environ strings and the kernel's
- * initial block zeroed, then clearenv); not dumpable; no_new_privs; all
- * capabilities dropped (bounding, ambient, permitted, effective,
- * inheritable); rlimits; Landlock (all filesystem rights handled, none
- * granted); glibc pre-warmed; the seccomp allowlist last (default
- * KILL_PROCESS, foreign architectures KILL_PROCESS, TSYNC).  Each step is
- * read back; the parent checks the child's report against the policy, its
- * namespaces (read while it could still read them) and /proc/<child>/status
- * before it lets the payload's run start.  The parent does its share
- * (maps, filter, namespace ids) while the child sets up, and the payload's
- * prepare half runs while the parent checks, so neither waits for the
- * other more than it must.  The child never execs: the payload runs in the
- * forked copy of the runner's memory, so the runner should not hold secrets
- * in memory either.
+ * The child (jail.c), in this order: one clone(2) into new user, mount and
+ * PID namespaces (PID 1 of its own PID namespace; the parent maps only its
+ * own uid and gid); stdin /dev/null, stdout and stderr the log pipe; every
+ * other descriptor closed except the result channel, the control socket
+ * and the policy's kept ones; setsid; PR_SET_PDEATHSIG(SIGKILL) and a
+ * parent-alive re-check on the control socket (getppid() is 0 in a new PID
+ * namespace); new network, IPC, UTS and cgroup namespaces (unshare(2): the
+ * network namespace is most of the cost, and this way it is made while the
+ * parent works), whose ids it reads while the host's /proc is still in
+ * view; an empty read-only tmpfs as / (pivot_root, old root detached, no
+ * /proc); then, once the parent's setup record has arrived (maps written,
+ * tracer attached, the compiled filter), the environment scrubbed (environ
+ * strings and the kernel's initial block zeroed, then clearenv); not
+ * dumpable; no_new_privs; all capabilities dropped (bounding, ambient,
+ * permitted, effective, inheritable); rlimits; Landlock (all filesystem
+ * rights handled, none granted); glibc pre-warmed; the seccomp allowlist
+ * last (default KILL_PROCESS, foreign architectures KILL_PROCESS, TSYNC).
+ * Each step is read back; the parent checks the child's report against the
+ * policy, its own namespaces and /proc/<child>/status before it lets the
+ * payload's run start.  The parent does its share (maps, thread check,
+ * filter) while the child sets up, on another CPU where there is one, and
+ * the payload's prepare half runs while the parent checks, so neither
+ * waits for the other more than it must.  The child never execs: the
+ * payload runs in the forked copy of the runner's memory, so the runner
+ * should not hold secrets in memory either.
  *
  * A seccomp kill's syscall is learned by the supervising thread itself,
  * which PTRACE_SEIZEs the child with only PTRACE_O_TRACEEXIT (tracer.h);
  * where ptrace is forbidden, res->syscall is "unknown" and everything else
- * holds.  SIGCHLD is blocked in the calling thread while sbx_run runs.
+ * holds.  SIGCHLD is blocked in the calling thread while sbx_run runs.  A
+ * normal exit's result is taken at that exit stop, and the child reaped
+ * later (sbx_reap below).
  */
 #ifndef PROEFTUIN_SANDBOX_H
 #define PROEFTUIN_SANDBOX_H
