@@ -831,6 +831,9 @@ finish_child(struct run *r, int *status, struct rusage *ru)
 	if (r->tracer.held && usage_at_exit(r, ru) == 0) {
 		*status = r->tracer.exit_status;
 		tracer_release(&r->tracer);
+		/* Should the detach have failed, this ends the stop (a no-op
+		 * for a task already exiting), so sbx_reap cannot hang. */
+		syscall(SYS_pidfd_send_signal, r->pidfd, SIGKILL, NULL, 0);
 		if (nexiting == MAX_EXITING)
 			sbx_reap();
 		exiting[nexiting++] = r->pidfd;
