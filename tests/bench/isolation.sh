@@ -17,8 +17,12 @@
 # output checks, the report written and fsync'ed), and sbx_run() repeated
 # inside one process (no exec, no loader).
 #
-# Runs are interleaved round by round (interleave.py) so that drift on a
-# busy or virtual machine hits every command alike.  RUNS (default 41).
+# Runs are interleaved round by round, in a shuffled order (interleave.py),
+# so that drift on a busy or virtual machine, and the kernel's background
+# work after each command (tearing down a network namespace), hit every
+# command alike.  The sandbox's child is reaped after its result is in
+# (sandbox.h), so the probe may exit while the kernel still tears down the
+# child's namespaces, as `proeftuin run` may.  RUNS (default 41).
 set -eu
 build=${1:-build}
 runs=${RUNS:-41}
