@@ -785,34 +785,19 @@ sbx_reap(void)
 	}
 }
 
-/* The first number in the /proc file `fd`, or the one after `key` when
- * `key` is not NULL; -1 when unreadable. */
-static int
-proc_number(int fd, const char *key, uint64_t *out)
-{
-	char buf[8192];
-	const char *at = buf;
-
-	if (proc_read(fd, buf, sizeof(buf)) < 0)
-		return -1;
-	if (key != NULL) {
-		at = strstr(buf, key);
-		if (at == NULL)
-			return -1;
-		at += strlen(key);
-	}
-	return sscanf(at, "%" SCNu64, out) == 1 ? 0 : -1;
-}
-
 /* What wait4 would report of a child held at its exit stop: its CPU time
- * (the scheduler's, in ns) and peak RSS.  -1 when /proc does not say. */
+ * (the scheduler's, in ns: schedstat's first field) and peak RSS (VmHWM).
+ * -1 when /proc does not say. */
 static int
 usage_at_exit(const struct run *r, struct rusage *ru)
 {
+	char buf[8192];
 	uint64_t ns, hwm;
 
-	if (proc_number(r->schedstat_fd, NULL, &ns) < 0 || ns == 0 ||
-	    proc_number(r->status_fd, "\nVmHWM:", &hwm) < 0)
+	if (proc_read(r->schedstat_fd, buf, sizeof(buf)) < 0 ||
+	    sscanf(buf, "%" SCNu64, &ns) != 1 || ns == 0 ||
+	    proc_read(r->status_fd, buf, sizeof(buf)) < 0 ||
+	    status_field(buf, "VmHWM", 10, &hwm) < 0)
 		return -1;
 	memset(ru, 0, sizeof(*ru));
 	ru->ru_utime.tv_sec = (time_t)(ns / 1000000000u);
