@@ -114,25 +114,21 @@ wait "$runner" 2>/dev/null
 [ -n "$child" ] && [ $gone = yes ] && ok "SIGKILL of the runner ends the child within 1 s" \
     || not_ok "SIGKILL of the runner ends the child within 1 s" "child=$child state=$state"
 
-# Exit 71 with a hint when the host has no user namespaces: lower
-# max_user_namespaces inside a user namespace of our own (it is per-userns).
-out=$(unshare -U -r sh -c 'echo 0 > /proc/sys/user/max_user_namespaces && exec "$0" ok' "$probe")
-rc=$?
-if [ $rc = 71 ] && printf '%s\n' "$out" | grep -q 'max_user_namespaces=0); hint:'; then
-	ok "no user namespaces -> exit 71 with a hint"
-else
-	not_ok "no user namespaces -> exit 71 with a hint" "rc=$rc" "$out"
-fi
-
-# The same for network namespaces, which the child makes itself: the
-# limit of an outer user namespace holds for the ones inside it.
-out=$(unshare -U -r sh -c 'echo 0 > /proc/sys/user/max_net_namespaces && exec "$0" ok' "$probe")
-rc=$?
-if [ $rc = 71 ] && printf '%s\n' "$out" | grep -q 'max_net_namespaces=15000'; then
-	ok "no network namespaces -> exit 71 with a hint"
-else
-	not_ok "no network namespaces -> exit 71 with a hint" "rc=$rc" "$out"
-fi
+# Exit 71 with a hint when the host refuses namespaces: set a per-userns
+# limit to 0 inside a user namespace of our own; the limits of an outer
+# user namespace hold for every one inside it.  NAME LIMIT HINT.
+refused_with_hint() {
+	out=$(unshare -U -r sh -c "echo 0 > /proc/sys/user/$2 && exec \"\$0\" ok" "$probe")
+	rc=$?
+	if [ $rc = 71 ] && printf '%s\n' "$out" | grep -qF "$3"; then
+		ok "no $1 namespaces -> exit 71 with a hint"
+	else
+		not_ok "no $1 namespaces -> exit 71 with a hint" "rc=$rc" "$out"
+	fi
+}
+refused_with_hint user max_user_namespaces 'max_user_namespaces=0); hint:'
+# Network namespaces, which the child makes itself.
+refused_with_hint network max_net_namespaces 'max_net_namespaces=15000'
 
 # Refuse to run set-user-ID.
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
