@@ -226,22 +226,31 @@ count_sigchld(int sig)
 	sigchld_seen++;
 }
 
+/* Count SIGCHLDs from now on; the handler before goes to *old. */
+static void
+catch_sigchld(struct sigaction *old)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = count_sigchld;
+	sigemptyset(&sa.sa_mask);
+	assert_int_equal(sigaction(SIGCHLD, &sa, old), 0);
+	sigchld_seen = 0;
+}
+
 /* sbx_run blocks SIGCHLD only while it runs, restores the caller's mask,
  * and the SIGCHLDs of its own child never reach the caller's handler. */
 static void
 test_sigchld_left_alone(void **state)
 {
-	struct sigaction sa, old;
+	struct sigaction old;
 	sigset_t before, after;
 	struct sbx_result res;
 
 	(void)state;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = count_sigchld;
-	sigemptyset(&sa.sa_mask);
-	assert_int_equal(sigaction(SIGCHLD, &sa, &old), 0);
+	catch_sigchld(&old);
 	assert_int_equal(sigprocmask(SIG_SETMASK, NULL, &before), 0);
-	sigchld_seen = 0;
 	run(noop, NULL, &res);
 	assert_string_equal(sbx_end_name(res.end), "OK");
 	sbx_result_fini(&res);
@@ -334,17 +343,13 @@ test_usage_at_exit(void **state)
 static void
 test_reaped_quietly(void **state)
 {
-	struct sigaction sa, old;
+	struct sigaction old;
 	struct sbx_result res;
 	siginfo_t si;
 	int i;
 
 	(void)state;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = count_sigchld;
-	sigemptyset(&sa.sa_mask);
-	assert_int_equal(sigaction(SIGCHLD, &sa, &old), 0);
-	sigchld_seen = 0;
+	catch_sigchld(&old);
 	for (i = 0; i < 12; i++) {
 		run(noop, NULL, &res);
 		assert_string_equal(sbx_end_name(res.end), "OK");
