@@ -1,21 +1,19 @@
 /*
  * disclosure.c - output checking; see disclosure.h.
  *
- * The order matters and is the same for every table:
- *   1. rules on the shape (name, grants, identifiers, rows);
- *   2. primary rules per cell from the evidence (min_cell, negatives,
- *      missing, zeros, dominance, p%), suppressing unsafe cells;
- *   3. across outputs: a cell of one table that totals cells of another
- *      table (same dataset, statistic and value column, fewer keys) is
- *      suppressed when any cell it covers is suppressed, repeated until
- *      nothing changes, so no difference of two outputs reveals a cell;
- *   4. margin rows the script published ("Total", "All") are recomputed
- *      from the released cells only, so a total never undoes a suppression;
- *   5. counts are rounded to the profile's base, totals included;
- *   6. the released file is rendered and its size checked.
- * This is the "keep v1 simple" secondary suppression of privacy.md §5:
- * recompute margins, over-suppress linked tables, and say so; optimal
- * secondary suppression is left to tau-ARGUS.
+ * What a script can publish from the data API was protected before it
+ * saw it (sandbox/protect.h): cells withheld, counts and sums rounded,
+ * every answer audited against the others.  This file is the second line
+ * and the rules on everything else, the same for every table:
+ *   1. rules on the shape (name, rows read first, grants, identifiers,
+ *      rows, free text, finite numbers);
+ *   2. for tables of the runner, the primary rules again on every
+ *      released cell with the same code (sandbox/sdc.h): a cell that
+ *      breaks one means the sandbox and this check disagree, and the
+ *      output fails closed; rules whose action is review flag cells;
+ *   3. custom tables (built by the script) have no evidence: a person
+ *      checks every cell, and a row labelled as a total is flagged;
+ *   4. the released file is rendered and its size checked.
  */
 #include <math.h>
 #include <stdio.h>
@@ -211,24 +209,6 @@ is_count(const struct output *o)
 }
 
 static bool
-cell_suppressed(const struct checked_output *co, size_t i)
-{
-	return (co->marks[i] & (MARK_SUPPRESSED | MARK_SECONDARY)) != 0;
-}
-
-static bool
-row_suppressed(const struct output *o, const struct checked_output *co,
-	       size_t r)
-{
-	size_t c;
-
-	for (c = o->nkeys; c < o->ncols; c++)
-		if (cell_suppressed(co, r * o->ncols + c))
-			return true;
-	return false;
-}
-
-static bool
 in_list_ci(char *const *list, size_t n, const char *s)
 {
 	size_t i;
@@ -385,27 +365,6 @@ rule_cell_text(const struct output *o, struct checked_output *co)
 		check_end(co, &k, STATUS_PASS, "none", "no long text in cells");
 }
 
-/* Suppress every value cell of row r with `mark`; returns cells newly
- * suppressed. */
-static size_t
-suppress_row(const struct output *o, struct checked_output *co, size_t r,
-	     enum cell_mark mark, struct check *k)
-{
-	size_t c, n = 0;
-
-	for (c = o->nkeys; c < o->ncols; c++) {
-		size_t i = r * o->ncols + c;
-
-		if (k != NULL)
-			check_flag(k, r, c);
-		if (cell_suppressed(co, i))
-			continue;
-		co->marks[i] |= (uint8_t)mark;
-		n++;
-	}
-	return n;
-}
-
 static void
 flag_row(const struct output *o, struct checked_output *co, size_t r,
 	 struct check *k, bool mark)
@@ -419,34 +378,51 @@ flag_row(const struct output *o, struct checked_output *co, size_t r,
 	}
 }
 
-/* R1: too few contributors; the cell is suppressed (review). */
+static enum sdc_stat
+stat_of(const struct output *o)
+{
+	return is_count(o)			  ? SDC_COUNT
+	       : strcmp(o->statistic, "sum") == 0 ? SDC_SUM
+						  : SDC_MEAN;
+}
+
+/*
+ * The engine in the sandbox already applied the primary rules before the
+ * script saw an answer (sandbox/protect.h), with the same code (sdc.h):
+ * a released cell that breaks one here means the two disagree, and the
+ * output fails closed.
+ */
+static void
+disagree(struct checked_output *co, struct check *k, size_t n, const char *what)
+{
+	check_end(co, k, STATUS_FAIL, "withheld",
+		  "%zu released %s %s; the sandbox should have withheld %s, "
+		  "so the output is withheld",
+		  n, plural(n, "cell", "cells"), what, plural(n, "it", "them"));
+}
+
+/* R1: contributors per cell (non-zero values for sums and means). */
 static void
 rule_min_cell(const struct output *o, const struct profile *p,
-	      struct checked_output *co)
+	      const struct sdc_params *sp, struct checked_output *co)
 {
 	struct check k;
-	size_t r, rows = 0;
+	size_t r;
 
 	check_begin(&k, "min_cell", "R1", "minimum contributors per cell");
 	check_param(&k, "min_cell", p->disclosure.min_cell);
-	for (r = 0; r < o->nrows; r++) {
-		if (co->total_row[r] || (int64_t)o->evidence[r].contributors >=
-					    p->disclosure.min_cell)
-			continue;
-		co->nsuppressed += suppress_row(o, co, r, MARK_SUPPRESSED, &k);
-		rows++;
-	}
-	if (rows > 0)
-		check_end(co, &k, STATUS_REVIEW, "suppressed",
-			  "%zu %s fewer than %lld contributors and %s "
-			  "suppressed",
-			  rows, plural(rows, "row had", "rows had"),
-			  (long long)p->disclosure.min_cell,
-			  plural(rows, "its value was", "their values were"));
+	for (r = 0; r < o->nrows; r++)
+		if (!co->total_row[r] &&
+		    sdc_below_threshold(sp, stat_of(o), &o->evidence[r]))
+			flag_row(o, co, r, &k, true);
+	if (k.nflagged > 0)
+		disagree(co, &k, k.nflagged, "below the threshold");
 	else
 		check_end(co, &k, STATUS_PASS, "none",
-			  "every cell has at least %lld contributors",
-			  (long long)p->disclosure.min_cell);
+			  "every published cell has at least %lld "
+			  "contributors%s",
+			  (long long)p->disclosure.min_cell,
+			  is_count(o) ? "" : " (non-zero values)");
 }
 
 /* R6, R8: negative contributions and missing values, per the profile. */
@@ -461,7 +437,7 @@ rule_evidence_count(const struct output *o, struct checked_output *co,
 
 	check_begin(&k, rule, ref, title);
 	check_param_str(&k, "action", rule_action_name(action));
-	for (r = 0; r < o->nrows; r++) {
+	for (r = 0; r < o->nrows && !is_count(o); r++) {
 		uint64_t n = negatives ? o->evidence[r].negatives
 				       : o->evidence[r].missing;
 
@@ -474,16 +450,21 @@ rule_evidence_count(const struct output *o, struct checked_output *co,
 		check_end(co, &k, STATUS_PASS, "none", "none found");
 		return;
 	}
-	check_end(co, &k, st, st == STATUS_FAIL ? "withheld" : "flagged",
-		  negatives ? "%zu %s negative contributions; the dominance "
-			      "and p%% rules are undefined there"
+	if (st == STATUS_FAIL) {
+		disagree(co, &k, rows,
+			 negatives ? "with negative contributions"
+				   : "with missing values");
+		return;
+	}
+	check_end(co, &k, st, st == STATUS_REVIEW ? "flagged" : "none",
+		  negatives ? "%zu %s negative contributions"
 			    : "%zu %s missing values that were left out of the "
 			      "statistic",
 		  rows, plural(rows, "row includes", "rows include"));
 }
 
 /* R7: a published zero can disclose that nobody in a group has a
- * property.  Cells already suppressed are protected and not counted. */
+ * property. */
 static void
 rule_zeros(const struct output *o, const struct profile *p,
 	   struct checked_output *co)
@@ -499,11 +480,9 @@ rule_zeros(const struct output *o, const struct profile *p,
 			continue;
 		for (c = o->nkeys; c < o->ncols; c++) {
 			size_t i = r * o->ncols + c;
-			bool zero = o->evidence[r].contributors == 0 ||
-				    (o->cells[i].kind == CELL_NUM &&
-				     o->cells[i].num == 0);
 
-			if (!zero || cell_suppressed(co, i))
+			if (o->cells[i].kind != CELL_NUM ||
+			    o->cells[i].num != 0)
 				continue;
 			check_flag(&k, r, c);
 			if (st != STATUS_PASS)
@@ -515,35 +494,24 @@ rule_zeros(const struct output *o, const struct profile *p,
 			  "no published cell is zero");
 		return;
 	}
-	check_end(co, &k, st, st == STATUS_FAIL ? "withheld" : "flagged",
+	if (st == STATUS_FAIL) {
+		disagree(co, &k, k.nflagged, "of zero");
+		return;
+	}
+	check_end(co, &k, st, st == STATUS_REVIEW ? "flagged" : "none",
 		  "%zu published %s zero; a zero can show that nobody in a "
 		  "group has a property",
 		  k.nflagged, plural(k.nflagged, "cell is", "cells are"));
 }
 
-/* R4 and R5 on one row; true when the row is dominated. */
-static bool
-dominated(const struct out_evidence *e, int64_t n, int64_t k_pct,
-	  bool *undecided)
-{
-	double top = n >= 2 ? e->top1 + e->top2 : e->top1;
-
-	*undecided = false;
-	if (top * 100.0 > (double)k_pct * e->total)
-		return true;
-	/* Evidence keeps the two largest contributions; for n > 2 the share
-	 * of the n largest cannot be bounded from below. */
-	*undecided = n > 2;
-	return false;
-}
-
+/* R4 and R5, on absolute values. */
 static void
 rule_dominance(const struct output *o, const struct profile *p,
 	       struct checked_output *co)
 {
 	const struct profile_disclosure *d = &p->disclosure;
 	struct check nk, pp;
-	size_t r, nk_rows = 0, undecided_rows = 0, pp_rows = 0, skipped = 0;
+	size_t r;
 
 	check_begin(&nk, "dominance", "R4", "dominance (n, k)");
 	check_param(&nk, "n", d->dominance_n);
@@ -560,60 +528,28 @@ rule_dominance(const struct output *o, const struct profile *p,
 		return;
 	}
 	for (r = 0; r < o->nrows; r++) {
-		const struct out_evidence *e = &o->evidence[r];
-		bool undecided;
+		const struct sdc_evidence *e = &o->evidence[r];
 
-		if (co->total_row[r] || row_suppressed(o, co, r))
+		if (co->total_row[r] || !(e->abs_sum > 0))
 			continue;
-		if (e->negatives > 0 || !(e->total > 0)) {
-			skipped++;
-			continue;
-		}
-		if (dominated(e, d->dominance_n, d->dominance_k, &undecided)) {
-			co->nsuppressed +=
-			    suppress_row(o, co, r, MARK_SUPPRESSED, &nk);
-			nk_rows++;
-			continue;
-		}
-		if (undecided) {
+		if (sdc_dominated(d->dominance_n, d->dominance_k,
+				  sdc_top_sum(e, d->dominance_n), e->abs_sum))
 			flag_row(o, co, r, &nk, true);
-			undecided_rows++;
-		}
-		/* p%: the rest must hide the largest contribution to within
-		 * p percent: (T - x1 - x2) >= p/100 * x1. */
-		if ((e->total - e->top1 - e->top2) * 100.0 <
-		    (double)d->p_percent * e->top1) {
-			co->nsuppressed +=
-			    suppress_row(o, co, r, MARK_SUPPRESSED, &pp);
-			pp_rows++;
-		}
+		else if (sdc_p_violated(
+			     d->p_percent, e->ntop > 0 ? e->top[0] : 0,
+			     e->ntop > 1 ? e->top[1] : 0, e->abs_sum))
+			flag_row(o, co, r, &pp, true);
 	}
-	if (nk_rows > 0 || undecided_rows > 0)
-		check_end(co, &nk, STATUS_REVIEW,
-			  nk_rows > 0 ? "suppressed" : "flagged",
-			  "%zu %s dominated by the %lld largest "
-			  "contributions (more than %lld%% of the total) and "
-			  "suppressed; %zu %s not be decided from the two "
-			  "largest contributions",
-			  nk_rows, plural(nk_rows, "row was", "rows were"),
-			  (long long)d->dominance_n, (long long)d->dominance_k,
-			  undecided_rows,
-			  plural(undecided_rows, "row could", "rows could"));
+	if (nk.nflagged > 0)
+		disagree(co, &nk, nk.nflagged, "dominated by a few values");
 	else
 		check_end(co, &nk, STATUS_PASS, "none",
 			  "no cell is dominated by its %lld largest "
-			  "contributions%s",
-			  (long long)d->dominance_n,
-			  skipped > 0 ? " (cells with negative or no "
-					"contributions not evaluated)"
-				      : "");
-	if (pp_rows > 0)
-		check_end(co, &pp, STATUS_REVIEW, "suppressed",
-			  "%zu %s the second largest contributor estimate "
-			  "the largest to within %lld%%; suppressed",
-			  pp_rows,
-			  plural(pp_rows, "row would let", "rows would let"),
-			  (long long)d->p_percent);
+			  "contributions (absolute values)",
+			  (long long)d->dominance_n);
+	if (pp.nflagged > 0)
+		disagree(co, &pp, pp.nflagged,
+			 "letting one contributor estimate another");
 	else
 		check_end(co, &pp, STATUS_PASS, "none",
 			  "no cell lets a contributor estimate another to "
@@ -633,11 +569,10 @@ rule_finite(const struct output *o, struct checked_output *co)
 
 	check_begin(&k, "finite", "R19", "every number is finite");
 	for (r = 0; r < o->nrows; r++) {
-		const struct out_evidence *e =
+		const struct sdc_evidence *e =
 		    o->has_evidence ? &o->evidence[r] : NULL;
 		bool bad_row =
-		    e != NULL && (!isfinite(e->top1) || !isfinite(e->top2) ||
-				  !isfinite(e->total));
+		    e != NULL && (!isfinite(e->sum) || !isfinite(e->abs_sum));
 
 		for (c = 0; c < o->ncols; c++) {
 			const struct out_cell *cell =
@@ -664,19 +599,19 @@ check_table_primary(const struct output *o, const struct profile *p,
 		    struct checked_output *co)
 {
 	size_t ncells = o->nrows * o->ncols, r, c;
+	struct sdc_params sp;
 	struct check k;
 
 	co->extension = "csv";
-	co->values = xcalloc(ncells ? ncells : 1, sizeof(*co->values));
 	co->marks = xcalloc(ncells ? ncells : 1, sizeof(*co->marks));
 	co->total_row = xcalloc(o->nrows ? o->nrows : 1, sizeof(bool));
-	for (r = 0; r < o->nrows; r++)
-		for (c = 0; c < o->ncols; c++) {
+	/* A key "Total" in a table of the runner is a value of the data. */
+	for (r = 0; r < o->nrows && !o->has_evidence; r++)
+		for (c = 0; c < o->nkeys; c++) {
 			const struct out_cell *cell =
 			    &o->cells[r * o->ncols + c];
 
-			co->values[r * o->ncols + c] = cell->num;
-			if (c < o->nkeys && cell->kind == CELL_STR &&
+			if (cell->kind == CELL_STR &&
 			    disclosure_is_total_label(cell->str))
 				co->total_row[r] = true;
 		}
@@ -696,7 +631,8 @@ check_table_primary(const struct output *o, const struct profile *p,
 	check_end(co, &k, STATUS_PASS, "none",
 		  "computed by the runner (%s) with evidence for every cell",
 		  o->statistic);
-	rule_min_cell(o, p, co);
+	disclosure_params(p, &sp);
+	rule_min_cell(o, p, &sp, co);
 	rule_evidence_count(o, co, "negatives", "R6", "negative contributions",
 			    p->disclosure.negatives, true);
 	rule_evidence_count(o, co, "missing", "R8", "missing values",
@@ -705,253 +641,75 @@ check_table_primary(const struct output *o, const struct profile *p,
 	rule_zeros(o, p, co);
 }
 
-static bool
-cells_equal(const struct out_cell *a, const struct out_cell *b)
-{
-	if (a->kind != b->kind)
-		return false;
-	if (a->kind == CELL_STR)
-		return strcmp(a->str, b->str) == 0;
-	if (a->kind == CELL_NUM)
-		return a->num == b->num;
-	return true;
-}
-
-/*
- * When table `b` is `a` summed over some of a's keys (same dataset,
- * statistic and value column; b's keys a subset of a's), fill map[k] with
- * the column of a for b's key k and return true.
- */
-static bool
-linked(const struct output *a, const struct output *b, size_t *map)
-{
-	size_t k, j;
-
-	if (a == b || !a->has_evidence || !b->has_evidence ||
-	    a->dataset[0] == '\0' || strcmp(a->dataset, b->dataset) != 0 ||
-	    strcmp(a->statistic, b->statistic) != 0 ||
-	    strcmp(a->value_column, b->value_column) != 0 ||
-	    b->nkeys > a->nkeys)
-		return false;
-	for (k = 0; k < b->nkeys; k++) {
-		for (j = 0; j < a->nkeys; j++)
-			if (strcmp(a->cols[j], b->cols[k]) == 0)
-				break;
-		if (j == a->nkeys)
-			return false;
-		map[k] = j;
-	}
-	return true;
-}
-
-/* Does row rb of b cover one of a's suppressed rows `sup[0..nsup)`? */
-static bool
-covers_suppressed(const struct output *a, const size_t *sup, size_t nsup,
-		  const struct output *b, size_t rb, const size_t *map)
-{
-	size_t i, k;
-
-	for (i = 0; i < nsup; i++) {
-		for (k = 0; k < b->nkeys; k++)
-			if (!cells_equal(&b->cells[rb * b->ncols + k],
-					 &a->cells[sup[i] * a->ncols + map[k]]))
-				break;
-		if (k == b->nkeys)
-			return true;
-	}
-	return false;
-}
-
-/* The suppressed rows of `a` (margin rows excluded) into `sup`. */
-static size_t
-suppressed_rows(const struct output *a, const struct checked_output *ca,
-		size_t *sup)
-{
-	size_t r, n = 0;
-
-	for (r = 0; r < a->nrows; r++)
-		if (!ca->total_row[r] && row_suppressed(a, ca, r))
-			sup[n++] = r;
-	return n;
-}
-
-/* Step 3 of the file comment, to a fixed point: suppression only grows,
- * so this ends after at most one pass per suppressed cell.  Each pass
- * costs rows(b) x suppressed rows(a) per linked pair. */
+/* Step 3: a total row in a custom table cannot be checked against its
+ * cells: a person looks at it. */
 static void
-link_outputs(const struct output *outs, size_t n, struct checked_output *cos,
-	     struct check *checks, char **linked_to)
-{
-	size_t *map = xcalloc(1024 + 1, sizeof(*map));
-	bool changed = true;
-	size_t a, b, rb;
-
-	while (changed) {
-		changed = false;
-		for (a = 0; a < n; a++) {
-			size_t *sup, nsup;
-
-			if (cos[a].marks == NULL)
-				continue;
-			sup = xcalloc(outs[a].nrows + 1, sizeof(*sup));
-			nsup = suppressed_rows(&outs[a], &cos[a], sup);
-			for (b = 0; b < n && nsup > 0; b++) {
-				if (cos[b].marks == NULL ||
-				    outs[b].nkeys > 1024 ||
-				    !linked(&outs[a], &outs[b], map))
-					continue;
-				for (rb = 0; rb < outs[b].nrows; rb++) {
-					size_t got;
-
-					if (cos[b].total_row[rb] ||
-					    row_suppressed(&outs[b], &cos[b],
-							   rb) ||
-					    !covers_suppressed(&outs[a], sup,
-							       nsup, &outs[b],
-							       rb, map))
-						continue;
-					got = suppress_row(&outs[b], &cos[b],
-							   rb, MARK_SECONDARY,
-							   &checks[b]);
-					cos[b].nsecondary += got;
-					changed = changed || got > 0;
-					if (linked_to[b] == NULL)
-						linked_to[b] =
-						    xstrdup(outs[a].name);
-				}
-			}
-			free(sup);
-		}
-	}
-	free(map);
-}
-
-/* Step 4: recompute margin rows from released cells only. */
-static void
-recompute_margins(const struct output *o, const struct profile *p,
-		  struct checked_output *co)
+rule_margins(const struct output *o, struct checked_output *co)
 {
 	struct check k;
-	size_t t, b, c, key, ntotal = 0, nchanged = 0;
+	size_t t, ntotal = 0;
 
 	for (t = 0; t < o->nrows; t++)
 		ntotal += co->total_row[t];
-	check_begin(&k, "margins", "R3", "totals from published cells only");
+	check_begin(&k, "margins", "R3", "totals in custom tables");
 	if (ntotal == 0) {
 		check_end(co, &k, STATUS_PASS, "none",
-			  "the table has no total rows");
+			  o->has_evidence ? "a table of the runner has no "
+					    "total rows of the script's"
+					  : "the table has no total rows");
 		return;
 	}
-	if (!o->has_evidence) {
-		for (t = 0; t < o->nrows; t++)
-			if (co->total_row[t])
-				flag_row(o, co, t, &k, true);
-		check_end(co, &k, STATUS_REVIEW, "flagged",
-			  "%zu total %s in a custom table cannot be checked "
-			  "against its cells",
-			  ntotal, plural(ntotal, "row", "rows"));
-		return;
-	}
-	for (t = 0; t < o->nrows; t++) {
-		uint64_t contributors = 0;
-
-		if (!co->total_row[t])
-			continue;
-		for (c = o->nkeys; c < o->ncols; c++) {
-			size_t i = t * o->ncols + c;
-			double sum = 0, ev_total = 0, old = co->values[i];
-			uint64_t ev_n = 0;
-
-			contributors = 0;
-			for (b = 0; b < o->nrows; b++) {
-				size_t j = b * o->ncols + c;
-
-				if (co->total_row[b] || cell_suppressed(co, j))
-					continue;
-				for (key = 0; key < o->nkeys; key++) {
-					const struct out_cell *tk =
-					    &o->cells[t * o->ncols + key];
-
-					if (tk->kind == CELL_STR &&
-					    disclosure_is_total_label(tk->str))
-						continue;
-					if (!cells_equal(
-						tk,
-						&o->cells[b * o->ncols + key]))
-						break;
-				}
-				if (key < o->nkeys)
-					continue;
-				sum += co->values[j];
-				ev_total += o->evidence[b].total;
-				ev_n += o->evidence[b].contributors;
-				contributors += o->evidence[b].contributors;
-			}
-			if (strcmp(o->statistic, "mean") == 0)
-				co->values[i] =
-				    ev_n > 0 ? ev_total / (double)ev_n : 0;
-			else
-				co->values[i] = sum;
-			if (o->cells[i].kind != CELL_NUM ||
-			    co->values[i] != old) {
-				co->marks[i] |= MARK_RECOMPUTED;
-				check_flag(&k, t, c);
-				nchanged++;
-				co->nrecomputed++;
-			}
-		}
-		if ((int64_t)contributors < p->disclosure.min_cell)
-			co->nsuppressed +=
-			    suppress_row(o, co, t, MARK_SUPPRESSED, NULL);
-	}
-	if (nchanged > 0)
-		check_end(co, &k, STATUS_REVIEW, "recomputed",
-			  "%zu total %s recomputed from the published cells "
-			  "only, so no total can reveal a suppressed cell",
-			  nchanged, plural(nchanged, "cell was", "cells were"));
-	else
-		check_end(co, &k, STATUS_PASS, "recomputed",
-			  "%zu total %s the sum of the published cells", ntotal,
-			  plural(ntotal, "row matches", "rows match"));
+	for (t = 0; t < o->nrows; t++)
+		if (co->total_row[t])
+			flag_row(o, co, t, &k, true);
+	check_end(co, &k, STATUS_REVIEW, "flagged",
+		  "%zu total %s in a custom table cannot be checked against "
+		  "its cells",
+		  ntotal, plural(ntotal, "row", "rows"));
 }
 
-/* Step 5: round counts to the profile's base, half away from zero. */
+/*
+ * Step 5: counts and sums are published rounded to the profile's base.
+ * The sandbox already rounded what the script read; this rounds recomputed
+ * totals and is a second line for the rest.  Which cells changed is not
+ * reported: a cell marked unchanged would be known exactly.
+ */
 static void
-round_counts(const struct output *o, const struct profile *p,
+round_values(const struct output *o, const struct profile *p,
 	     struct checked_output *co)
 {
 	int64_t base = p->disclosure.round_to;
 	struct check k;
 	size_t i;
 
-	check_begin(&k, "rounding", "R2", "counts rounded");
+	check_begin(&k, "rounding", "R2", "counts and sums rounded");
 	check_param(&k, "round_to", base);
-	if (!o->has_evidence || !is_count(o) || base <= 1) {
+	if (!o->has_evidence || base <= 1 ||
+	    strcmp(o->statistic, "mean") == 0) {
 		check_end(co, &k, STATUS_PASS, "none",
-			  base <= 1
-			      ? "the profile asks for no rounding"
-			      : "applies to counts computed by the runner");
+			  base <= 1 ? "the profile asks for no rounding"
+			  : o->has_evidence
+			      ? "a mean is published from the rounded sum and "
+				"count, so it cannot undo their rounding"
+			      : "applies to counts and sums computed by the "
+				"runner");
 		return;
 	}
 	for (i = 0; i < o->nrows * o->ncols; i++) {
-		double v = co->values[i], rv;
+		const struct out_cell *c = &o->cells[i];
 
-		if (i % o->ncols < o->nkeys || cell_suppressed(co, i) ||
-		    (o->cells[i].kind != CELL_NUM &&
-		     !(co->marks[i] & MARK_RECOMPUTED)) ||
-		    !isfinite(v))
-			continue;
-		rv = round(v / (double)base) * (double)base;
-		if (rv == v)
-			continue;
-		co->values[i] = rv;
-		co->marks[i] |= MARK_ROUNDED;
-		co->nrounded++;
-		check_flag(&k, i / o->ncols, i % o->ncols);
+		if (i % o->ncols >= o->nkeys && c->kind == CELL_NUM &&
+		    sdc_round(c->num, base) != c->num)
+			check_flag(&k, i / o->ncols, i % o->ncols);
 	}
-	check_end(co, &k, STATUS_PASS, k.nflagged > 0 ? "rounded" : "none",
-		  "%zu %s rounded to the nearest multiple of %lld", k.nflagged,
-		  plural(k.nflagged, "count", "counts"), (long long)base);
+	if (k.nflagged > 0) {
+		disagree(co, &k, k.nflagged, "not rounded to the base");
+		return;
+	}
+	co->rounded = true;
+	check_end(co, &k, STATUS_PASS, "rounded",
+		  "every %s is published as a multiple of %lld",
+		  is_count(o) ? "count" : "sum", (long long)base);
 }
 
 /* The text of a released cell (CSV and preview share it). */
@@ -963,16 +721,15 @@ cell_text(const struct output *o, const struct checked_output *co, size_t r,
 	const struct out_cell *cell = &o->cells[i];
 	char num[64];
 
-	if (c >= o->nkeys && cell_suppressed(co, i)) {
-		sbuf_adds(out, "suppressed");
-	} else if (cell->kind == CELL_STR) {
+	(void)co;
+	if (cell->kind == CELL_STR) {
 		if (csv)
 			csv_field(out, cell->str);
 		else
 			text_clean(out, cell->str, strlen(cell->str),
 				   DISCLOSURE_MAX_NAME, false);
-	} else if (cell->kind == CELL_NUM || (co->marks[i] & MARK_RECOMPUTED)) {
-		format_number(co->values[i], num, sizeof(num));
+	} else if (cell->kind == CELL_NUM) {
+		format_number(cell->num, num, sizeof(num));
 		sbuf_adds(out, num);
 	}
 }
@@ -1001,16 +758,8 @@ render_table(const struct output *o, struct checked_output *co)
 static const char *
 mark_name(uint8_t m)
 {
-	if (m & MARK_SUPPRESSED)
-		return "suppressed";
-	if (m & MARK_SECONDARY)
-		return "secondary";
-	if (m & MARK_RECOMPUTED)
-		return "recomputed";
 	if (m & MARK_FLAGGED)
 		return "flagged";
-	if (m & MARK_ROUNDED)
-		return "rounded";
 	return NULL;
 }
 
@@ -1073,21 +822,8 @@ set_mitigation(struct checked_output *co, int64_t base)
 {
 	struct sbuf sb = SBUF_INIT;
 
-	if (co->nsuppressed > 0)
-		sbuf_printf(&sb, "%zu %s suppressed", co->nsuppressed,
-			    plural(co->nsuppressed, "cell", "cells"));
-	if (co->nsecondary > 0)
-		sbuf_printf(&sb, "%s%zu %s suppressed to protect linked tables",
-			    sb.len ? ", " : "", co->nsecondary,
-			    plural(co->nsecondary, "cell", "cells"));
-	if (co->nrecomputed > 0)
-		sbuf_printf(&sb, "%s%zu %s recomputed", sb.len ? ", " : "",
-			    co->nrecomputed,
-			    plural(co->nrecomputed, "total", "totals"));
-	if (co->nrounded > 0)
-		sbuf_printf(&sb, "%s%zu %s rounded to base %lld",
-			    sb.len ? ", " : "", co->nrounded,
-			    plural(co->nrounded, "count", "counts"),
+	if (co->rounded)
+		sbuf_printf(&sb, "%srounded to base %lld", sb.len ? ", " : "",
 			    (long long)base);
 	free(co->mitigation);
 	co->mitigation = sb.len > 0 ? sbuf_steal(&sb) : xstrdup("none");
@@ -1181,76 +917,114 @@ check_name(const struct output *o, struct checked_output *co)
 		check_end(co, &k, STATUS_PASS, "none", "usable as a file name");
 }
 
+/* R21: once a script has read rows (ds:rows), what it makes may carry
+ * them, in the name and description as much as in the cells. */
+static void
+check_row_access(const struct output *o, struct checked_output *co)
+{
+	struct check k;
+
+	check_begin(&k, "row_access", "R21", "made without reading rows");
+	if (o->after_rows)
+		check_end(co, &k, STATUS_REVIEW, "flagged",
+			  "made after the script read rows: its name, "
+			  "description and cells may carry values of rows, "
+			  "so a person must read it");
+	else
+		check_end(co, &k, STATUS_PASS, "none",
+			  "made before the script read any rows");
+}
+
+void
+disclosure_note_answer(struct checked_output *co, const struct output *o,
+		       const struct ledger_entry *q)
+{
+	struct check k;
+	struct sbuf why = SBUF_INIT;
+	uint32_t withheld = 0, flagged = 0;
+	size_t i;
+
+	if (o->kind != OUTPUT_TABLE || !o->has_evidence)
+		return;
+	check_begin(&k, "answer", "R1-R8", "the answer the script was given");
+	check_param(&k, "query", o->query);
+	for (i = 0; q != NULL && i < q->nwithheld; i++) {
+		withheld += q->withheld[i].cells;
+		sbuf_printf(&why, "%s%s %u", why.len ? ", " : "",
+			    q->withheld[i].reason, q->withheld[i].cells);
+	}
+	for (i = 0; q != NULL && i < q->nflagged; i++)
+		flagged += q->flagged[i].cells;
+	if (q == NULL)
+		check_end(co, &k, STATUS_FAIL, "withheld",
+			  "the table names no query of the ledger");
+	else if (withheld > 0)
+		check_end(co, &k, STATUS_REVIEW, "suppressed",
+			  "%u %s of the answer %s withheld before the script "
+			  "saw it (%s); a person judges what is left",
+			  withheld, plural(withheld, "cell", "cells"),
+			  plural(withheld, "was", "were"), why.buf);
+	else if (flagged > 0)
+		check_end(co, &k, STATUS_REVIEW, "flagged",
+			  "%u %s of the answer %s flagged for a person (see "
+			  "the rules below)",
+			  flagged, plural(flagged, "cell", "cells"),
+			  plural(flagged, "is", "are"));
+	else
+		check_end(co, &k, STATUS_PASS, "none",
+			  "every cell of the answer passed the rules and the "
+			  "auditor");
+	sbuf_free(&why);
+}
+
+void
+disclosure_params(const struct profile *p, struct sdc_params *out)
+{
+	static const enum sdc_action act[] = { [ACTION_PASS] = SDC_ACT_PASS,
+					       [ACTION_REVIEW] = SDC_ACT_REVIEW,
+					       [ACTION_FAIL] = SDC_ACT_FAIL };
+	const struct profile_disclosure *d = &p->disclosure;
+
+	out->min_cell = d->min_cell;
+	out->round_to = d->round_to;
+	out->dominance_n = d->dominance_n;
+	out->dominance_k = d->dominance_k;
+	out->p_percent = d->p_percent;
+	out->zeros = act[d->zeros];
+	out->negatives = act[d->negatives];
+	out->missing = act[d->missing];
+}
+
 void
 disclosure_check_all(const struct output *outs, size_t n,
 		     const struct profile *p, struct checked_output *cos)
 {
-	struct check *linkchk = xcalloc(n + 1, sizeof(*linkchk));
-	char **linked_to = xcalloc(n + 1, sizeof(*linked_to));
 	size_t i;
 
 	for (i = 0; i < n; i++) {
+		const struct output *o = &outs[i];
 		struct checked_output *co = &cos[i];
 
 		memset(co, 0, sizeof(*co));
 		co->checks = jv_arr();
 		co->mitigation = xstrdup("none");
-		check_name(&outs[i], co);
-		if (outs[i].kind == OUTPUT_TEXT)
-			check_text(&outs[i], co);
-		else
-			check_table_primary(&outs[i], p, co);
-		check_begin(&linkchk[i], "linked_tables", "R3",
-			    "no total in another output reveals a cell");
-	}
-	link_outputs(outs, n, cos, linkchk, linked_to);
-	for (i = 0; i < n; i++) {
-		const struct output *o = &outs[i];
-		struct checked_output *co = &cos[i];
-
+		check_name(o, co);
+		check_row_access(o, co);
 		if (o->kind == OUTPUT_TEXT) {
-			jv_free(linkchk[i].obj);
-			jv_free(linkchk[i].cells);
+			check_text(o, co);
 		} else {
-			if (linkchk[i].nflagged > 0) {
-				char *other = text_clean_dup(
-				    linked_to[i], DISCLOSURE_MAX_NAME, false);
-
-				check_param_str(&linkchk[i], "linked_output",
-						other);
-				check_end(
-				    co, &linkchk[i], STATUS_REVIEW,
-				    "suppressed",
-				    "%zu %s suppressed cells of output "
-				    "%s and %s suppressed too, so the "
-				    "difference of the two outputs "
-				    "reveals nothing",
-				    co->nsecondary,
-				    plural(co->nsecondary, "cell totals",
-					   "cells total"),
-				    other,
-				    plural(co->nsecondary, "was", "were"));
-				free(other);
-			} else {
-				check_end(co, &linkchk[i], STATUS_PASS, "none",
-					  "no other output of this run is "
-					  "a breakdown of this one with "
-					  "suppressed cells");
-			}
-			recompute_margins(o, p, co);
-			round_counts(o, p, co);
+			check_table_primary(o, p, co);
+			rule_margins(o, co);
+			round_values(o, p, co);
 			render_table(o, co);
 			rule_size(co);
 			build_preview(o, co);
 			set_mitigation(co, p->disclosure.round_to);
 		}
-		free(linked_to[i]);
 		co->withheld = co->status == STATUS_FAIL;
 		if (co->withheld)
 			sbuf_free(&co->released);
 	}
-	free(linkchk);
-	free(linked_to);
 }
 
 void
@@ -1267,7 +1041,6 @@ checked_output_fini(struct checked_output *co)
 	jv_free(co->preview);
 	sbuf_free(&co->released);
 	free(co->mitigation);
-	free(co->values);
 	free(co->marks);
 	free(co->total_row);
 	memset(co, 0, sizeof(*co));

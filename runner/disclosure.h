@@ -3,16 +3,17 @@
  * output, the mitigations (suppression, rounding, recomputed totals) applied
  * to what is released, and the released file itself.
  *
- * Rules (IDs of research/privacy.md §3.2 in brackets): output_name,
- * column_grants [R20], identifiers [R13], max_rows and size [R15], evidence
- * [R19], min_cell [R1], negatives [R6], missing [R8], zeros [R7], dominance
- * [R4], p_percent [R5], linked_tables and margins [R3], rounding [R2],
- * free_text [R16].  Every check records its rule, parameters, the cells it
- * flagged (row and column, 0-based, header excluded), a status and what was
- * done about it.  Statuses follow ACRO: fail is a violation without
- * mitigation, review is a mitigation applied or a judgement needed, pass
- * otherwise; an output's status is the worst of its checks and a failed
- * output is withheld.
+ * Rules (IDs of research/privacy.md §3.2 in brackets): output_name [R14],
+ * row_access [R21], column_grants [R20], identifiers [R13], max_rows and
+ * size [R15], free_text [R16], finite and evidence [R19], min_cell [R1],
+ * negatives [R6], missing [R8], dominance [R4], p_percent [R5], zeros [R7],
+ * margins [R3], rounding [R2]; and answer, what the sandbox withheld from
+ * the answer behind a table (disclosure_note_answer).  Every check records its
+ * rule, parameters, the cells it flagged (row and column, 0-based, header
+ * excluded), a status and what was done about it.  Statuses follow ACRO: fail
+ * is a violation without mitigation, review is a mitigation applied or a
+ * judgement needed, pass otherwise; an output's status is the worst of its
+ * checks and a failed output is withheld.
  */
 #ifndef PROEFTUIN_DISCLOSURE_H
 #define PROEFTUIN_DISCLOSURE_H
@@ -21,6 +22,7 @@
 #include <stdint.h>
 
 #include "manifest.h"
+#include "sdc.h"
 #include "profile.h"
 #include "report.h"
 #include "results.h"
@@ -46,11 +48,7 @@
 
 /* Per-cell marks of a table, as released. */
 enum cell_mark {
-	MARK_SUPPRESSED = 1 << 0, /* primary: the cell itself is unsafe */
-	MARK_SECONDARY = 1 << 1,  /* suppressed to protect another cell */
-	MARK_ROUNDED = 1 << 2,	  /* value changed by rounding */
-	MARK_RECOMPUTED = 1 << 3, /* total recomputed from released cells */
-	MARK_FLAGGED = 1 << 4,	  /* released, but a person must look */
+	MARK_FLAGGED = 1 << 0, /* released, but a person must look */
 };
 
 struct checked_output {
@@ -62,28 +60,32 @@ struct checked_output {
 	const char *extension; /* "csv" or "txt" */
 	bool withheld;	       /* status fail: nothing is released */
 	char *mitigation;      /* "none", "suppressed, rounded to base 5" */
-	/* Tables: released values and marks, nrows x ncols. */
-	double *values;
+	/* Tables: marks, nrows x ncols. */
 	uint8_t *marks;
-	bool *total_row; /* nrows: a margin row published by the script */
-	size_t nsuppressed;
-	size_t nsecondary;
-	size_t nrounded;
-	size_t nrecomputed;
+	bool *total_row; /* nrows: a total row of a custom table */
+	bool rounded;	 /* counts or sums published rounded */
 };
 
 /*
- * Check every output of one run against the profile: first each output on
- * its own, then across outputs (a table that totals another one must not
- * reveal the other's suppressed cells), then recompute margins, round and
- * render the released files.  `cos` has room for `n` results.
+ * Check every output of one run against the profile and render the files
+ * to release.  Across outputs there is nothing left to do here: the
+ * sandbox audited every answer against every other before the script saw
+ * it.  `cos` has room for `n` results.
  */
 void disclosure_check_all(const struct output *outs, size_t n,
 			  const struct profile *p, struct checked_output *cos);
-/* The same for a single output (no cross-output checks). */
+/* The same for a single output. */
 void disclosure_check(const struct output *o, const struct profile *p,
 		      struct checked_output *co);
 void checked_output_fini(struct checked_output *co);
+
+/* Add what the sandbox withheld from the answer behind a runner table
+ * (its ledger entry `q`, or NULL when none matches) as a check. */
+void disclosure_note_answer(struct checked_output *co, const struct output *o,
+			    const struct ledger_entry *q);
+
+/* The profile's disclosure section as the rules of sdc.h take it. */
+void disclosure_params(const struct profile *p, struct sdc_params *out);
 
 /* True when a key cell names a margin: Total, All, Totaal (any case). */
 bool disclosure_is_total_label(const char *s);

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "disclosure.h"
 #include "execute.h"
 #include "luabox.h"
 
@@ -21,6 +22,29 @@ derive_seed(const struct bundle *b, const struct manifest *m)
 	}
 	if (m->has_seed)
 		s ^= m->seed * 0x9e3779b97f4a7c15ull;
+	return s;
+}
+
+/* The auditor's prime depends on the bytes of the data: a script cannot
+ * know it in advance on the custodian's data (audit.h). */
+static uint64_t
+derive_audit_seed(const struct bundle *b, const char *const *sha256, size_t n)
+{
+	struct sbuf all = SBUF_INIT;
+	char hex[PT_SHA256_HEX];
+	uint64_t s = 0;
+	size_t i;
+	int k;
+
+	sbuf_adds(&all, b->digest);
+	for (i = 0; i < n; i++)
+		sbuf_adds(&all,
+			  sha256 != NULL && sha256[i] != NULL ? sha256[i] : "");
+	pt_sha256_hex(all.buf, all.len, hex);
+	sbuf_free(&all);
+	for (k = 0; k < 16; k++)
+		s = (s << 4) | (uint64_t)(hex[k] <= '9' ? hex[k] - '0'
+							: hex[k] - 'a' + 10);
 	return s;
 }
 
@@ -101,6 +125,9 @@ execute_run(const struct exec_input *in, struct exec_outcome *out,
 	cfg.output_bytes = (uint64_t)lim->output_kb << 10;
 	cfg.seed = out->seed = derive_seed(in->bundle, m);
 	cfg.clock = in->clock;
+	disclosure_params(in->profile, &cfg.disclosure);
+	cfg.audit_seed =
+	    derive_audit_seed(in->bundle, in->dataset_sha256, m->ndatasets);
 
 	pl = luabox_payload(&cfg);
 	if (sbx_run(pol, &pl, &out->sbx, err) < 0)

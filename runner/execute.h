@@ -22,7 +22,8 @@ struct exec_input {
 	 * bytes (sample or custodian) the script may read. */
 	const int *dataset_fds;
 	const char *const *dataset_sources;
-	int64_t clock; /* SOURCE_DATE_EPOCH, or 0 */
+	const char *const *dataset_sha256; /* of those bytes, hex */
+	int64_t clock;			   /* SOURCE_DATE_EPOCH, or 0 */
 };
 
 struct exec_outcome {

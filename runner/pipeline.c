@@ -28,6 +28,7 @@ struct ctx {
 	struct sbuf log; /* run.log: facts that differ per run */
 	struct bundle bundle;
 	struct manifest *manifest;
+	bool custodian; /* some dataset is the custodian's real data */
 };
 
 /* The exception the manifest asks for `name`, or NULL. */
@@ -302,6 +303,156 @@ section_setting(struct ctx *c, const struct exec_outcome *ex)
 			   ex->results.setting[i].value);
 }
 
+/* A bundle or data string in the report: cleaned and capped. */
+static struct jv *
+capped_str(const char *s, size_t cap)
+{
+	char *clean = text_clean_dup(s, cap, false);
+	struct jv *v = jv_str(clean);
+
+	free(clean);
+	return v;
+}
+
+/* Values of one `where` filter shown per ledger line; the count is
+ * always complete. */
+#define LEDGER_MAX_VALUES 50
+
+static bool
+ledger_needs_review(const struct ledger_entry *q)
+{
+	return q->nwithheld > 0 || q->nflagged > 0 || q->after_rows;
+}
+
+/*
+ * The ledger: every aggregate query the script asked, in order, with what
+ * it was told (the cells released) and what was withheld or flagged and
+ * why.  The script learned nothing else from the data, so this is all an
+ * advisor needs to judge what it could have carried out.  A query with
+ * withheld or flagged cells, or one asked after the script read rows,
+ * needs the advisor: how many cells were withheld is itself a fact about
+ * small groups, and only a person may let it leave.
+ */
+static void
+section_ledger(struct ctx *c, const struct run_results *res)
+{
+	struct jv *arr = jv_arr_at(c->r->root, "ledger");
+	size_t i, j, k, nreview = 0;
+
+	for (i = 0; i < res->nledger; i++) {
+		const struct ledger_entry *q = &res->ledger[i];
+		struct jv *e = jv_obj(), *where = jv_arr(), *w, *f;
+
+		jv_set_int(e, "query", q->id);
+		jv_set(e, "dataset",
+		       capped_str(q->dataset, DISCLOSURE_MAX_NAME));
+		jv_set(e, "statistic",
+		       capped_str(q->statistic, DISCLOSURE_MAX_NAME));
+		jv_set(e, "value_column",
+		       capped_str(q->value_column, DISCLOSURE_MAX_NAME));
+		w = jv_arr();
+		for (j = 0; j < q->nby; j++)
+			jv_push(w, capped_str(q->by[j], DISCLOSURE_MAX_NAME));
+		jv_set(e, "by", w);
+		for (j = 0; j < q->nwhere; j++) {
+			const struct ledger_filter *lf = &q->where[j];
+			struct jv *vals = jv_arr();
+
+			f = jv_obj();
+			jv_set(f, "column",
+			       capped_str(lf->column, DISCLOSURE_MAX_NAME));
+			for (k = 0; k < lf->nvals && k < LEDGER_MAX_VALUES;
+			     k++) {
+				struct jv *v = jv_obj();
+
+				if (lf->vals[k].kind == CELL_NUM) {
+					char num[64];
+
+					format_number(lf->vals[k].num, num,
+						      sizeof(num));
+					jv_set_str(v, "number", num);
+				} else {
+					jv_set(v, "string",
+					       capped_str(lf->vals[k].str,
+							  DISCLOSURE_MAX_NAME));
+				}
+				jv_push(vals, v);
+			}
+			jv_set(f, "values", vals);
+			jv_set_int(f, "values_total", (int64_t)lf->nvals);
+			jv_push(where, f);
+		}
+		jv_set(e, "where", where);
+		jv_set_int(e, "cells_released", q->released);
+		w = jv_obj();
+		for (j = 0; j < q->nwithheld; j++)
+			jv_set_int(w, q->withheld[j].reason,
+				   q->withheld[j].cells);
+		jv_set(e, "withheld", w);
+		w = jv_obj();
+		for (j = 0; j < q->nflagged; j++)
+			jv_set_int(w, q->flagged[j].reason,
+				   q->flagged[j].cells);
+		jv_set(e, "flagged", w);
+		jv_set_bool(e, "after_rows", q->after_rows);
+		w = jv_arr();
+		for (j = 0; j < res->noutputs; j++)
+			if (res->outputs[j].kind == OUTPUT_TABLE &&
+			    res->outputs[j].query == q->id)
+				jv_push(w, capped_str(res->outputs[j].name,
+						      DISCLOSURE_MAX_NAME));
+		jv_set(e, "outputs", w);
+		jv_set_str(e, "status",
+			   ledger_needs_review(q) ? "review" : "pass");
+		nreview += ledger_needs_review(q);
+		jv_push(arr, e);
+	}
+	if (nreview > 0)
+		report_finding(c->r, "execution", STATUS_REVIEW,
+			       "ANSWERS_PROTECTED", "",
+			       "%zu of the script's %zu %s had cells withheld "
+			       "or flagged, or %s asked after it read rows; "
+			       "the ledger lists what it was told",
+			       nreview, res->nledger,
+			       res->nledger == 1 ? "query" : "queries",
+			       nreview == 1 ? "was" : "were");
+}
+
+/* Script log cap in the report. */
+#define REPORT_MAX_LOG 16000
+
+/* After the script read rows, what it printed is data: it goes into the
+ * report, escaped, for the advisor to read. */
+static void
+section_script_log(struct ctx *c, const struct run_results *res,
+		   const struct exec_outcome *ex)
+{
+	size_t i;
+	bool iterated = false;
+
+	for (i = 0; i < res->nusages; i++)
+		iterated = iterated || res->usages[i].iterated;
+	if (!iterated || ex->sbx.log.len == 0)
+		return;
+	{
+		struct sbuf raw = SBUF_INIT;
+		struct jv *s = jv_obj_at(c->r->root, "setting");
+
+		sbuf_add(&raw, ex->sbx.log.buf, ex->sbx.log.len);
+		set_capped_lines(s, "script_log", raw.buf, REPORT_MAX_LOG,
+				 true);
+		jv_set_bool(s, "script_log_truncated",
+			    ex->sbx.log_truncated ||
+				ex->sbx.log.len > REPORT_MAX_LOG);
+		sbuf_free(&raw);
+	}
+	report_finding(c->r, "execution", STATUS_REVIEW, "SCRIPT_LOG", "",
+		       "the script printed %zu bytes after reading rows; what "
+		       "it printed is data and is shown in the report for the "
+		       "advisor",
+		       ex->sbx.log.len);
+}
+
 static const char *
 end_explanation(enum sbx_end end)
 {
@@ -328,46 +479,104 @@ end_explanation(enum sbx_end end)
 	return "unknown end";
 }
 
-/* Stage 4: check every output, apply mitigations, add released files.
+static const struct ledger_entry *
+ledger_for(const struct run_results *res, uint32_t id)
+{
+	return id >= 1 && id <= res->nledger ? &res->ledger[id - 1] : NULL;
+}
+
+/* What was done to an output: the cells the engine withheld from the
+ * answer (from the ledger), then the runner's own mitigations. */
+static char *
+mitigation_text(const struct output *o, const struct checked_output *co,
+		const struct run_results *res)
+{
+	const struct ledger_entry *q =
+	    o->kind == OUTPUT_TABLE ? ledger_for(res, o->query) : NULL;
+	struct sbuf sb = SBUF_INIT;
+	uint32_t n = 0;
+	size_t i;
+
+	for (i = 0; q != NULL && i < q->nwithheld; i++)
+		n += q->withheld[i].cells;
+	if (n > 0) {
+		sbuf_printf(&sb, "%u %s withheld (", n,
+			    n == 1 ? "cell" : "cells");
+		for (i = 0; i < q->nwithheld; i++)
+			sbuf_printf(&sb, "%s%s %u", i ? ", " : "",
+				    q->withheld[i].reason,
+				    q->withheld[i].cells);
+		sbuf_addc(&sb, ')');
+	}
+	if (strcmp(co->mitigation, "none") != 0)
+		sbuf_printf(&sb, "%s%s", sb.len ? ", " : "", co->mitigation);
+	return sb.len > 0 ? sbuf_steal(&sb) : xstrdup("none");
+}
+
+/*
+ * Stage 4: check every output, apply mitigations, place the files.
+ * Nothing leaves before a person decides: outputs/ holds only outputs
+ * with status pass, review/ the ones a person must judge, and an output
+ * that failed is withheld entirely (no file, no cells in the report).
+ * When the run as a whole failed, no output is released at all: what a
+ * script made before it broke a limit or a rule is not to be trusted.
  * An exception asked in the manifest is shown beside its output; it never
- * changes a status. */
+ * changes a status.
+ */
 static void
 stage_outputs(struct ctx *c, const struct run_results *res)
 {
 	struct jv *arr = jv_arr_at(c->r->root, "outputs");
 	struct checked_output *cos = xcalloc(res->noutputs + 1, sizeof(*cos));
+	bool *dup = xcalloc(res->noutputs + 1, sizeof(*dup));
+	bool run_failed;
 	size_t i, j;
 
 	report_stage(c->r, "output");
 	disclosure_check_all(res->outputs, res->noutputs, c->o->profile, cos);
 	for (i = 0; i < res->noutputs; i++) {
+		disclosure_note_answer(&cos[i], &res->outputs[i],
+				       ledger_for(res, res->outputs[i].query));
+		if (cos[i].status == STATUS_FAIL && !cos[i].withheld) {
+			cos[i].withheld = true;
+			sbuf_free(&cos[i].released);
+		}
+		/* Case-insensitive: "notes" and "NOTES" would be one file
+		 * once an advisor copies the folder to macOS or Windows. */
+		for (j = 0; j < i; j++)
+			dup[i] =
+			    dup[i] || strcasecmp(res->outputs[j].name,
+						 res->outputs[i].name) == 0;
+		if (dup[i]) {
+			cos[i].withheld = true;
+			cos[i].status = STATUS_FAIL;
+		}
+		report_status(c->r, cos[i].status);
+	}
+	run_failed = c->r->worst == STATUS_FAIL;
+	for (i = 0; i < res->noutputs; i++) {
 		const struct output *o = &res->outputs[i];
 		struct checked_output *co = &cos[i];
 		const char *exc = exception_for(c->manifest, o->name);
 		struct jv *jo = jv_obj();
-		bool dup = false;
 		char *name =
 		    text_clean_dup(o->name, DISCLOSURE_MAX_NAME, false);
+		char *mit = mitigation_text(o, co, res);
+		bool released = !co->withheld && !run_failed;
 
-		/* Case-insensitive: "notes" and "NOTES" would be one file
-		 * once an advisor copies the folder to macOS or Windows. */
-		for (j = 0; j < i; j++)
-			dup = dup ||
-			      strcasecmp(res->outputs[j].name, o->name) == 0;
-		if (dup) {
+		if (dup[i])
 			report_finding(c->r, "output", STATUS_FAIL,
 				       "DUPLICATE_OUTPUT", name,
 				       "output name used twice (case does not "
 				       "count); only the first is released");
-			co->withheld = true;
-			co->status = STATUS_FAIL;
-		}
 		jv_set_str(jo, "name", name);
 		jv_set_str(jo, "kind",
 			   o->kind == OUTPUT_TABLE ? "table" : "text");
 		set_capped(jo, "description", o->description, 2000);
 		jv_set_str(jo, "status", status_name(co->status));
-		jv_set_str(jo, "mitigation", co->mitigation);
+		jv_set_str(jo, "mitigation", mit);
+		free(mit);
+		jv_set_bool(jo, "after_rows", o->after_rows);
 		if (o->kind == OUTPUT_TABLE) {
 			jv_set_int(jo, "rows", (int64_t)o->nrows);
 			jv_set_int(jo, "columns", (int64_t)o->ncols);
@@ -378,13 +587,16 @@ stage_outputs(struct ctx *c, const struct run_results *res)
 			set_capped(jo, "value_column", o->value_column,
 				   DISCLOSURE_MAX_NAME);
 			jv_set_bool(jo, "evidence", o->has_evidence);
+			jv_set_int(jo, "query", o->query);
 		}
 		if (exc != NULL)
 			set_capped(jo, "exception", exc, 2000);
-		if (!co->withheld) {
+		if (released) {
 			char hex[PT_SHA256_HEX];
-			char *file =
-			    xasprintf("outputs/%s.%s", o->name, co->extension);
+			char *file = xasprintf(
+			    "%s/%s.%s",
+			    co->status == STATUS_PASS ? "outputs" : "review",
+			    o->name, co->extension);
 
 			pt_sha256_hex(
 			    co->released.buf != NULL ? co->released.buf : "",
@@ -395,15 +607,25 @@ stage_outputs(struct ctx *c, const struct run_results *res)
 			outset_add(&c->out->files, file, co->released.buf,
 				   co->released.len, true);
 			free(file);
+			if (co->preview != NULL) {
+				jv_set(jo, "preview", co->preview);
+				co->preview = NULL;
+			}
 		} else {
 			jv_set_str(jo, "file", "");
-			report_finding(c->r, "output", STATUS_FAIL,
-				       "OUTPUT_WITHHELD", name,
-				       "output broke a rule and was withheld%s",
-				       exc != NULL ? "; the exception asked "
-						     "does not release it"
-						   : "");
+			if (co->withheld)
+				report_finding(
+				    c->r, "output", STATUS_FAIL,
+				    "OUTPUT_WITHHELD", name,
+				    "output broke a rule and was withheld%s",
+				    exc != NULL ? "; the exception asked "
+						  "does not release it"
+						: "");
 		}
+		jv_set_str(jo, "released",
+			   !released		       ? "withheld"
+			   : co->status == STATUS_PASS ? "outputs"
+						       : "review");
 		if (co->status == STATUS_REVIEW && exc == NULL)
 			report_finding(c->r, "output", STATUS_REVIEW,
 				       "NO_EXCEPTION_REASON", name,
@@ -414,16 +636,18 @@ stage_outputs(struct ctx *c, const struct run_results *res)
 								 : "OUTPUT");
 		jv_set(jo, "checks", co->checks);
 		co->checks = NULL;
-		if (co->preview != NULL) {
-			jv_set(jo, "preview", co->preview);
-			co->preview = NULL;
-		}
-		report_status(c->r, co->status);
 		jv_push(arr, jo);
 		checked_output_fini(co);
 		free(name);
 	}
+	if (run_failed && res->noutputs > 0)
+		report_finding(c->r, "output", STATUS_FAIL, "RUN_FAILED", "",
+			       "the run failed, so none of its %zu %s is "
+			       "released",
+			       res->noutputs,
+			       res->noutputs == 1 ? "output" : "outputs");
 	free(cos);
+	free(dup);
 	for (j = 0; j < c->manifest->nexceptions; j++)
 		if (results_output(res, c->manifest->exceptions[j].output) ==
 		    NULL)
@@ -440,7 +664,7 @@ static const char *
 known_error_code(const char *cls)
 {
 	static const char *const codes[] = { "COLUMN_NOT_GRANTED",
-					     "ROWS_NOT_GRANTED" };
+					     "ROWS_NOT_GRANTED", "DATA_ERROR" };
 	size_t i;
 
 	for (i = 0; cls != NULL && i < PT_ARRAY_LEN(codes); i++)
@@ -494,6 +718,7 @@ stage_execute(struct ctx *c, struct pt_err *err)
 	const struct manifest *m = c->manifest;
 	int *fds = xcalloc(m->ndatasets + 1, sizeof(*fds));
 	const char **sources = xcalloc(m->ndatasets + 1, sizeof(*sources));
+	const char **digests = xcalloc(m->ndatasets + 1, sizeof(*digests));
 	struct dataset_inputs inputs = { NULL, 0 };
 	struct exec_input in;
 	struct exec_outcome ex;
@@ -509,6 +734,7 @@ stage_execute(struct ctx *c, struct pt_err *err)
 			datasets_fini(&inputs);
 			free(fds);
 			free(sources);
+			free(digests);
 			return -1;
 		}
 		report_finding(c->r, "execution", STATUS_FAIL,
@@ -516,11 +742,15 @@ stage_execute(struct ctx *c, struct pt_err *err)
 		datasets_fini(&inputs);
 		free(fds);
 		free(sources);
+		free(digests);
 		return 1;
 	}
 	for (i = 0; i < m->ndatasets; i++) {
 		fds[i] = inputs.v[i].fd;
 		sources[i] = inputs.v[i].source;
+		digests[i] = inputs.v[i].sha256;
+		if (strcmp(inputs.v[i].source, "custodian") == 0)
+			c->custodian = true;
 	}
 	memset(&in, 0, sizeof(in));
 	in.manifest = m;
@@ -528,10 +758,12 @@ stage_execute(struct ctx *c, struct pt_err *err)
 	in.bundle = &c->bundle;
 	in.dataset_fds = fds;
 	in.dataset_sources = sources;
+	in.dataset_sha256 = digests;
 	in.clock = c->o->have_date ? c->o->source_date_epoch : 0;
 	rc = execute_run(&in, &ex, err);
 	free(fds);
 	free(sources);
+	free(digests);
 	if (rc < 0) {
 		datasets_fini(&inputs);
 		return -1;
@@ -540,12 +772,20 @@ stage_execute(struct ctx *c, struct pt_err *err)
 	section_setting(c, &ex);
 	section_datasets(c, res, &inputs);
 	datasets_fini(&inputs);
-	sbuf_printf(&c->log,
-		    "end: %s\nwall_ns: %llu\ncpu_ns: %llu\nmax_rss_kib: %llu\n",
-		    sbx_end_name(ex.sbx.end),
-		    (unsigned long long)ex.sbx.wall_ns,
-		    (unsigned long long)ex.sbx.cpu_ns,
-		    (unsigned long long)ex.sbx.max_rss_kib);
+	sbuf_printf(&c->log, "end: %s\n", sbx_end_name(ex.sbx.end));
+	/* How long the engine took and how much memory it needed depend on
+	 * the data: on the custodian's data they are not written down. */
+	if (!c->custodian)
+		sbuf_printf(&c->log,
+			    "wall_ns: %llu\ncpu_ns: %llu\nmax_rss_kib: %llu\n",
+			    (unsigned long long)ex.sbx.wall_ns,
+			    (unsigned long long)ex.sbx.cpu_ns,
+			    (unsigned long long)ex.sbx.max_rss_kib);
+	else
+		sbuf_adds(&c->log, "resource figures: not recorded for a run "
+				   "on custodian data\n");
+	section_ledger(c, res);
+	section_script_log(c, res, &ex);
 	if (ex.sbx.log.len > 0) {
 		sbuf_adds(&c->log, "--- script log (print) ---\n");
 		log_escape(&c->log, ex.sbx.log.buf, ex.sbx.log.len);

@@ -7,6 +7,10 @@
 /* Refuse absurd shapes before allocating for them. */
 #define MAX_COLS 1024
 #define MAX_OUTPUTS 1000
+/* As sandbox/data.c MAX_QUERIES. */
+#define MAX_QUERIES 4096
+#define MAX_WHERE 16
+#define MAX_VALUES 100000
 
 static bool
 parse_table(struct chan_cursor *c, struct output *o)
@@ -46,21 +50,16 @@ parse_table(struct chan_cursor *c, struct output *o)
 			return false;
 	}
 	if (o->has_evidence) {
-		if (c->bad || o->nrows > (c->len - c->off) / 48)
+		/* An evidence field takes at least 60 bytes. */
+		if (c->bad || o->nrows > (c->len - c->off) / 60)
 			return false;
 		o->evidence =
 		    xcalloc(o->nrows ? o->nrows : 1, sizeof(*o->evidence));
-		for (i = 0; i < o->nrows; i++) {
-			struct out_evidence *e = &o->evidence[i];
-
-			e->contributors = chan_get_u64(c);
-			e->negatives = chan_get_u64(c);
-			e->missing = chan_get_u64(c);
-			e->top1 = chan_get_f64(c);
-			e->top2 = chan_get_f64(c);
-			e->total = chan_get_f64(c);
-		}
+		for (i = 0; i < o->nrows; i++)
+			chan_get_evidence(c, &o->evidence[i]);
 	}
+	o->query = chan_get_u32(c);
+	o->after_rows = chan_get_u8(c) != 0;
 	return chan_cursor_done(c);
 }
 
@@ -71,6 +70,7 @@ parse_text(struct chan_cursor *c, struct output *o)
 	o->name = chan_get_strdup(c);
 	o->description = chan_get_strdup(c);
 	o->text = chan_get_strdup(c);
+	o->after_rows = chan_get_u8(c) != 0;
 	return chan_cursor_done(c);
 }
 
@@ -88,6 +88,69 @@ parse_usage(struct chan_cursor *c, struct usage *u)
 	u->cols = xcalloc(u->ncols ? u->ncols : 1, sizeof(*u->cols));
 	for (i = 0; i < u->ncols; i++)
 		u->cols[i] = chan_get_strdup(c);
+	u->iterated = chan_get_u8(c) != 0;
+	return chan_cursor_done(c);
+}
+
+static bool
+parse_counts(struct chan_cursor *c, struct ledger_count **v, size_t *n)
+{
+	size_t i;
+
+	*n = chan_get_u32(c);
+	if (c->bad || *n > 64)
+		return false;
+	*v = xcalloc(*n + 1, sizeof(**v));
+	for (i = 0; i < *n; i++) {
+		(*v)[i].reason = chan_get_strdup(c);
+		(*v)[i].cells = chan_get_u32(c);
+	}
+	return !c->bad;
+}
+
+static bool
+parse_query(struct chan_cursor *c, struct ledger_entry *q)
+{
+	size_t i, j;
+
+	q->id = chan_get_u32(c);
+	q->dataset = chan_get_strdup(c);
+	q->statistic = chan_get_strdup(c);
+	q->value_column = chan_get_strdup(c);
+	q->nby = chan_get_u32(c);
+	if (c->bad || q->nby > MAX_COLS)
+		return false;
+	q->by = xcalloc(q->nby + 1, sizeof(*q->by));
+	for (i = 0; i < q->nby; i++)
+		q->by[i] = chan_get_strdup(c);
+	q->nwhere = chan_get_u32(c);
+	if (c->bad || q->nwhere > MAX_WHERE)
+		return false;
+	q->where = xcalloc(q->nwhere + 1, sizeof(*q->where));
+	for (i = 0; i < q->nwhere; i++) {
+		struct ledger_filter *f = &q->where[i];
+
+		f->column = chan_get_strdup(c);
+		f->nvals = chan_get_u32(c);
+		if (c->bad || f->nvals > MAX_VALUES ||
+		    f->nvals > c->len - c->off)
+			return false;
+		f->vals = xcalloc(f->nvals + 1, sizeof(*f->vals));
+		for (j = 0; j < f->nvals; j++) {
+			f->vals[j].kind = chan_get_u8(c);
+			if (f->vals[j].kind == CELL_STR)
+				f->vals[j].str = chan_get_strdup(c);
+			else if (f->vals[j].kind == CELL_NUM)
+				f->vals[j].num = chan_get_f64(c);
+			else
+				return false;
+		}
+	}
+	q->released = chan_get_u32(c);
+	if (!parse_counts(c, &q->withheld, &q->nwithheld) ||
+	    !parse_counts(c, &q->flagged, &q->nflagged))
+		return false;
+	q->after_rows = chan_get_u8(c) != 0;
 	return chan_cursor_done(c);
 }
 
@@ -164,6 +227,16 @@ results_parse(const void *stream, size_t len, struct run_results *r)
 			memset(&r->usages[r->nusages], 0, sizeof(*r->usages));
 			ok = parse_usage(&c, &r->usages[r->nusages++]);
 			break;
+		case CHAN_QUERY:
+			if (r->nledger == MAX_QUERIES)
+				break;
+			r->ledger = xreallocarray(r->ledger, r->nledger + 1,
+						  sizeof(*r->ledger));
+			memset(&r->ledger[r->nledger], 0, sizeof(*r->ledger));
+			ok = parse_query(&c, &r->ledger[r->nledger++]);
+			/* numbered 1, 2, ... in order */
+			ok = ok && r->ledger[r->nledger - 1].id == r->nledger;
+			break;
 		case CHAN_ERROR:
 			r->error_class = chan_get_strdup(&c);
 			r->error_message = chan_get_strdup(&c);
@@ -204,6 +277,39 @@ output_fini(struct output *o)
 	free(o->text);
 }
 
+static void
+counts_fini(struct ledger_count *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; v != NULL && i < n; i++)
+		free(v[i].reason);
+	free(v);
+}
+
+static void
+ledger_entry_fini(struct ledger_entry *q)
+{
+	size_t i, j;
+
+	free(q->dataset);
+	free(q->statistic);
+	free(q->value_column);
+	for (i = 0; q->by != NULL && i < q->nby; i++)
+		free(q->by[i]);
+	free(q->by);
+	for (i = 0; q->where != NULL && i < q->nwhere; i++) {
+		free(q->where[i].column);
+		for (j = 0; q->where[i].vals != NULL && j < q->where[i].nvals;
+		     j++)
+			free(q->where[i].vals[j].str);
+		free(q->where[i].vals);
+	}
+	free(q->where);
+	counts_fini(q->withheld, q->nwithheld);
+	counts_fini(q->flagged, q->nflagged);
+}
+
 void
 results_fini(struct run_results *r)
 {
@@ -225,6 +331,9 @@ results_fini(struct run_results *r)
 		free(r->usages[i].cols);
 	}
 	free(r->usages);
+	for (i = 0; i < r->nledger; i++)
+		ledger_entry_fini(&r->ledger[i]);
+	free(r->ledger);
 	free(r->error_class);
 	free(r->error_message);
 	free(r->error_traceback);

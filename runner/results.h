@@ -11,20 +11,12 @@
 
 #include "channel.h"
 #include "sandbox.h"
+#include "sdc.h"
 
 struct out_cell {
 	enum chan_cell kind;
 	char *str;  /* CELL_STR */
 	double num; /* CELL_NUM */
-};
-
-struct out_evidence {
-	uint64_t contributors;
-	uint64_t negatives;
-	uint64_t missing;
-	double top1;
-	double top2;
-	double total;
 };
 
 enum output_kind {
@@ -46,9 +38,12 @@ struct output {
 	char **cols;
 	size_t nrows;
 	struct out_cell *cells;	       /* nrows x ncols, row-major */
-	struct out_evidence *evidence; /* nrows, when has_evidence */
+	struct sdc_evidence *evidence; /* nrows, when has_evidence */
+	uint32_t query;		       /* ledger number; 0: custom */
 	/* texts */
 	char *text;
+	/* both: made after the script read rows */
+	bool after_rows;
 };
 
 struct usage {
@@ -57,6 +52,37 @@ struct usage {
 	uint64_t rows;
 	char **cols;
 	size_t ncols;
+	bool iterated; /* the script read rows (ds:rows) */
+};
+
+/* One line of the ledger: an aggregate query the script asked, what it
+ * was told and what was withheld. */
+struct ledger_count {
+	char *reason;
+	uint32_t cells;
+};
+
+struct ledger_filter {
+	char *column;
+	struct out_cell *vals; /* CELL_STR or CELL_NUM */
+	size_t nvals;
+};
+
+struct ledger_entry {
+	uint32_t id;
+	char *dataset;
+	char *statistic;
+	char *value_column;
+	char **by;
+	size_t nby;
+	struct ledger_filter *where;
+	size_t nwhere;
+	uint32_t released;
+	struct ledger_count *withheld;
+	size_t nwithheld;
+	struct ledger_count *flagged;
+	size_t nflagged;
+	bool after_rows;
 };
 
 struct setting_kv {
@@ -71,6 +97,8 @@ struct run_results {
 	size_t noutputs;
 	struct usage *usages;
 	size_t nusages;
+	struct ledger_entry *ledger;
+	size_t nledger;
 	bool done;
 	char *error_class; /* NULL when the child sent no error */
 	char *error_message;

@@ -486,10 +486,10 @@ over_budget(struct audit *a, uint64_t units)
 static void
 sort_u32(uint32_t *v, size_t n)
 {
-	size_t i, j;
+	size_t gap, i, j;
 
 	/* Shell sort: no allocation, fine for the lengths met here. */
-	for (size_t gap = n / 2; gap > 0; gap /= 2)
+	for (gap = n / 2; gap > 0; gap /= 2)
 		for (i = gap; i < n; i++) {
 			uint32_t x = v[i];
 
@@ -819,12 +819,22 @@ row_get(const struct srow *r, uint32_t c, uint64_t *v)
 	return false;
 }
 
-static int
-cmp_pivot(const void *x, const void *y)
+/* By pivot.  Not qsort: glibc's may call sysinfo(2) for large arrays,
+ * which the sandbox's seccomp filter does not allow. */
+static void
+sort_by_pivot(struct srow *r, size_t n)
 {
-	const struct srow *a = x, *b = y;
+	size_t gap, i, j;
 
-	return a->col[0] < b->col[0] ? -1 : a->col[0] > b->col[0];
+	for (gap = n / 2; gap > 0; gap /= 2)
+		for (i = gap; i < n; i++) {
+			struct srow x = r[i];
+
+			for (j = i; j >= gap && r[j - gap].col[0] > x.col[0];
+			     j -= gap)
+				r[j] = r[j - gap];
+			r[j] = x;
+		}
 }
 
 /* The columns of row i that no later row touches must hold 0 or 1 now;
@@ -871,8 +881,7 @@ dfs(struct search *S, uint32_t i, uint64_t lb, uint32_t chosen)
 
 	if (S->result != FOUND_NONE)
 		return;
-	if (over_budget(S->a,
-			1 + S->close_off[i + (i < S->k)] - S->close_off[i])) {
+	if (over_budget(S->a, 1)) {
 		S->result = FOUND_BUDGET;
 		return;
 	}
@@ -928,7 +937,7 @@ search(struct audit *a, const struct srow *nr)
 		memcpy(tr[k].val, src->val, src->n * sizeof(*src->val));
 		k++;
 	}
-	qsort(tr, k, sizeof(*tr), cmp_pivot);
+	sort_by_pivot(tr, k);
 	/* Gauss-Jordan: each pivot column then appears in its own row only. */
 	for (i = 0; i < k && v == AUDIT_RELEASED; i++)
 		for (j = 0; j < k; j++) {
@@ -1046,7 +1055,8 @@ audit_try(struct audit *a, const uint32_t *atoms, uint32_t n)
 	struct srow r;
 	int64_t k;
 
-	a->last_eq = a->last_row = false;
+	/* last_eq and last_row keep naming the last release until it is
+	 * undone, also across a refused try (a mean's second equation). */
 	if (a->threshold > 1 && a->saturated)
 		return AUDIT_BUDGET;
 	if (a->threshold <= 1 || !a->numbered) {
@@ -1054,6 +1064,7 @@ audit_try(struct audit *a, const uint32_t *atoms, uint32_t n)
 			return AUDIT_BUDGET; /* not prepared */
 		record_eq(a, atoms, n);
 		a->last_eq = true;
+		a->last_row = false;
 		return AUDIT_RELEASED;
 	}
 	a->spent = 0;
@@ -1063,30 +1074,25 @@ audit_try(struct audit *a, const uint32_t *atoms, uint32_t n)
 	if (k == 0 || !a->basis) {
 		record_eq(a, atoms, n);
 		a->last_eq = true;
+		a->last_row = false;
 		return AUDIT_RELEASED;
 	}
 	if (!reduce(a, (uint32_t)k, &r)) {
 		srow_free(&r);
 		return AUDIT_BUDGET;
 	}
-	if (r.n == 0) {
+	if (r.n == 0 || r.col[0] < a->nlarge)
 		v = AUDIT_RELEASED;
-	} else if (r.col[0] < a->nlarge) {
-		v = AUDIT_RELEASED;
-		append_row(a, &r);
-		a->last_row = true;
-	} else {
+	else
 		v = search(a, &r);
-		if (v == AUDIT_RELEASED) {
-			append_row(a, &r);
-			a->last_row = true;
-		}
-	}
-	srow_free(&r);
 	if (v == AUDIT_RELEASED) {
+		a->last_row = r.n > 0;
+		if (r.n > 0)
+			append_row(a, &r);
 		record_eq(a, atoms, n);
 		a->last_eq = true;
 	}
+	srow_free(&r);
 	return v;
 }
 

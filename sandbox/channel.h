@@ -27,27 +27,41 @@
  *	               u32 ncols, u32 nkeys (the first nkeys columns are group
  *	               keys, the others values), ncols x str column name,
  *	               u32 nrows, nrows x ncols x cell,
- *	               and if has_evidence: nrows x evidence
+ *	               and if has_evidence: nrows x evidence,
+ *	               then u32 query (the ledger number of the aggregate, 0
+ *	               for a custom table), u8 after_rows (made after the
+ *	               script read rows)
  *	               cell     = u8 kind (CELL_MISSING | CELL_STR | CELL_NUM),
  *	                          then str for CELL_STR or f64 for CELL_NUM
- *	               evidence = u64 contributors, u64 negatives, u64 missing,
- *	                          f64 top1, f64 top2, f64 total (sum of values)
- *	CHAN_TEXT      str name, str description, str text
+ *	               evidence = u64 rows, u64 values, u64 nonzero,
+ *	                          u64 negatives, u64 missing, f64 sum,
+ *	                          f64 abs_sum, u32 ntop, ntop x f64 (the
+ *	                          largest absolute values; see sdc.h)
+ *	CHAN_TEXT      str name, str description, str text, u8 after_rows
+ *	CHAN_QUERY     one per aggregate query, when it is answered:
+ *	               u32 query (ledger number, from 1), str dataset,
+ *	               str statistic, str value_column, u32 nby, nby x str,
+ *	               u32 nwhere, nwhere x (str column, u32 nvals,
+ *	               nvals x (u8 CELL_STR str | u8 CELL_NUM f64)),
+ *	               u32 cells released, u32 n, n x (str reason,
+ *	               u32 cells withheld), u32 n, n x (str reason,
+ *	               u32 cells flagged), u8 after_rows
  *	CHAN_USAGE     str dataset, str source ("sample" | "custodian"),
- *	               u64 rows, u32 n, n x str column read
+ *	               u64 rows, u32 n, n x str column read, u8 iterated
  *	               one per configured dataset, in configuration order,
  *	               sent before CHAN_DONE and before a CHAN_ERROR of the
  *	               Lua child; rows = data rows of the file (header and
  *	               blank lines not counted), 0 when no pass read the whole
  *	               file; columns in header order, each a column some
  *	               aggregate or rows iterator used (opening and
- *	               ds:columns() read none)
+ *	               ds:columns() read none); iterated = ds:rows was called
  *	CHAN_ERROR     str class (an sbx end-class name or a finding code such
  *	               as "COLUMN_NOT_GRANTED"), str message, str traceback
- *	               finding codes of the Lua child, both with exit status
+ *	               finding codes of the Lua child, all with exit status
  *	               SBX_EXIT_LUA_ERROR: "COLUMN_NOT_GRANTED" (a column the
- *	               profile does not grant was named) and "ROWS_NOT_GRANTED"
- *	               (ds:rows on a dataset with access = aggregate)
+ *	               profile does not grant was named), "ROWS_NOT_GRANTED"
+ *	               (ds:rows on a dataset with access = aggregate) and
+ *	               "DATA_ERROR" (the data of an aggregate are malformed)
  *	CHAN_DONE      empty: the script returned normally
  */
 #ifndef PROEFTUIN_CHANNEL_H
@@ -57,6 +71,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sdc.h"
 #include "util.h"
 
 enum chan_type {
@@ -66,6 +81,7 @@ enum chan_type {
 	CHAN_USAGE = 4,
 	CHAN_ERROR = 5,
 	CHAN_DONE = 6,
+	CHAN_QUERY = 7,
 };
 
 enum chan_cell {
@@ -85,6 +101,7 @@ void chan_put_u64(struct sbuf *sb, uint64_t v);
 void chan_put_f64(struct sbuf *sb, double v);
 void chan_put_str(struct sbuf *sb, const char *s, size_t n);
 void chan_put_cstr(struct sbuf *sb, const char *s);
+void chan_put_evidence(struct sbuf *sb, const struct sdc_evidence *e);
 
 /* Append `payload` to `out` framed as one record of `type`. */
 void chan_frame(struct sbuf *out, enum chan_type type,
@@ -115,6 +132,8 @@ size_t chan_get_str(struct chan_cursor *c, const char **out);
  * embedded NULs (sets `bad`).  Never returns NULL. */
 char *chan_get_strdup(struct chan_cursor *c);
 bool chan_cursor_done(const struct chan_cursor *c);
+/* An evidence field; ntop is capped at SDC_MAX_TOP (more sets `bad`). */
+void chan_get_evidence(struct chan_cursor *c, struct sdc_evidence *e);
 
 /* Split a stream into records.  Returns 1 with type, payload and len set and
  * advances *off, 0 at a clean end, -1 on a malformed or oversized record. */

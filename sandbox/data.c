@@ -1,6 +1,6 @@
 /*
- * data.c - the data API inside the sandbox: datasets, grants, streaming
- * aggregates with evidence, and row iteration where the profile allows it.
+ * data.c - the data API inside the sandbox: datasets, grants, protected
+ * aggregates, and row iteration where the profile allows it.
  *
  *   data.open(name)                       a dataset of the configuration
  *   ds:columns()                          granted columns, in file order
@@ -14,20 +14,29 @@
  * one of its values (a string compares bytewise with the cell, a number
  * numerically with a cell that parses as a number).
  *
- * Every pass streams the file from offset 0 through csvscan and keeps only
- * the needed fields of the current row, plus one accumulator per group:
- * memory is O(groups).  All buffers come from the Lua allocator, so the
- * memory limit covers them.
+ * Every answer a script can read is a release (protect.h): an aggregate
+ * holds only the cells that passed the primary rules and the auditor, with
+ * their published values, in key order.  A cell that was withheld is not
+ * there; every query goes to the report's ledger (CHAN_QUERY) as soon as
+ * it is answered.  Aggregates are answered lazily and in batches: the
+ * first use of any queued aggregate (output.table, #, rows, columns,
+ * tostring) answers every aggregate queued on its dataset, with at most
+ * one pass over the file.  Whatever is still queued when the script
+ * returns is answered then, so bad data is always reported.
  *
  * Grants: naming a column that the profile does not grant, anywhere, ends
  * the run with the finding COLUMN_NOT_GRANTED (whether or not the file has
  * that column, so the answer leaks nothing); ds:rows without access=rows
- * ends it with ROWS_NOT_GRANTED.  Columns used by any pass are recorded and
- * sent as CHAN_USAGE with the number of data rows of the file.
+ * ends it with ROWS_NOT_GRANTED.  Columns used by any query are recorded
+ * and sent as CHAN_USAGE with the number of data rows of the file.
  *
- * Bad input: a row with the wrong number of fields, invalid UTF-8 or broken
- * quoting, or a value of a sum/mean column that is not a decimal number, is
- * a Lua error naming the dataset, line and column.  An empty cell is a
+ * Bad input in an aggregate pass (a row with the wrong number of fields,
+ * invalid UTF-8, broken quoting, a value of a sum or mean column that is
+ * not a decimal number) ends the run with the finding DATA_ERROR.  It is
+ * decided over the whole file and column, whatever `where` and `by` say,
+ * and on custodian data names neither the line nor the value, so it
+ * cannot be used to find rows.  In ds:rows, where the script reads the
+ * rows anyway, it is a Lua error naming the line.  An empty cell is a
  * missing value: counted in the evidence, never a number.
  */
 #include <math.h>
@@ -38,21 +47,23 @@
 #include <lauxlib.h>
 #include <lua.h>
 
+#include "atoms.h"
+#include "audit.h"
 #include "channel.h"
 #include "csvscan.h"
 #include "luabox_priv.h"
+#include "protect.h"
+#include "query.h"
 #include "sandbox.h"
 
 #define DATASET_MT "proeftuin.dataset"
 #define AGG_MT "proeftuin.aggregate"
 #define SCAN_MT "proeftuin.scan"
-#define GROUPS_MT "proeftuin.groups"
 
-#define MAX_BY 16
-#define MAX_WHERE 16
 #define MAX_ROW_COLS 250 /* a C closure has at most 255 upvalues */
+/* Aggregate queries per run: each is a line of the report's ledger. */
+#define MAX_QUERIES 4096
 
-enum stat { STAT_COUNT, STAT_SUM, STAT_MEAN };
 static const char *const stat_name[] = { "count", "sum", "mean" };
 
 struct dataset {
@@ -61,27 +72,26 @@ struct dataset {
 	size_t ncols;
 	char **cols;   /* the header */
 	bool *granted; /* per header column */
-	bool *read;    /* per header column: used by some pass */
+	bool *read;    /* per header column: used by some query */
+	bool iterated; /* ds:rows was called */
 	uint64_t rows; /* data rows, once a pass has seen them all */
 	bool rows_known;
+	struct engine *eng;
 };
 
 static const struct luabox_config *data_cfg;
 static struct dataset *datasets;
+static bool rows_read;	  /* some ds:rows was called */
+static uint32_t nqueries; /* ledger numbers handed out */
+static bool engine_busy;  /* a batch is being answered */
 
-/* ---- memory through the Lua allocator ---- */
-
-static void *
-dmem(lua_State *L, void *p, size_t osize, size_t nsize)
+bool
+data_rows_read(void)
 {
-	void *ud;
-	lua_Alloc f = lua_getallocf(L, &ud);
-	void *np = f(ud, p, p != NULL ? osize : 0, nsize);
-
-	if (np == NULL && nsize > 0)
-		luaL_error(L, "not enough memory");
-	return np;
+	return rows_read;
 }
+
+/* ---- memory ---- */
 
 /* A block owned by the GC; pushes it on the stack. */
 static void *
@@ -227,6 +237,10 @@ read_header(lua_State *L, struct dataset *d)
 				   d->cfg->name, d->cfg->columns[i]);
 	}
 	d->opened = true;
+	d->eng = engine_new(
+	    d->cfg->fd, d->cfg->name, d->ncols, d->cols, &data_cfg->disclosure,
+	    audit_prime(data_cfg->audit_seed + (uint64_t)(d - datasets)),
+	    d->cfg->source != NULL && strcmp(d->cfg->source, "custodian") == 0);
 	lua_pop(L, 1);
 }
 
@@ -312,92 +326,6 @@ ds_tostring(lua_State *L)
 	return 1;
 }
 
-/* ---- queries ---- */
-
-struct fval {
-	const char *s;
-	size_t len;
-	bool isnum;
-	double num;
-};
-
-struct filter {
-	size_t col;
-	struct fval *vals;
-	size_t nvals;
-};
-
-struct query {
-	size_t by[MAX_BY];
-	size_t nby;
-	struct filter where[MAX_WHERE];
-	size_t nwhere;
-	bool has_value;
-	size_t value_col;
-};
-
-/* Strict decimal number: [+-]digits[.digits][(e|E)[+-]digits], or
- * [+-].digits...; no spaces, no hex, no inf/nan. */
-static bool
-parse_number(const char *p, size_t n, double *out)
-{
-	size_t i = 0, digits = 0;
-	uint64_t v = 0;
-	bool neg = false;
-	char tmp[128];
-
-	if (n == 0)
-		return false;
-	if (p[0] == '-' || p[0] == '+') {
-		neg = p[0] == '-';
-		i++;
-	}
-	while (i < n && p[i] >= '0' && p[i] <= '9' && digits < 18) {
-		v = v * 10 + (uint64_t)(p[i] - '0');
-		i++;
-		digits++;
-	}
-	if (i == n && digits > 0) {
-		*out = neg ? -(double)v : (double)v;
-		return true;
-	}
-	/* Full syntax check, then strtod (the C locale: '.' is the point). */
-	i = (p[0] == '-' || p[0] == '+') ? 1 : 0;
-	digits = 0;
-	while (i < n && p[i] >= '0' && p[i] <= '9') {
-		i++;
-		digits++;
-	}
-	if (i < n && p[i] == '.') {
-		i++;
-		while (i < n && p[i] >= '0' && p[i] <= '9') {
-			i++;
-			digits++;
-		}
-	}
-	if (digits == 0)
-		return false;
-	if (i < n && (p[i] == 'e' || p[i] == 'E')) {
-		size_t ed = 0;
-
-		i++;
-		if (i < n && (p[i] == '-' || p[i] == '+'))
-			i++;
-		while (i < n && p[i] >= '0' && p[i] <= '9') {
-			i++;
-			ed++;
-		}
-		if (ed == 0)
-			return false;
-	}
-	if (i != n || n >= sizeof(tmp))
-		return false;
-	memcpy(tmp, p, n);
-	tmp[n] = '\0';
-	*out = strtod(tmp, NULL);
-	return isfinite(*out);
-}
-
 static int
 cmp_cstr(const void *a, const void *b, void *arg)
 {
@@ -428,7 +356,7 @@ read_fval(lua_State *L, int idx, struct fval *f, const char *col)
 static void
 parse_where(lua_State *L, struct dataset *d, int idx, int keep, struct query *q)
 {
-	const char *names[MAX_WHERE];
+	const char *names[QUERY_MAX_WHERE];
 	size_t n = 0, i;
 
 	luaL_checktype(L, idx, LUA_TTABLE);
@@ -436,8 +364,9 @@ parse_where(lua_State *L, struct dataset *d, int idx, int keep, struct query *q)
 	while (lua_next(L, idx) != 0) {
 		if (lua_type(L, -2) != LUA_TSTRING)
 			luaL_error(L, "where: keys must be column names");
-		if (n == MAX_WHERE)
-			luaL_error(L, "where: at most %d columns", MAX_WHERE);
+		if (n == QUERY_MAX_WHERE)
+			luaL_error(L, "where: at most %d columns",
+				   QUERY_MAX_WHERE);
 		names[n++] = lua_tostring(L, -2);
 		lua_pop(L, 1);
 	}
@@ -486,8 +415,8 @@ parse_by(lua_State *L, struct dataset *d, int idx, struct query *q)
 	}
 	luaL_checktype(L, idx, LUA_TTABLE);
 	n = lua_rawlen(L, idx);
-	if (n > MAX_BY)
-		luaL_error(L, "by: at most %d columns", MAX_BY);
+	if (n > QUERY_MAX_BY)
+		luaL_error(L, "by: at most %d columns", QUERY_MAX_BY);
 	for (i = 0; i < n; i++) {
 		lua_rawgeti(L, idx, (lua_Integer)i + 1);
 		if (lua_type(L, -1) != LUA_TSTRING)
@@ -530,31 +459,6 @@ parse_options(lua_State *L, struct dataset *d, int idx, int keep,
 }
 
 static bool
-filter_pass(const struct filter *f, const char *s, size_t len)
-{
-	size_t i;
-	double v;
-	bool parsed = false, isnum = false;
-
-	for (i = 0; i < f->nvals; i++) {
-		const struct fval *fv = &f->vals[i];
-
-		if (!fv->isnum) {
-			if (fv->len == len && memcmp(fv->s, s, len) == 0)
-				return true;
-			continue;
-		}
-		if (!parsed) {
-			isnum = parse_number(s, len, &v);
-			parsed = true;
-		}
-		if (isnum && v == fv->num)
-			return true;
-	}
-	return false;
-}
-
-static bool
 row_passes(const struct query *q, const struct csvscan *s)
 {
 	size_t i;
@@ -562,7 +466,7 @@ row_passes(const struct query *q, const struct csvscan *s)
 	for (i = 0; i < q->nwhere; i++) {
 		const struct filter *f = &q->where[i];
 
-		if (!filter_pass(f, s->fptr[f->col], s->flen[f->col]))
+		if (!query_filter_pass(f, s->fptr[f->col], s->flen[f->col]))
 			return false;
 	}
 	return true;
@@ -581,241 +485,6 @@ mark_read(struct dataset *d, const struct query *q)
 		d->read[q->value_col] = true;
 }
 
-/* ---- groups: a hash table of accumulators, O(groups) memory ---- */
-
-struct gacc {
-	uint64_t hash;
-	size_t koff;
-	uint32_t klen;
-	uint64_t rows; /* rows in the group */
-	uint64_t n;    /* non-missing values */
-	uint64_t negatives;
-	uint64_t missing;
-	double sum;
-	double top1, top2; /* two largest values (valid when n >= 1, 2) */
-};
-
-struct groups {
-	struct gacc *acc;
-	size_t nacc, cacc;
-	uint32_t *slot; /* index + 1; 0 = empty */
-	size_t nslot;
-	char *keys;
-	size_t klen, kcap;
-	char *scratch;
-	size_t scap;
-	lua_State *L;
-};
-
-static int
-groups_gc(lua_State *L)
-{
-	struct groups *g = lua_touserdata(L, 1);
-
-	if (g->acc != NULL)
-		dmem(L, g->acc, g->cacc * sizeof(*g->acc), 0);
-	if (g->slot != NULL)
-		dmem(L, g->slot, g->nslot * sizeof(*g->slot), 0);
-	if (g->keys != NULL)
-		dmem(L, g->keys, g->kcap, 0);
-	if (g->scratch != NULL)
-		dmem(L, g->scratch, g->scap, 0);
-	memset(g, 0, sizeof(*g));
-	return 0;
-}
-
-static struct groups *
-groups_new(lua_State *L)
-{
-	struct groups *g = lua_newuserdatauv(L, sizeof(*g), 0);
-
-	memset(g, 0, sizeof(*g));
-	set_locked_metatable(L, GROUPS_MT, groups_gc);
-	g->L = L;
-	g->nslot = 256;
-	g->slot = dmem(L, NULL, 0, g->nslot * sizeof(*g->slot));
-	memset(g->slot, 0, g->nslot * sizeof(*g->slot));
-	return g;
-}
-
-/* A fast 64-bit hash of a group key, eight bytes per step (the keys are
- * short; the multipliers are splitmix64's).  Not keyed: the worst case of a
- * crafted file is slow probing, which the CPU limit bounds. */
-static uint64_t
-hash_bytes(const char *p, size_t n)
-{
-	uint64_t h = 0x9e3779b97f4a7c15ull ^ n, w;
-
-	while (n >= 8) {
-		memcpy(&w, p, 8);
-		h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
-		h ^= h >> 31;
-		p += 8;
-		n -= 8;
-	}
-	w = 0;
-	while (n > 0)
-		w = (w << 8) | (uint8_t)p[--n];
-	h = (h ^ w) * 0x94d049bb133111ebull;
-	h ^= h >> 29;
-	h *= 0xbf58476d1ce4e5b9ull;
-	return h ^ (h >> 32);
-}
-
-static void
-groups_rehash(struct groups *g)
-{
-	size_t n = g->nslot * 2, i;
-	uint32_t *slot = dmem(g->L, NULL, 0, n * sizeof(*slot));
-
-	memset(slot, 0, n * sizeof(*slot));
-	for (i = 0; i < g->nacc; i++) {
-		size_t j = g->acc[i].hash & (n - 1);
-
-		while (slot[j] != 0)
-			j = (j + 1) & (n - 1);
-		slot[j] = (uint32_t)i + 1;
-	}
-	dmem(g->L, g->slot, g->nslot * sizeof(*g->slot), 0);
-	g->slot = slot;
-	g->nslot = n;
-}
-
-/* Keys are short: compare eight bytes at a time, without a call. */
-static inline bool
-key_eq(const char *a, const char *b, size_t n)
-{
-	uint64_t x, y;
-
-	for (; n >= 8; a += 8, b += 8, n -= 8) {
-		memcpy(&x, a, 8);
-		memcpy(&y, b, 8);
-		if (x != y)
-			return false;
-	}
-	while (n-- > 0)
-		if (*a++ != *b++)
-			return false;
-	return true;
-}
-
-/* Find or add the group with key [k, k+klen). */
-static struct gacc *
-groups_get(struct groups *g, const char *k, size_t klen)
-{
-	uint64_t h = hash_bytes(k, klen);
-	size_t j = h & (g->nslot - 1);
-	struct gacc *a;
-
-	while (g->slot[j] != 0) {
-		a = &g->acc[g->slot[j] - 1];
-		if (a->hash == h && a->klen == klen &&
-		    key_eq(g->keys + a->koff, k, klen))
-			return a;
-		j = (j + 1) & (g->nslot - 1);
-	}
-	if (g->nacc >= UINT32_MAX - 1)
-		luaL_error(g->L, "too many groups");
-	if (g->nacc == g->cacc) {
-		size_t nc = g->cacc != 0 ? g->cacc * 2 : 64;
-
-		g->acc = dmem(g->L, g->acc, g->cacc * sizeof(*g->acc),
-			      nc * sizeof(*g->acc));
-		g->cacc = nc;
-	}
-	if (g->klen + klen > g->kcap) {
-		size_t nc = g->kcap != 0 ? g->kcap : 1024;
-
-		while (nc < g->klen + klen)
-			nc *= 2;
-		g->keys = dmem(g->L, g->keys, g->kcap, nc);
-		g->kcap = nc;
-	}
-	if (klen > 0)
-		memcpy(g->keys + g->klen, k, klen);
-	a = &g->acc[g->nacc];
-	memset(a, 0, sizeof(*a));
-	a->hash = h;
-	a->koff = g->klen;
-	a->klen = (uint32_t)klen;
-	g->klen += klen;
-	g->slot[j] = (uint32_t)++g->nacc;
-	if (g->nacc * 2 > g->nslot) {
-		groups_rehash(g);
-		/* acc did not move; the slot table did */
-	}
-	return &g->acc[g->nacc - 1];
-}
-
-/* Encode the by-fields of the current row as a group key in g->scratch:
- * per column u8 present, u32 length, bytes. */
-static size_t
-build_key(struct groups *g, const struct query *q, const struct csvscan *s)
-{
-	size_t need = 0, i, off = 0;
-
-	for (i = 0; i < q->nby; i++)
-		need += 5 + s->flen[q->by[i]];
-	if (need > g->scap) {
-		size_t nc = g->scap != 0 ? g->scap : 256;
-
-		while (nc < need)
-			nc *= 2;
-		g->scratch = dmem(g->L, g->scratch, g->scap, nc);
-		g->scap = nc;
-	}
-	for (i = 0; i < q->nby; i++) {
-		uint32_t len = (uint32_t)s->flen[q->by[i]];
-
-		g->scratch[off] = len > 0;
-		memcpy(g->scratch + off + 1, &len, 4);
-		memcpy(g->scratch + off + 5, s->fptr[q->by[i]], len);
-		off += 5 + len;
-	}
-	return off;
-}
-
-/* Compare two encoded keys column by column: missing first, then bytewise
- * (a proper prefix first). */
-static int
-key_cmp(const char *a, const char *b, size_t ncols)
-{
-	size_t i;
-
-	for (i = 0; i < ncols; i++) {
-		uint32_t la, lb;
-		int c;
-
-		if (a[0] != b[0])
-			return a[0] < b[0] ? -1 : 1;
-		memcpy(&la, a + 1, 4);
-		memcpy(&lb, b + 1, 4);
-		c = memcmp(a + 5, b + 5, la < lb ? la : lb);
-		if (c != 0)
-			return c;
-		if (la != lb)
-			return la < lb ? -1 : 1;
-		a += 5 + la;
-		b += 5 + lb;
-	}
-	return 0;
-}
-
-struct sort_ctx {
-	const struct groups *g;
-	size_t ncols;
-};
-
-static int
-group_order(const void *x, const void *y, void *arg)
-{
-	const struct sort_ctx *c = arg;
-	const struct gacc *a = &c->g->acc[*(const uint32_t *)x];
-	const struct gacc *b = &c->g->acc[*(const uint32_t *)y];
-
-	return key_cmp(c->g->keys + a->koff, c->g->keys + b->koff, c->ncols);
-}
-
 /* ---- aggregates ---- */
 
 struct kcell {
@@ -824,42 +493,28 @@ struct kcell {
 	bool missing;
 };
 
-struct aggrow {
-	double value;
-	bool missing;
-	uint64_t contributors, negatives, nmissing;
-	double top1, top2, total;
-};
-
 /*
- * Aggregates are evaluated lazily and in batches: ds:count/sum/mean check
- * the grants and parse the query at once, and queue the aggregate on its
- * dataset.  The first use of any queued aggregate (output.table, #, rows,
- * columns, tostring) runs ONE pass over the file for all aggregates queued
- * on that dataset, and queries with the same `by` and `where` share one
- * group table.  A script that asks for a count and a sum by the same keys
- * therefore reads the file once.  Errors in the data surface at that first
- * use.
- *
+ * An aggregate is queued when asked and answered in a batch (run_batch).
  * User values: 1 = info table {cols..., dataset=, value_column=},
- * 2 = key cells, 3 = key bytes, 4 = rows, 5 = what keeps the query's
- * filter values alive until the pass.
+ * 2 = key cells, 3 = key bytes, 4 = values, 5 = evidence, 6 = what keeps
+ * the query's filter values alive until it is registered.
  */
 struct agg {
-	enum stat stat;
+	enum sdc_stat stat;
 	bool ready;
+	bool after_rows; /* asked after the script read rows */
 	struct dataset *d;
 	struct query q;
+	uint32_t id; /* ledger number */
 	size_t nkeys;
-	size_t nrows;
+	size_t nrows; /* released cells */
 	const struct kcell *keys;
 	const char *keybytes;
-	const struct aggrow *rows;
+	const double *values;
+	const struct sdc_evidence *ev;
 };
 
 #define PENDING_KEY "proeftuin.pending"
-/* Queued aggregates per dataset before a pass is forced. */
-#define MAX_BATCH 32
 
 bool
 data_is_aggregate(lua_State *L, int idx)
@@ -871,7 +526,7 @@ data_is_aggregate(lua_State *L, int idx)
  * collides with a key column. */
 static void
 push_value_name(lua_State *L, struct dataset *d, const struct query *q,
-		enum stat st)
+		enum sdc_stat st)
 {
 	struct sbuf sb = SBUF_INIT;
 	bool clash;
@@ -894,155 +549,6 @@ push_value_name(lua_State *L, struct dataset *d, const struct query *q,
 	sbuf_free(&sb);
 }
 
-static void
-fill_row(struct aggrow *r, const struct gacc *a, enum stat st)
-{
-	memset(r, 0, sizeof(*r));
-	if (st == STAT_COUNT) {
-		r->value = (double)a->rows;
-		r->contributors = a->rows;
-		r->top1 = a->rows >= 1 ? 1 : 0;
-		r->top2 = a->rows >= 2 ? 1 : 0;
-		r->total = (double)a->rows;
-		return;
-	}
-	r->contributors = a->n;
-	r->negatives = a->negatives;
-	r->nmissing = a->missing;
-	r->top1 = a->n >= 1 ? a->top1 : 0;
-	r->top2 = a->n >= 2 ? a->top2 : 0;
-	r->total = a->sum;
-	if (a->n == 0)
-		r->missing = true;
-	else
-		r->value = st == STAT_SUM ? a->sum : a->sum / (double)a->n;
-}
-
-/* Fill the aggregate at `agi` from the groups of a finished pass. */
-static void
-finish_aggregate(lua_State *L, int agi, struct agg *ag, struct groups *g)
-{
-	const struct query *q = &ag->q;
-	uint32_t *order;
-	struct kcell *kc;
-	struct aggrow *rows;
-	char *kb;
-	struct sort_ctx ctx = { g, q->nby };
-	size_t i, j;
-
-	order = blob(L, g->nacc * sizeof(*order));
-	for (i = 0; i < g->nacc; i++)
-		order[i] = (uint32_t)i;
-	luabox_sort(order, g->nacc, sizeof(*order), group_order, &ctx);
-
-	kc = blob(L, g->nacc * q->nby * sizeof(*kc));
-	kb = blob(L, g->klen);
-	rows = blob(L, g->nacc * sizeof(*rows));
-	if (g->klen > 0)
-		memcpy(kb, g->keys, g->klen);
-	for (i = 0; i < g->nacc; i++) {
-		const struct gacc *a = &g->acc[order[i]];
-		size_t off = a->koff;
-
-		for (j = 0; j < q->nby; j++) {
-			struct kcell *c = &kc[i * q->nby + j];
-
-			memcpy(&c->len, kb + off + 1, 4);
-			c->missing = kb[off] == 0;
-			c->off = off + 5;
-			off += 5 + c->len;
-		}
-		fill_row(&rows[i], a, ag->stat);
-	}
-	ag->nrows = g->nacc;
-	ag->keys = kc;
-	ag->keybytes = kb;
-	ag->rows = rows;
-	lua_setiuservalue(L, agi, 4);
-	lua_setiuservalue(L, agi, 3);
-	lua_setiuservalue(L, agi, 2);
-	lua_pop(L, 1); /* order */
-	lua_pushnil(L);
-	lua_setiuservalue(L, agi, 5);
-	ag->ready = true;
-}
-
-static void
-accumulate(lua_State *L, struct gacc *a, const struct query *q,
-	   const struct scanbox *sb)
-{
-	const char *s;
-	size_t len;
-	double v;
-
-	a->rows++;
-	if (!q->has_value)
-		return;
-	s = sb->s.fptr[q->value_col];
-	len = sb->s.flen[q->value_col];
-	if (len == 0) {
-		a->missing++;
-		return;
-	}
-	if (!parse_number(s, len, &v))
-		luaL_error(L,
-			   "dataset '%s': line %d: column '%s': '%s' is not "
-			   "a number",
-			   sb->d->cfg->name, (int)sb->s.rec_line,
-			   sb->d->cols[q->value_col],
-			   lua_pushlstring(L, s, len < 40 ? len : 40));
-	if (v < 0)
-		a->negatives++;
-	if (a->n == 0 || v > a->top1) {
-		a->top2 = a->top1;
-		a->top1 = v;
-	} else if (a->n == 1 || v > a->top2) {
-		a->top2 = v;
-	}
-	a->n++;
-	a->sum += v;
-}
-
-static bool
-same_filters(const struct filter *a, const struct filter *b)
-{
-	size_t i;
-
-	if (a->col != b->col || a->nvals != b->nvals)
-		return false;
-	for (i = 0; i < a->nvals; i++) {
-		const struct fval *x = &a->vals[i], *y = &b->vals[i];
-
-		if (x->isnum != y->isnum)
-			return false;
-		if (x->isnum
-			? x->num != y->num
-			: (x->len != y->len || memcmp(x->s, y->s, x->len) != 0))
-			return false;
-	}
-	return true;
-}
-
-/* Can `b` use the groups of `a`?  Same keys, same filters, and at most one
- * value column between them. */
-static bool
-same_groups(const struct query *a, const struct query *b)
-{
-	size_t i;
-
-	if (a->nby != b->nby || a->nwhere != b->nwhere)
-		return false;
-	if (a->has_value && b->has_value && a->value_col != b->value_col)
-		return false;
-	for (i = 0; i < a->nby; i++)
-		if (a->by[i] != b->by[i])
-			return false;
-	for (i = 0; i < a->nwhere; i++)
-		if (!same_filters(&a->where[i], &b->where[i]))
-			return false;
-	return true;
-}
-
 /* Push the pending list of dataset `d` (created on first use). */
 static void
 push_pending(lua_State *L, const struct dataset *d)
@@ -1062,87 +568,85 @@ push_pending(lua_State *L, const struct dataset *d)
 	lua_remove(L, -2);
 }
 
-/* One pass over dataset `d` for the `n` (1 to MAX_BATCH) aggregates at
- * positions first .. first + n - 1 of the list at `list`. */
-static void
-run_pass(lua_State *L, struct dataset *d, int list, size_t first, size_t n)
+/* A stop for what the engine refused: bad data or its memory cap. */
+static PT_NORETURN void
+engine_stop(lua_State *L, struct sbuf *msg, bool memory)
 {
-	struct agg *ag[MAX_BATCH];
-	struct groups *g[MAX_BATCH];
-	size_t leader[MAX_BATCH], i, j;
-	struct query *lq[MAX_BATCH];
-	struct scanbox *sb;
-	uint64_t rows = 0;
-	int base = lua_gettop(L);
+	char *tb = luabox_traceback(L);
 
-	/* Per aggregate its own slot plus a query and a groups userdata,
-	 * the scan and finish_aggregate's four blobs.  A C function is only
-	 * promised LUA_MINSTACK (20) slots: pushing more without asking
-	 * wrote past the Lua stack (a finalizer runs on a short one). */
-	luaL_checkstack(L, 3 * (int)n + 8, "data: batch of aggregates");
-	for (i = 0; i < n; i++) {
-		/* base + 1 + i */
-		lua_rawgeti(L, list, (lua_Integer)(first + i) + 1);
-		ag[i] = lua_touserdata(L, -1);
-	}
-	/* Group queries that can share a table; the leader's query gets
-	 * the value column of any member. */
-	for (i = 0; i < n; i++) {
-		leader[i] = i;
-		for (j = 0; j < i; j++)
-			if (leader[j] == j && same_groups(lq[j], &ag[i]->q)) {
-				leader[i] = j;
-				if (ag[i]->q.has_value) {
-					lq[j]->has_value = true;
-					lq[j]->value_col = ag[i]->q.value_col;
-				}
-				break;
-			}
-		if (leader[i] == i) {
-			lq[i] = lua_newuserdatauv(L, sizeof(struct query), 0);
-			*lq[i] = ag[i]->q;
-			g[i] = groups_new(L);
-			if (lq[i]->nby == 0)
-				(void)groups_get(g[i], "", 0);
-		}
-	}
-	sb = scan_new(L, d);
-	while (scan_row(L, sb)) {
-		rows++;
-		for (i = 0; i < n; i++) {
-			size_t klen;
-
-			if (leader[i] != i)
-				continue;
-			if (lq[i]->nwhere > 0 && !row_passes(lq[i], &sb->s))
-				continue;
-			klen = build_key(g[i], lq[i], &sb->s);
-			accumulate(L, groups_get(g[i], g[i]->scratch, klen),
-				   lq[i], sb);
-		}
-	}
-	d->rows = rows;
-	d->rows_known = true;
-	for (i = 0; i < n; i++)
-		finish_aggregate(L, base + 1 + (int)i, ag[i], g[leader[i]]);
-	lua_settop(L, base);
+	if (memory)
+		luabox_stop("MEMORY_LIMIT", msg->buf, tb,
+			    SBX_EXIT_MEMORY_LIMIT);
+	luabox_stop("DATA_ERROR", msg->buf, tb, SBX_EXIT_LUA_ERROR);
 }
 
-/* Compute every aggregate queued on dataset `d`, MAX_BATCH per pass.
+/* Copy the released part of `ans` into GC blobs of the aggregate at
+ * `agi`, and send its ledger record. */
+static void
+fill_aggregate(lua_State *L, int agi, struct agg *ag, const struct answer *ans)
+{
+	struct kcell *kc;
+	char *kb;
+	double *vals;
+	struct sdc_evidence *ev;
+	size_t i, j, klen = 0;
+
+	for (i = 0; i < ans->ncells; i++)
+		klen += ans->klen[i];
+	kc = blob(L, ans->ncells * ag->nkeys * sizeof(*kc));
+	kb = blob(L, klen);
+	vals = blob(L, ans->ncells * sizeof(*vals));
+	ev = blob(L, ans->ncells * sizeof(*ev));
+	if (klen > 0)
+		memcpy(kb, ans->keys, klen);
+	for (i = 0; i < ans->ncells; i++) {
+		size_t off = ans->koff[i];
+
+		for (j = 0; j < ag->nkeys; j++) {
+			struct kcell *c = &kc[i * ag->nkeys + j];
+
+			memcpy(&c->len, kb + off + 1, 4);
+			c->missing = kb[off] == 0;
+			c->off = off + 5;
+			off += 5 + c->len;
+		}
+		vals[i] = ans->value[i];
+		ev[i] = ans->ev[i];
+	}
+	ag->nrows = ans->ncells;
+	ag->keys = kc;
+	ag->keybytes = kb;
+	ag->values = vals;
+	ag->ev = ev;
+	lua_setiuservalue(L, agi, 5);
+	lua_setiuservalue(L, agi, 4);
+	lua_setiuservalue(L, agi, 3);
+	lua_setiuservalue(L, agi, 2);
+	lua_pushnil(L);
+	lua_setiuservalue(L, agi, 6);
+	ag->ready = true;
+}
+
+/*
+ * Answer every aggregate queued on dataset `d`.
  *
  * Finalizers (__gc) are script code and run whenever the GC steps, which
- * includes the allocations of a pass: one can queue aggregates, or force
- * one and so start a nested batch, while this one runs.  So the list is
- * taken out of the registry first and a fresh one put in its place: what a
- * finalizer queues goes to the fresh list, a nested batch never sees ours,
- * and no queued aggregate is dropped.  The list is processed in chunks,
- * so its length never bounds the arrays of a pass. */
+ * includes the allocations below: one can queue aggregates, or force one,
+ * while this batch runs.  So the list is taken out of the registry first
+ * and a fresh one put in its place: what a finalizer queues goes to the
+ * fresh list and is answered later, and one that forces an aggregate
+ * during a batch gets an error instead of reentering the engine.
+ */
 static void
 run_batch(lua_State *L, struct dataset *d)
 {
-	size_t n, first;
+	size_t n, i, *qi;
+	struct sbuf msg = SBUF_INIT;
+	bool memory;
 	int list;
 
+	if (engine_busy)
+		return;
 	push_pending(L, d);
 	list = lua_gettop(L);
 	lua_getfield(L, LUA_REGISTRYINDEX, PENDING_KEY);
@@ -1150,9 +654,54 @@ run_batch(lua_State *L, struct dataset *d)
 	lua_rawseti(L, -2, d - datasets + 1);
 	lua_pop(L, 1);
 	n = lua_rawlen(L, list);
-	for (first = 0; first < n; first += MAX_BATCH)
-		run_pass(L, d, list, first,
-			 n - first < MAX_BATCH ? n - first : MAX_BATCH);
+	if (n == 0) {
+		lua_settop(L, list - 1);
+		return;
+	}
+	luaL_checkstack(L, 8, "data: batch of aggregates");
+	engine_busy = true;
+	qi = xcalloc(n + 1, sizeof(*qi));
+	for (i = 0; i < n; i++) {
+		struct agg *ag;
+
+		lua_rawgeti(L, list, (lua_Integer)i + 1);
+		ag = lua_touserdata(L, -1);
+		qi[i] = engine_register(d->eng, &ag->q);
+		lua_pop(L, 1);
+	}
+	if (engine_refresh(d->eng, &msg, &memory) < 0) {
+		free(qi);
+		engine_stop(L, &msg, memory);
+	}
+	engine_rows(d->eng, &d->rows);
+	d->rows_known = true;
+	for (i = 0; i < n; i++) {
+		struct answer ans;
+		struct sbuf rec = SBUF_INIT;
+		struct agg *ag;
+		int agi;
+
+		lua_rawgeti(L, list, (lua_Integer)i + 1);
+		agi = lua_gettop(L);
+		ag = lua_touserdata(L, agi);
+		engine_answer(d->eng, qi[i], &ans);
+		fill_aggregate(L, agi, ag, &ans);
+		engine_encode_query(d->eng, qi[i], ag->id, &ans, ag->after_rows,
+				    &rec);
+		if (chan_send(luabox_chan_fd(), CHAN_QUERY, &rec) < 0) {
+			sbuf_free(&rec);
+			answer_fini(&ans);
+			free(qi);
+			luabox_stop("OUTPUT_LIMIT",
+				    "result channel refused the ledger", NULL,
+				    SBX_EXIT_OUTPUT_LIMIT);
+		}
+		sbuf_free(&rec);
+		answer_fini(&ans);
+		lua_settop(L, agi - 1);
+	}
+	free(qi);
+	engine_busy = false;
 	lua_settop(L, list - 1);
 }
 
@@ -1178,8 +727,8 @@ data_flush(lua_State *L)
 }
 
 /* Make sure the aggregate at `idx` has its values.  It is not ready after
- * a batch only when a finalizer forces it while the batch computing it
- * is still running: an error, never a silently empty aggregate. */
+ * a batch only when a finalizer forces it while a batch is running: an
+ * error, never a silently empty aggregate. */
 static struct agg *
 ready_agg(lua_State *L, int idx)
 {
@@ -1195,31 +744,39 @@ ready_agg(lua_State *L, int idx)
 
 /* count/sum/mean: (self, [col,] opts) -> a queued aggregate */
 static int
-aggregate(lua_State *L, enum stat st)
+aggregate(lua_State *L, enum sdc_stat st)
 {
 	struct dataset *d = check_dataset(L, 1);
-	int optidx = st == STAT_COUNT ? 2 : 3, agi, keep;
+	int optidx = st == SDC_COUNT ? 2 : 3, agi, keep;
 	struct agg *ag;
 	size_t i;
 
 	lua_settop(L, optidx); /* missing options become nil */
-	ag = lua_newuserdatauv(L, sizeof(*ag), 5);
+	ag = lua_newuserdatauv(L, sizeof(*ag), 6);
 	agi = lua_gettop(L);
 	memset(ag, 0, sizeof(*ag));
 	ag->stat = st;
+	ag->q.stat = st;
 	ag->d = d;
+	ag->after_rows = rows_read;
 	set_locked_metatable(L, AGG_MT, NULL);
 	lua_newtable(L);
 	keep = lua_gettop(L);
-	if (st != STAT_COUNT) {
+	if (st != SDC_COUNT) {
 		ag->q.value_col = resolve(L, d, luaL_checkstring(L, 2));
 		ag->q.has_value = true;
 	}
 	parse_options(L, d, optidx, keep, &ag->q);
+	if (nqueries >= MAX_QUERIES)
+		return luaL_error(L,
+				  "data: at most %d aggregate queries per "
+				  "run",
+				  MAX_QUERIES);
+	ag->id = ++nqueries;
 	/* the options table holds the strings the filters point into */
 	lua_pushvalue(L, optidx);
 	lua_rawseti(L, keep, (lua_Integer)lua_rawlen(L, keep) + 1);
-	lua_setiuservalue(L, agi, 5);
+	lua_setiuservalue(L, agi, 6);
 	mark_read(d, &ag->q);
 	ag->nkeys = ag->q.nby;
 
@@ -1237,11 +794,6 @@ aggregate(lua_State *L, enum stat st)
 	lua_setiuservalue(L, agi, 1);
 
 	push_pending(L, d);
-	if (lua_rawlen(L, -1) >= MAX_BATCH) {
-		lua_pop(L, 1);
-		run_batch(L, d);
-		push_pending(L, d);
-	}
 	lua_pushvalue(L, agi);
 	lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
 	lua_settop(L, agi);
@@ -1251,19 +803,19 @@ aggregate(lua_State *L, enum stat st)
 static int
 ds_count(lua_State *L)
 {
-	return aggregate(L, STAT_COUNT);
+	return aggregate(L, SDC_COUNT);
 }
 
 static int
 ds_sum(lua_State *L)
 {
-	return aggregate(L, STAT_SUM);
+	return aggregate(L, SDC_SUM);
 }
 
 static int
 ds_mean(lua_State *L)
 {
-	return aggregate(L, STAT_MEAN);
+	return aggregate(L, SDC_MEAN);
 }
 
 /* ---- rows ---- */
@@ -1377,6 +929,8 @@ ds_rows(lua_State *L)
 	lua_rawseti(L, keep, (lua_Integer)lua_rawlen(L, keep) + 1);
 	lua_setiuservalue(L, iti, 1);
 	it->sb = scan_new(L, d);
+	d->iterated = true;
+	rows_read = true;
 	lua_setiuservalue(L, iti, 2);
 	/* up to MAX_ROW_COLS upvalues: more than the LUA_MINSTACK slots a
 	 * C function may use without asking */
@@ -1403,9 +957,9 @@ push_cell_key(lua_State *L, const struct agg *ag, size_t r, size_t k)
 /* Counts, and sums that are whole numbers, as Lua integers; means and
  * other sums as floats. */
 static void
-push_value(lua_State *L, enum stat st, double v)
+push_value(lua_State *L, enum sdc_stat st, double v)
 {
-	if (st != STAT_MEAN && v == floor(v) && fabs(v) < 9007199254740992.0)
+	if (st != SDC_MEAN && v == floor(v) && fabs(v) < 9007199254740992.0)
 		lua_pushinteger(L, (lua_Integer)v);
 	else
 		lua_pushnumber(L, v);
@@ -1430,17 +984,15 @@ agg_row_next(lua_State *L)
 		lua_rawgeti(L, -2, (lua_Integer)k + 1);
 		if (k < ag->nkeys)
 			push_cell_key(L, ag, (size_t)i, k);
-		else if (ag->rows[i].missing)
-			lua_pushnil(L);
 		else
-			push_value(L, ag->stat, ag->rows[i].value);
+			push_value(L, ag->stat, ag->values[i]);
 		lua_rawset(L, -3);
 	}
 	return 1;
 }
 
-/* agg:rows(): row tables {key columns..., value column = number}, in the
- * canonical order. */
+/* agg:rows(): row tables {key columns..., value column = number} of the
+ * released cells, in the canonical order. */
 static int
 agg_rows(lua_State *L)
 {
@@ -1537,23 +1089,12 @@ data_encode_aggregate(lua_State *L, int idx, struct sbuf *sb)
 			luabox_charge_output(sb->len - charged);
 			charged = sb->len;
 		}
-		if (ag->rows[r].missing) {
-			chan_put_u8(sb, CELL_MISSING);
-		} else {
-			chan_put_u8(sb, CELL_NUM);
-			chan_put_f64(sb, ag->rows[r].value);
-		}
+		chan_put_u8(sb, CELL_NUM);
+		chan_put_f64(sb, ag->values[r]);
 	}
-	for (r = 0; r < ag->nrows; r++) {
-		const struct aggrow *w = &ag->rows[r];
-
-		chan_put_u64(sb, w->contributors);
-		chan_put_u64(sb, w->negatives);
-		chan_put_u64(sb, w->nmissing);
-		chan_put_f64(sb, w->top1);
-		chan_put_f64(sb, w->top2);
-		chan_put_f64(sb, w->total);
-	}
+	for (r = 0; r < ag->nrows; r++)
+		chan_put_evidence(sb, &ag->ev[r]);
+	chan_put_u32(sb, ag->id);
 	return charged;
 }
 
@@ -1581,6 +1122,7 @@ data_send_usage(int chan_fd)
 		for (j = 0; j < d->ncols; j++)
 			if (d->read[j])
 				chan_put_cstr(&sb, d->cols[j]);
+		chan_put_u8(&sb, d->iterated ? 1 : 0);
 		(void)chan_send(chan_fd, CHAN_USAGE, &sb);
 		sbuf_free(&sb);
 	}
@@ -1607,6 +1149,8 @@ data_push_lib(lua_State *L, const struct luabox_config *cfg)
 	    xcalloc(cfg->ndatasets > 0 ? cfg->ndatasets : 1, sizeof(*datasets));
 	for (i = 0; i < cfg->ndatasets; i++)
 		datasets[i].cfg = &cfg->datasets[i];
+	/* The engine's own memory, apart from the script's (atoms.h). */
+	atoms_set_cap(cfg->memory_bytes);
 
 	luaL_newmetatable(L, DATASET_MT);
 	luaL_newlib(L, dataset_methods);

@@ -38,6 +38,7 @@
 #include <stdint.h>
 
 #include "sandbox.h"
+#include "sdc.h"
 
 /* A script of the bundle, already read (and hashed) by the runner. */
 struct luabox_script {
@@ -72,6 +73,8 @@ struct luabox_config {
 	uint64_t output_bytes; /* cap on the bytes of all outputs together */
 	uint64_t seed;	       /* math.random seed (bundle digest + manifest) */
 	int64_t clock;	       /* os.time() value: SOURCE_DATE_EPOCH or 0 */
+	struct sdc_params disclosure; /* what an answer must satisfy */
+	uint64_t audit_seed;	      /* picks the auditor's prime */
 };
 
 /* Build the state, its libraries and the curated environment; no script

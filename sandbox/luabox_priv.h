@@ -71,6 +71,9 @@ size_t data_encode_aggregate(lua_State *L, int idx, struct sbuf *sb);
 int data_flush(lua_State *L);
 /* Send one CHAN_USAGE record per configured dataset. */
 void data_send_usage(int chan_fd);
+/* True once the script has called ds:rows: what it makes from then on is
+ * derived from rows it read. */
+bool data_rows_read(void);
 
 /* luaout.c: push the `output` library table. */
 void luaout_push_lib(lua_State *L);

@@ -5,15 +5,18 @@
  *   output.table(name, value [, {description=, columns=, keys=}])
  *   output.text(name, text [, {description=}])
  *
- * `value` is an aggregate (sent with its evidence, has_evidence = 1) or a
- * plain Lua table (statistic "custom", no evidence, so a person reviews
- * it).  A plain table is an array of row tables mapping column names to a
- * string, a number or nil (missing).  Columns are `columns` (a list of
- * names) or else every key found in the rows, sorted bytewise; a row key
- * outside `columns` is an error.  `keys` (default 0) says how many leading
- * columns are keys.  Rows are sent sorted by all columns (missing < number
- * < string; numbers numerically, strings bytewise), so the bytes never
- * depend on the order in which the script built them.
+ * `value` is an aggregate (its released cells, sent with their evidence
+ * and the ledger number of the query, has_evidence = 1) or a plain Lua
+ * table (statistic "custom", no evidence, so a person reviews it).  Every
+ * output says whether it was made after the script read rows (ds:rows):
+ * its name, description and cells may then carry row values.  A plain table is
+ * an array of row tables mapping column names to a string, a number or nil
+ * (missing).  Columns are `columns` (a list of names) or else every key found
+ * in the rows, sorted bytewise; a row key outside `columns` is an error. `keys`
+ * (default 0) says how many leading columns are keys.  Rows are sent sorted by
+ * all columns (missing < number < string; numbers numerically, strings
+ * bytewise), so the bytes never depend on the order in which the script built
+ * them.
  *
  * Names: letters, digits, '_', '-' and '.', no leading dot, at most 100
  * bytes, each used once across tables and texts, also ignoring case.  All bytes
@@ -166,6 +169,7 @@ out_text(lua_State *L)
 	chan_put_str(&sb, name, nlen);
 	chan_put_str(&sb, desc, dlen);
 	chan_put_str(&sb, text, tlen);
+	chan_put_u8(&sb, data_rows_read() ? 1 : 0);
 	send_record(CHAN_TEXT, &sb, tlen);
 	return 0;
 }
@@ -471,10 +475,13 @@ out_table(lua_State *L)
 					     "apply to plain tables only");
 		size_t charged = data_encode_aggregate(L, 2, &sb);
 
+		chan_put_u8(&sb, data_rows_read() ? 1 : 0);
 		send_record(CHAN_TABLE, &sb, charged);
 	} else {
 		size_t charged = encode_plain(L, 2, 3, &sb);
 
+		chan_put_u32(&sb, 0); /* no query: a custom table */
+		chan_put_u8(&sb, data_rows_read() ? 1 : 0);
 		send_record(CHAN_TABLE, &sb, charged);
 	}
 	return 0;

@@ -31,6 +31,19 @@ sdc_contributors(enum sdc_stat st, const struct sdc_evidence *e)
 	return st == SDC_COUNT ? e->rows : e->nonzero;
 }
 
+/* A sum or mean of only zeros reveals no one's value, only that the whole
+ * group has none: the zeros rule decides, provided the group itself is
+ * large enough. */
+bool
+sdc_below_threshold(const struct sdc_params *p, enum sdc_stat st,
+		    const struct sdc_evidence *e)
+{
+	if (st != SDC_COUNT && e->nonzero == 0)
+		return (int64_t)e->values < p->min_cell || e->values == 0;
+	return (int64_t)sdc_contributors(st, e) < p->min_cell ||
+	       sdc_contributors(st, e) == 0;
+}
+
 void
 sdc_top_add(struct sdc_evidence *e, double absval, uint32_t k)
 {
@@ -152,15 +165,8 @@ sdc_primary(const struct sdc_params *p, enum sdc_stat st,
 {
 	enum sdc_reason r;
 
-	/* A sum or mean of only zeros reveals no one's value, only that
-	 * the whole group has none: the zeros rule decides, provided the
-	 * group itself is large enough. */
-	if (st != SDC_COUNT && e->nonzero == 0) {
-		if ((int64_t)e->values < p->min_cell || e->values == 0)
-			return SDC_MIN_CELL;
-	} else if ((int64_t)sdc_contributors(st, e) < p->min_cell) {
+	if (sdc_below_threshold(p, st, e))
 		return SDC_MIN_CELL;
-	}
 	if (!isfinite(published) || !isfinite(e->sum) || !isfinite(e->abs_sum))
 		return SDC_NOT_FINITE;
 	if (st != SDC_COUNT && e->abs_sum > 0) {

@@ -38,8 +38,8 @@ struct sdc_params {
 	enum sdc_action zeros, negatives, missing;
 };
 
-/* Largest absolute values kept per cell: enough for dominance_n <= 8. */
-#define SDC_MAX_TOP 8
+/* Largest absolute values kept per cell: the profile allows n <= 10. */
+#define SDC_MAX_TOP 10
 
 /* What the engine knows about one cell. */
 struct sdc_evidence {
@@ -73,6 +73,9 @@ const char *sdc_reason_name(enum sdc_reason r);
 
 /* Contributors as the threshold counts them (see the file comment). */
 uint64_t sdc_contributors(enum sdc_stat st, const struct sdc_evidence *e);
+/* The threshold rule alone (R1), as sdc_primary applies it. */
+bool sdc_below_threshold(const struct sdc_params *p, enum sdc_stat st,
+			 const struct sdc_evidence *e);
 
 /* Record one absolute value among the largest `k` (<= SDC_MAX_TOP). */
 void sdc_top_add(struct sdc_evidence *e, double absval, uint32_t k);
