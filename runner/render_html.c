@@ -37,9 +37,7 @@ static const char css[] =
     ".v-FAIL{border-color:#cf222e}"
     ".s-pass{color:#1a7f37}.s-review{color:#8a6d00;font-weight:bold}"
     ".s-fail{color:#cf222e;font-weight:bold}"
-    "td.m-suppressed,td.m-secondary{background:#fde2e1}"
-    "td.m-flagged{background:#fff3bf}td.m-recomputed{background:#ddf4ff}"
-    "td.m-rounded{background:#f0f0f0}"
+    "td.m-flagged{background:#fff3bf}"
     "sup.mk{font-weight:bold}"
     ".exception{border-left:4px solid #b08800;padding:.2rem .6rem;"
     "background:#fffbe6}"
@@ -47,8 +45,7 @@ static const char css[] =
     "@media print{body{max-width:none}a{color:inherit;text-decoration:none}"
     ".nav{display:none}"
     "tr{page-break-inside:avoid}"
-    "td.m-suppressed,td.m-secondary,td.m-flagged,td.m-recomputed,"
-    "td.m-rounded{-webkit-print-color-adjust:exact;"
+    "td.m-flagged{-webkit-print-color-adjust:exact;"
     "print-color-adjust:exact}}";
 
 /* Escaped, cleaned bundle text; "—" for an absent value. */
@@ -479,8 +476,20 @@ section_setting(struct sbuf *out, const struct jv *root)
 			       "inside it before any bundle code ran:</p>\n");
 		kv_table(out, jv_get(s, "sandbox"));
 	}
+	if (jv_get_str(s, "script_log") != NULL) {
+		sbuf_printf(out,
+			    "<p>What the script printed after it read rows: "
+			    "data, for the advisor to read%s:</p>\n<pre>",
+			    jv_bool_value(jv_get(s, "script_log_truncated"))
+				? " (cut at the cap)"
+				: "");
+		h_text_lines(out, jv_get_str(s, "script_log"));
+		sbuf_adds(out, "</pre>\n");
+	}
 	sbuf_adds(out, "</div>\n");
 }
+
+static void ledger_table(struct sbuf *out, const struct jv *root);
 
 static void
 section_data(struct sbuf *out, const struct jv *root)
@@ -538,7 +547,123 @@ section_data(struct sbuf *out, const struct jv *root)
 		sbuf_adds(out, "</td></tr>\n");
 	}
 	table_close(out);
+	ledger_table(out, root);
 	sbuf_adds(out, "</div>\n");
+}
+
+static void
+counts_cell(struct sbuf *out, const struct jv *obj)
+{
+	size_t i;
+
+	sbuf_adds(out, "<td>");
+	if (jv_len(obj) == 0)
+		sbuf_adds(out, "—");
+	for (i = 0; i < jv_len(obj); i++) {
+		if (i > 0)
+			sbuf_adds(out, ", ");
+		h_text(out, jv_key_at(obj, i));
+		sbuf_printf(out, " %lld",
+			    (long long)jv_int_value(jv_val_at(obj, i)));
+	}
+	sbuf_adds(out, "</td>");
+}
+
+static void
+where_cell(struct sbuf *out, const struct jv *where)
+{
+	size_t i, j;
+
+	sbuf_adds(out, "<td>");
+	if (jv_len(where) == 0)
+		sbuf_adds(out, "—");
+	for (i = 0; i < jv_len(where); i++) {
+		const struct jv *f = jv_at(where, i);
+		const struct jv *vals = jv_get(f, "values");
+		int64_t total = 0;
+
+		if (i > 0)
+			sbuf_adds(out, "; ");
+		h_text(out, jv_get_str(f, "column"));
+		sbuf_adds(out, " in ");
+		for (j = 0; j < jv_len(vals); j++) {
+			const struct jv *v = jv_at(vals, j);
+
+			if (j > 0)
+				sbuf_adds(out, ", ");
+			if (jv_get_str(v, "number") != NULL) {
+				h_text(out, jv_get_str(v, "number"));
+			} else {
+				sbuf_adds(out, "&ldquo;");
+				h_text(out, jv_get_str(v, "string"));
+				sbuf_adds(out, "&rdquo;");
+			}
+		}
+		jv_get_int(f, "values_total", &total);
+		if ((size_t)total > jv_len(vals))
+			sbuf_printf(out, " … (%lld values)", (long long)total);
+	}
+	sbuf_adds(out, "</td>");
+}
+
+/* The ledger: what the script was told, query by query. */
+static void
+ledger_table(struct sbuf *out, const struct jv *root)
+{
+	const struct jv *led = jv_get(root, "ledger");
+	size_t i;
+
+	sbuf_adds(out, "<h3 id=\"ledger\">What the script was told "
+		       "(ledger)</h3>\n");
+	if (jv_len(led) == 0) {
+		sbuf_adds(out, "<p>The script asked no aggregate.</p>\n");
+		return;
+	}
+	sbuf_adds(out,
+		  "<p>Every aggregate the script asked, in order.  It was told "
+		  "the released cells only: withheld cells were not in its "
+		  "answer, so nothing the script made can carry them.</p>\n"
+		  "<table>\n<tr><th>#</th><th>dataset</th><th>statistic</th>"
+		  "<th>by</th><th>where</th><th>cells released</th>"
+		  "<th>withheld (why)</th><th>flagged</th><th>after rows</th>"
+		  "<th>outputs</th><th>status</th></tr>\n");
+	for (i = 0; i < jv_len(led); i++) {
+		const struct jv *q = jv_at(led, i);
+		const char *vc = jv_get_str(q, "value_column");
+		int64_t id = 0, rel = 0;
+
+		jv_get_int(q, "query", &id);
+		jv_get_int(q, "cells_released", &rel);
+		sbuf_printf(out, "<tr><td>%lld</td><td>", (long long)id);
+		h_text(out, jv_get_str(q, "dataset"));
+		sbuf_adds(out, "</td><td>");
+		h_text(out, jv_get_str(q, "statistic"));
+		if (vc != NULL && *vc != '\0') {
+			sbuf_adds(out, " of ");
+			h_text(out, vc);
+		}
+		sbuf_adds(out, "</td><td>");
+		if (jv_len(jv_get(q, "by")) == 0)
+			sbuf_adds(out, "—");
+		else
+			list(out, jv_get(q, "by"));
+		sbuf_adds(out, "</td>");
+		where_cell(out, jv_get(q, "where"));
+		sbuf_printf(out, "<td>%lld</td>", (long long)rel);
+		counts_cell(out, jv_get(q, "withheld"));
+		counts_cell(out, jv_get(q, "flagged"));
+		sbuf_adds(out, jv_bool_value(jv_get(q, "after_rows"))
+				   ? "<td>yes</td><td>"
+				   : "<td>no</td><td>");
+		if (jv_len(jv_get(q, "outputs")) == 0)
+			sbuf_adds(out, "—");
+		else
+			list(out, jv_get(q, "outputs"));
+		sbuf_adds(out, "</td><td>");
+		h_status(out, jv_get_str(q, "status"));
+		sbuf_adds(out, "</td></tr>\n");
+	}
+	table_close(out);
 }
 
 /* Marks are fixed words from disclosure.c; anything else is shown as a
@@ -549,13 +674,7 @@ mark_class(const char *m, const char **symbol, const char **words)
 	static const struct {
 		const char *mark, *symbol, *words;
 	} marks[] = {
-		{ "suppressed", "S",
-		  "suppressed: too few contributors, "
-		  "dominated or p% rule" },
-		{ "secondary", "L", "suppressed to protect a linked table" },
-		{ "recomputed", "T", "total recomputed from released cells" },
 		{ "flagged", "!", "released, a person must look" },
-		{ "rounded", "r", "rounded" },
 	};
 	size_t i;
 
@@ -602,9 +721,8 @@ preview_table(struct sbuf *out, const struct jv *pv)
 	jv_get_int(pv, "columns_total", &ctotal);
 	sbuf_printf(out,
 		    "<p>The released table (%lld of %lld rows and %lld of %lld "
-		    "columns shown); marked "
-		    "cells: S suppressed, L suppressed for a linked table, T "
-		    "total recomputed, ! flagged for review, r rounded.</p>\n"
+		    "columns shown); cells marked ! are flagged for the "
+		    "advisor.  Withheld cells are not in the table.</p>\n"
 		    "<table class=\"data\">\n<tr><th>#</th>",
 		    (long long)shown, (long long)total, (long long)cshown,
 		    (long long)ctotal);
@@ -739,8 +857,15 @@ section_outputs(struct sbuf *out, const struct jv *root)
 		row(out, "value column", jv_get_str(o, "value_column"));
 		row_int(out, "rows", o, "rows");
 		row(out, "mitigation", jv_get_str(o, "mitigation"));
-		row(out, "released file",
-		    file != NULL && *file != '\0' ? file : "withheld");
+		row_int(out, "query (ledger)", o, "query");
+		row(out, "released to",
+		    jv_get_str(o, "released") == NULL ? NULL
+		    : strcmp(jv_get_str(o, "released"), "outputs") == 0
+			? "outputs/: may leave without a person's judgement"
+		    : strcmp(jv_get_str(o, "released"), "review") == 0
+			? "review/: held until advisors release it"
+			: "nothing: withheld");
+		row(out, "file", file != NULL && *file != '\0' ? file : NULL);
 		row(out, "SHA-256", jv_get_str(o, "sha256"));
 		table_close(out);
 		checks_table(out, jv_get(o, "checks"));

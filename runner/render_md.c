@@ -138,6 +138,8 @@ section_people(struct sbuf *out, const struct jv *root)
 	md_row(out, "profile owner (custodian)", jv_get_str(p, "custodian"));
 }
 
+static void md_quote(struct sbuf *out, const char *s);
+
 static void
 section_setting(struct sbuf *out, const struct jv *root)
 {
@@ -159,6 +161,14 @@ section_setting(struct sbuf *out, const struct jv *root)
 	if (jv_len(sandbox) > 0) {
 		sbuf_adds(out, "\nEnforced by the sandbox, as read back:\n\n");
 		md_kv_table(out, sandbox);
+	}
+	if (jv_get_str(s, "script_log") != NULL) {
+		sbuf_adds(out, "\nWhat the script printed after it read rows "
+			       "(data, for the advisor to read");
+		sbuf_adds(out, jv_bool_value(jv_get(s, "script_log_truncated"))
+				   ? "; cut at the cap):\n"
+				   : "):\n");
+		md_quote(out, jv_get_str(s, "script_log"));
 	}
 }
 
@@ -226,9 +236,7 @@ md_preview(struct sbuf *out, const struct jv *pv)
 	jv_get_int(pv, "columns_total", &ctotal);
 	sbuf_printf(out,
 		    "\nReleased table (%lld of %lld rows and %lld of %lld "
-		    "columns shown; [S] "
-		    "suppressed, [L] suppressed for a linked table, [T] total "
-		    "recomputed, [!] flagged, [r] rounded):\n\n| # |",
+		    "columns shown; [!] flagged for the advisor):\n\n| # |",
 		    (long long)shown, (long long)total, (long long)cshown,
 		    (long long)ctotal);
 	for (c = 0; c < jv_len(cols); c++) {
@@ -258,12 +266,7 @@ md_preview(struct sbuf *out, const struct jv *pv)
 			sbuf_adds(out, " ");
 			md_text(out, jv_str_value(jv_at(cells, c)));
 			if (m != NULL)
-				sbuf_adds(
-				    out, strcmp(m, "suppressed") == 0	? " [S]"
-					 : strcmp(m, "secondary") == 0	? " [L]"
-					 : strcmp(m, "recomputed") == 0 ? " [T]"
-					 : strcmp(m, "rounded") == 0	? " [r]"
-								     : " [!]");
+				sbuf_adds(out, " [!]");
 			sbuf_adds(out, " |");
 		}
 		sbuf_adds(out, "\n");
@@ -312,7 +315,7 @@ md_quote(struct sbuf *out, const char *s)
 {
 	const char *nl;
 
-	sbuf_adds(out, "\nThe text (control characters replaced):\n\n");
+	sbuf_adds(out, "\n");
 	while (*s != '\0') {
 		char *line;
 
@@ -357,8 +360,15 @@ section_outputs(struct sbuf *out, const struct jv *root)
 		md_row(out, "dataset", jv_get_str(o, "dataset"));
 		md_row_int(out, "rows", o, "rows");
 		md_row(out, "mitigation", jv_get_str(o, "mitigation"));
-		md_row(out, "released file",
-		       file != NULL && *file != '\0' ? file : "withheld");
+		md_row_int(out, "query (ledger)", o, "query");
+		md_row(out, "released to",
+		       jv_get_str(o, "released") == NULL ? "—"
+		       : strcmp(jv_get_str(o, "released"), "outputs") == 0
+			   ? "outputs/: may leave without a person's judgement"
+		       : strcmp(jv_get_str(o, "released"), "review") == 0
+			   ? "review/: held until advisors release it"
+			   : "nothing: withheld");
+		md_row(out, "file", file != NULL && *file != '\0' ? file : "—");
 		md_row(out, "SHA-256", jv_get_str(o, "sha256"));
 		if (jv_len(checks) > 0)
 			sbuf_adds(out, "\n| rule | status | parameters | cells "
@@ -395,10 +405,126 @@ section_outputs(struct sbuf *out, const struct jv *root)
 			md_text(out, jv_get_str(c, "detail"));
 			sbuf_adds(out, " |\n");
 		}
-		if (jv_get_str(jv_get(o, "preview"), "text") != NULL)
+		if (jv_get_str(jv_get(o, "preview"), "text") != NULL) {
+			sbuf_adds(out,
+				  "\nThe text (control characters replaced):\n");
 			md_quote(out, jv_get_str(jv_get(o, "preview"), "text"));
+		}
 		else if (jv_get(o, "preview") != NULL)
 			md_preview(out, jv_get(o, "preview"));
+	}
+}
+
+/* One `where` of a ledger line: column = value, value, ... (strings
+ * quoted, numbers as numbers). */
+static void
+md_where(struct sbuf *out, const struct jv *where)
+{
+	size_t i, j;
+
+	if (jv_len(where) == 0) {
+		sbuf_adds(out, "—");
+		return;
+	}
+	for (i = 0; i < jv_len(where); i++) {
+		const struct jv *f = jv_at(where, i);
+		const struct jv *vals = jv_get(f, "values");
+		int64_t total = 0;
+
+		if (i > 0)
+			sbuf_adds(out, "; ");
+		md_text(out, jv_get_str(f, "column"));
+		sbuf_adds(out, " in ");
+		for (j = 0; j < jv_len(vals); j++) {
+			const struct jv *v = jv_at(vals, j);
+
+			if (j > 0)
+				sbuf_adds(out, ", ");
+			if (jv_get_str(v, "number") != NULL) {
+				md_text(out, jv_get_str(v, "number"));
+			} else {
+				sbuf_adds(out, "\"");
+				md_text(out, jv_get_str(v, "string"));
+				sbuf_adds(out, "\"");
+			}
+		}
+		jv_get_int(f, "values_total", &total);
+		if ((size_t)total > jv_len(vals))
+			sbuf_printf(out, " … (%lld values)", (long long)total);
+	}
+}
+
+static void
+md_counts(struct sbuf *out, const struct jv *obj)
+{
+	size_t i;
+
+	if (jv_len(obj) == 0) {
+		sbuf_adds(out, "—");
+		return;
+	}
+	for (i = 0; i < jv_len(obj); i++) {
+		if (i > 0)
+			sbuf_adds(out, ", ");
+		md_text(out, jv_key_at(obj, i));
+		sbuf_printf(out, " %lld",
+			    (long long)jv_int_value(jv_val_at(obj, i)));
+	}
+}
+
+static void
+section_ledger(struct sbuf *out, const struct jv *root)
+{
+	const struct jv *led = jv_get(root, "ledger");
+	size_t i;
+
+	sbuf_adds(out, "\n### What the script was told (ledger)\n\n");
+	if (jv_len(led) == 0) {
+		sbuf_adds(out, "The script asked no aggregate.\n");
+		return;
+	}
+	sbuf_adds(out, "Every aggregate the script asked, in order.  It was "
+		       "told the released cells only; withheld cells were "
+		       "not in its answer.\n\n"
+		       "| # | dataset | statistic | by | where | cells released "
+		       "| withheld (why) | flagged | after rows | outputs | "
+		       "status |\n|---|---|---|---|---|---|---|---|---|---|---|"
+		       "\n");
+	for (i = 0; i < jv_len(led); i++) {
+		const struct jv *q = jv_at(led, i);
+		const char *vc = jv_get_str(q, "value_column");
+		int64_t id = 0, rel = 0;
+
+		jv_get_int(q, "query", &id);
+		jv_get_int(q, "cells_released", &rel);
+		sbuf_printf(out, "| %lld | ", (long long)id);
+		md_text(out, jv_get_str(q, "dataset"));
+		sbuf_adds(out, " | ");
+		md_text(out, jv_get_str(q, "statistic"));
+		if (vc != NULL && *vc != '\0') {
+			sbuf_adds(out, " of ");
+			md_text(out, vc);
+		}
+		sbuf_adds(out, " | ");
+		if (jv_len(jv_get(q, "by")) == 0)
+			sbuf_adds(out, "—");
+		else
+			md_list(out, jv_get(q, "by"));
+		sbuf_adds(out, " | ");
+		md_where(out, jv_get(q, "where"));
+		sbuf_printf(out, " | %lld | ", (long long)rel);
+		md_counts(out, jv_get(q, "withheld"));
+		sbuf_adds(out, " | ");
+		md_counts(out, jv_get(q, "flagged"));
+		sbuf_adds(out, jv_bool_value(jv_get(q, "after_rows")) ? " | yes | "
+								     : " | no | ");
+		if (jv_len(jv_get(q, "outputs")) == 0)
+			sbuf_adds(out, "—");
+		else
+			md_list(out, jv_get(q, "outputs"));
+		sbuf_adds(out, " | ");
+		md_text(out, jv_get_str(q, "status"));
+		sbuf_adds(out, " |\n");
 	}
 }
 
@@ -557,6 +683,7 @@ render_markdown(const struct jv *root, struct sbuf *out)
 	section_people(out, root);
 	section_setting(out, root);
 	section_data(out, root);
+	section_ledger(out, root);
 	section_outputs(out, root);
 	section_findings(out, root);
 	section_frameworks(out, root);

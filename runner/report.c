@@ -174,14 +174,16 @@ ai_act_checklist(const struct jv *root, struct jv *arr)
 	const char *end = jv_get_str(setting, "end");
 	char *personal = datasets_with(root, "personal");
 	char *special = datasets_with(root, "special_category");
-	size_t i, released = 0, withheld = 0, checks = 0;
+	size_t i, released = 0, held = 0, withheld = 0, checks = 0;
 	char *s, *desc;
 
 	for (i = 0; i < jv_len(outs); i++) {
-		const char *f = jv_get_str(jv_at(outs, i), "file");
+		const char *f = jv_get_str(jv_at(outs, i), "released");
 
-		if (f != NULL && *f != '\0')
+		if (f != NULL && strcmp(f, "outputs") == 0)
 			released++;
+		else if (f != NULL && strcmp(f, "review") == 0)
+			held++;
 		else
 			withheld++;
 		checks += jv_len(jv_get(jv_at(outs, i), "checks"));
@@ -241,9 +243,11 @@ ai_act_checklist(const struct jv *root, struct jv *arr)
 		 end != NULL ? "partly evidenced" : "advisor to confirm", s,
 		 "confirm who can reach the machine and the real data");
 	free(s);
-	s = xasprintf("only the released outputs left the sandbox: %zu "
-		      "released, %zu withheld",
-		      released, withheld);
+	s = xasprintf("only the protected answers of the data API left the "
+		      "sandbox, and of the outputs made from them %zu may "
+		      "leave without a person (outputs/), %zu wait for the "
+		      "advisors (review/), %zu are withheld",
+		      released, held, withheld);
 	add_item(arr, "e",
 		 "no data created in the sandbox is shared outside it",
 		 "partly evidenced", s,
@@ -306,8 +310,10 @@ gdpr_pointers(struct jv *arr)
 		 "judge the residual risk of each released output");
 	add_item(arr, "d", "measures, safeguards and security",
 		 "partly evidenced",
-		 "Safe settings: the sandbox and its limits; Safe outputs: "
-		 "suppression, rounding, recomputed totals",
+		 "Safe settings: the sandbox and its limits; Safe data: the "
+		 "ledger of every answer the script was given, each "
+		 "protected (cells withheld, rounding, the auditor) before "
+		 "the script saw it; Safe outputs: the rules per output",
 		 "add the organisational measures");
 }
 

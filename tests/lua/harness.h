@@ -33,6 +33,8 @@ struct h_opts {
 	int64_t clock;
 	uint64_t wall_ms; /* default 20000 */
 	uint64_t cpu_s;	  /* default 10 */
+	/* default: min_cell 1, no rounding, nothing withheld or flagged */
+	const struct sdc_params *disclosure;
 };
 
 struct h_table {
@@ -40,9 +42,12 @@ struct h_table {
 	int has_evidence;
 	/* "col1,col2|cell,cell|..." with numbers as %.17g, missing as "-" */
 	struct sbuf render;
-	/* per row "contributors/negatives/missing/top1/top2/total|..." */
+	/* per row: the rows of a count; for a sum or mean
+	 * "nonzero/negatives/missing/top1/top2/sum" (absolute tops) */
 	struct sbuf evidence;
 	unsigned nkeys;
+	uint32_t query; /* ledger number, 0 for a custom table */
+	int after_rows;
 	/* the raw payload, for byte comparisons */
 	struct sbuf raw;
 };
@@ -55,7 +60,11 @@ struct h_run {
 	struct h_table tables[8];
 	int ntables;
 	char *text_name[8], *text[8], *text_desc[8];
+	int text_after_rows[8];
 	int ntexts;
+	/* per query "id dataset stat valuecol by=... col=v/v released=N
+	 * reason=N flag:reason=N [after_rows]" joined by '|' */
+	struct sbuf ledger;
 	/* per usage record "name:source:rows:col,col" joined by ';' */
 	struct sbuf usage;
 	struct sbuf log;
