@@ -299,7 +299,7 @@ h_run(struct h_run *r, const char *script, const struct h_opts *o)
 		size_t n;
 
 		ds[i].name = h->name;
-		ds[i].source = "sample";
+		ds[i].source = o->source != NULL ? o->source : "sample";
 		ds[i].fd = temp_csv(h->csv, len);
 		ds[i].access =
 		    h->access != 0 ? h->access : LUABOX_ACCESS_AGGREGATE;

@@ -35,6 +35,7 @@ struct h_opts {
 	uint64_t cpu_s;	  /* default 10 */
 	/* default: min_cell 1, no rounding, nothing withheld or flagged */
 	const struct sdc_params *disclosure;
+	const char *source; /* of every dataset; default "sample" */
 };
 
 struct h_table {

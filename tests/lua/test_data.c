@@ -104,9 +104,13 @@ test_count_by(void **state)
 	/* missing key first, then bytewise; the quoted line break kept */
 	assert_string_equal(r.tables[0].render.buf,
 			    "zone,count|-,1|A,3|B,1|Zuid\nOost,1");
-	assert_string_equal(r.tables[0].evidence.buf,
-			    "1/0/0/1/0/1|3/0/0/1/1/3|1/0/0/1/0/1|1/0/0/1/0/1");
+	/* a count's evidence is its rows */
+	assert_string_equal(r.tables[0].evidence.buf, "1|3|1|1");
+	assert_int_equal(r.tables[0].query, 1);
+	assert_int_equal(r.tables[0].after_rows, 0);
 	assert_string_equal(r.usage.buf, "people:sample:6:zone");
+	assert_string_equal(r.ledger.buf,
+			    "1 people count  by=zone released=4");
 	h_free(&r);
 }
 
@@ -146,10 +150,10 @@ test_sum_evidence(void **state)
 	assert_string_equal(r.tables[0].value_column, "visitors");
 	assert_string_equal(r.tables[0].render.buf,
 			    "zone,sum|-,2|A,17|B,5|Zuid\nOost,-3");
-	/* contributors/negatives/missing/top1/top2/total */
+	/* nonzero/negatives/missing/top1/top2/sum, tops absolute */
 	assert_string_equal(r.tables[0].evidence.buf,
 			    "1/0/0/2/0/2|2/0/1/10/7/17|1/0/0/5/0/5|"
-			    "1/1/0/-3/0/-3");
+			    "1/1/0/3/0/-3");
 	assert_string_equal(r.usage.buf, "people:sample:6:zone,visitors");
 	h_free(&r);
 }
@@ -174,9 +178,13 @@ test_mean(void **state)
 	assert_string_equal(r.tables[0].evidence.buf,
 			    "1/0/0/61/0/61|3/0/0/30/30/85|1/0/0/41/0/41|"
 			    "1/0/0/52/0/52");
-	/* only a missing value: the cell is missing, the evidence says so */
-	assert_string_equal(r.tables[1].render.buf, "mean|-");
-	assert_string_equal(r.tables[1].evidence.buf, "0/0/1/0/0/0");
+	/* only a missing value: no mean, so the cell is not released */
+	assert_string_equal(r.tables[1].render.buf, "mean");
+	assert_string_equal(r.tables[1].evidence.buf, "");
+	assert_string_equal(r.ledger.buf,
+			    "1 people mean age by=zone released=4|"
+			    "2 people mean visitors name=Ömer released=0 "
+			    "min_cell=1");
 	h_free(&r);
 }
 
@@ -241,10 +249,9 @@ test_batch(void **state)
 			    "zone,sum|-,2|A,17|B,5|Zuid\nOost,-3");
 	assert_string_equal(r.tables[3].evidence.buf,
 			    "1/0/0/2/0/2|2/0/1/10/7/17|1/0/0/5/0/5|"
-			    "1/1/0/-3/0/-3");
+			    "1/1/0/3/0/-3");
 	assert_string_equal(r.tables[4].render.buf, r.tables[0].render.buf);
-	assert_string_equal(r.tables[4].evidence.buf,
-			    "1/0/0/1/0/1|3/0/0/1/1/3|1/0/0/1/0/1|1/0/0/1/0/1");
+	assert_string_equal(r.tables[4].evidence.buf, "1|3|1|1");
 	h_free(&r);
 }
 
@@ -317,7 +324,7 @@ test_rows(void **state)
 	assert_string_equal(r.text[0], "Jansen, P.=10;de \"Vries\"=5;Ömer=nil;"
 				       "Zoë=-3;plain=7;anon=2;A;A");
 	assert_string_equal(r.usage.buf,
-			    "people:sample:6:zone,name,visitors,age");
+			    "people:sample:6:zone,name,visitors,age:iterated");
 	h_free(&r);
 }
 
@@ -393,26 +400,30 @@ struct bad_csv {
 };
 
 static const struct bad_csv bad[] = {
+	/* DATA_ERROR: a stop, decided over the whole file (sample data:
+	 * with the line and the value) */
 	{ "a,b\n1,2\n3\n", "output.table('t', data.open('d'):count())",
-	  "analysis.lua:1: dataset 'd': line 3: expected 2 fields, found 1" },
+	  "dataset 'd': line 3: expected 2 fields, found 1" },
 	{ "a,b\n1,2\n3,4,5\n", "output.table('t', data.open('d'):count())",
-	  "analysis.lua:1: dataset 'd': line 3: expected 2 fields, found 3" },
+	  "dataset 'd': line 3: expected 2 fields, found 3" },
 	{ "a,b\n1,2\n\"x\ny\",2\n5,\xff\n",
 	  "output.table('t', data.open('d'):count())",
-	  "analysis.lua:1: dataset 'd': line 5: invalid UTF-8" },
+	  "dataset 'd': line 5: invalid UTF-8" },
 	{ "a,b\n1,\"2\n", "output.table('t', data.open('d'):count())",
-	  "analysis.lua:1: dataset 'd': line 2: unterminated quoted field" },
+	  "dataset 'd': line 2: unterminated quoted field" },
 	{ "a,b\n1,\"2\"x\n", "output.table('t', data.open('d'):count())",
-	  "analysis.lua:1: dataset 'd': line 2: malformed quoting" },
+	  "dataset 'd': line 2: malformed quoting" },
 	{ "a,b\n1,2\n1,x2\n", "output.table('t', data.open('d'):sum('b'))",
-	  "analysis.lua:1: dataset 'd': line 3: column 'b': 'x2' is not a "
-	  "number" },
+	  "dataset 'd': line 3: column 'b': 'x2' is not a number" },
 	{ "a,b\n1,0x10\n", "output.table('t', data.open('d'):sum('b'))",
-	  "analysis.lua:1: dataset 'd': line 2: column 'b': '0x10' is not a "
-	  "number" },
+	  "dataset 'd': line 2: column 'b': '0x10' is not a number" },
 	{ "a,b\n1, 2\n", "local n = #data.open('d'):mean('b')",
-	  "analysis.lua:1: dataset 'd': line 2: column 'b': ' 2' is not a "
-	  "number" },
+	  "dataset 'd': line 2: column 'b': ' 2' is not a number" },
+	/* whatever the filter: the row that passes is fine, the bad one
+	 * is still found */
+	{ "a,b\n1,2\n7,x\n",
+	  "local n = #data.open('d'):sum('b', {where = {a = 1}})",
+	  "dataset 'd': line 3: column 'b': 'x' is not a number" },
 	/* an aggregate never used is still computed at the end */
 	{ "a,b\n1,2\n3\n", "data.open('d'):count()",
 	  "dataset 'd': line 3: expected 2 fields, found 1" },
@@ -442,7 +453,11 @@ test_malformed(void **state)
 			d.csv = "";
 		}
 		h_run1(&r, bad[i].script, &d);
-		expect_error(&r, SBX_LUA_ERROR, "LUA_ERROR", bad[i].msg);
+		expect_error(&r, SBX_LUA_ERROR,
+			     strncmp(bad[i].msg, "dataset", 7) == 0
+				 ? "DATA_ERROR"
+				 : "LUA_ERROR",
+			     bad[i].msg);
 		h_free(&r);
 	}
 }
@@ -460,14 +475,14 @@ test_nul_bytes(void **state)
 
 	(void)state;
 	h_run1(&r, "output.table('t', data.open('d'):count())", &d);
-	expect_error(&r, SBX_LUA_ERROR, "LUA_ERROR",
-		     "analysis.lua:1: dataset 'd': line 3: NUL byte");
+	expect_error(&r, SBX_LUA_ERROR, "DATA_ERROR",
+		     "dataset 'd': line 3: NUL byte");
 	h_free(&r);
 	d.csv = quoted;
 	d.csv_len = sizeof(quoted) - 1;
 	h_run1(&r, "output.table('t', data.open('d'):count())", &d);
-	expect_error(&r, SBX_LUA_ERROR, "LUA_ERROR",
-		     "analysis.lua:1: dataset 'd': line 3: NUL byte");
+	expect_error(&r, SBX_LUA_ERROR, "DATA_ERROR",
+		     "dataset 'd': line 3: NUL byte");
 	h_free(&r);
 	h_run1(&r, "output.text('t', 'a\\0b')", NULL);
 	expect_error(&r, SBX_LUA_ERROR, "LUA_ERROR",
@@ -497,7 +512,7 @@ test_numbers_and_edges(void **state)
 	expect_ok(&r);
 	assert_string_equal(r.tables[0].render.buf, "k,sum|x,76.5|y,3.5");
 	assert_string_equal(r.tables[0].evidence.buf,
-			    "3/1/0/100/1.5/76.5|2/0/0/3/0.5/3.5");
+			    "3/1/0/100/25/76.5|2/0/0/3/0.5/3.5");
 	h_free(&r);
 }
 
@@ -526,13 +541,14 @@ test_large_file(void **state)
 		long sa = 0, sb = 0, na = 0, nb = 0;
 		char want[128];
 
+		/* contributors are the non-zero values */
 		for (i = 0; i < 60000; i++) {
 			if (i % 3 == 0) {
 				sa += i % 7;
-				na++;
+				na += i % 7 != 0;
 			} else {
 				sb += i % 7;
-				nb++;
+				nb += i % 7 != 0;
 			}
 		}
 		snprintf(want, sizeof(want), "k,sum|a,%ld|b,%ld", sa, sb);
@@ -602,7 +618,7 @@ test_large_unquoted(void **state)
 
 		sbuf_printf(&csv, "%s,%d,padding-%d\r\n", keys[k], i % 11, i);
 		sum[k] += i % 11;
-		n[k]++;
+		n[k] += i % 11 != 0; /* contributors: the non-zero values */
 	}
 	d.csv = csv.buf;
 	d.csv_len = csv.len;
@@ -699,7 +715,7 @@ test_random_records(void **state)
 	expect_ok(&r);
 	assert_int_equal(strlen(r.text[0]), want.len);
 	assert_string_equal(r.text[0], want.buf);
-	assert_string_equal(r.usage.buf, "d:sample:3000:a,b,c");
+	assert_string_equal(r.usage.buf, "d:sample:3000:a,b,c:iterated");
 	h_free(&r);
 	sbuf_free(&csv);
 	sbuf_free(&want);
@@ -885,7 +901,9 @@ test_usage_two_datasets(void **state)
 	h_free(&r);
 }
 
-/* A pass that runs out of memory for its groups ends the run. */
+/* A pass that runs out of the engine's memory for its atoms ends the run,
+ * whatever pcall says: the engine's memory is its own, apart from the
+ * script's. */
 static void
 test_groups_memory(void **state)
 {
@@ -910,7 +928,8 @@ test_groups_memory(void **state)
 	      "output.text('x', 'escaped')",
 	      &o);
 	expect_error(&r, SBX_MEMORY_LIMIT, "MEMORY_LIMIT",
-		     "script stopped: memory limit");
+		     "dataset 'd': the data engine needs more memory than the "
+		     "limit (too many distinct groups)");
 	h_free(&r);
 	/* With memory enough, the same table is too big to send. */
 	o.memory = 256u << 20;
@@ -923,11 +942,203 @@ test_groups_memory(void **state)
 	sbuf_free(&csv);
 }
 
+/* ---- protected answers (sandbox/protect.h) ---- */
+
+static const struct sdc_params protect10 = {
+	.min_cell = 10,
+	.round_to = 5,
+	.dominance_n = 2,
+	.dominance_k = 85,
+	.p_percent = 10,
+	.zeros = SDC_ACT_REVIEW,
+	.negatives = SDC_ACT_REVIEW,
+	.missing = SDC_ACT_REVIEW,
+};
+
+/* zone A: 23 people, B: 12, C: 3; score 1 for 2 people in A, 0 else. */
+static char *
+zones_csv(void)
+{
+	struct sbuf sb = SBUF_INIT;
+	int i;
+
+	sbuf_adds(&sb, "zone,score,amount\n");
+	for (i = 0; i < 23; i++)
+		sbuf_printf(&sb, "A,%d,%d\n", i < 2 ? 1 : 0, 100 + i);
+	for (i = 0; i < 12; i++)
+		sbuf_printf(&sb, "B,0,%d\n", 50 + i);
+	for (i = 0; i < 3; i++)
+		sbuf_adds(&sb, "C,0,70\n");
+	return sbuf_steal(&sb);
+}
+
+static void
+run_protected(struct h_run *r, const char *script, const char *csv,
+	      const char *source)
+{
+	struct h_dataset d = { "z", csv, 0, LUABOX_ACCESS_AGGREGATE,
+			       "zone,score,amount" };
+	struct h_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.datasets = &d;
+	o.ndatasets = 1;
+	o.disclosure = &protect10;
+	o.source = source;
+	h_run(r, script, &o);
+}
+
+/* What Lua reads is what would be published: the small cell is not
+ * there at all, counts are rounded, and # counts released cells. */
+static void
+test_protected_cells(void **state)
+{
+	char *csv = zones_csv();
+	struct h_run r;
+
+	(void)state;
+	run_protected(&r,
+		      "local a = data.open('z'):count{by = 'zone'} "
+		      "local seen = {} "
+		      "for row in a:rows() do seen[#seen + 1] = row.zone .. '=' "
+		      ".. row.count end "
+		      "output.text('seen', #a .. ':' .. table.concat(seen, ',')) "
+		      "output.table('t', a)",
+		      csv, NULL);
+	expect_ok(&r);
+	assert_string_equal(r.text[0], "2:A=25,B=10");
+	assert_string_equal(r.tables[0].render.buf, "zone,count|A,25|B,10");
+	assert_string_equal(r.ledger.buf,
+			    "1 z count  by=zone released=2 min_cell=1");
+	h_free(&r);
+	free(csv);
+}
+
+/* A sum counts its non-zero values: two people with score 1 among 23
+ * rows are two contributors, withheld; a mean is the rounded sum over
+ * the rounded count. */
+static void
+test_protected_sums_and_means(void **state)
+{
+	char *csv = zones_csv();
+	struct h_run r;
+
+	(void)state;
+	run_protected(&r,
+		      "local d = data.open('z') "
+		      "output.table('s', d:sum('score', {by = 'zone'})) "
+		      "output.table('m', d:mean('amount', {by = 'zone'})) "
+		      "output.table('t', d:sum('amount', {by = 'zone'}))",
+		      csv, NULL);
+	expect_ok(&r);
+	/* A withheld; B is all zeros over 12 rows: the zeros rule's call
+	 * (review: released, flagged) */
+	assert_string_equal(r.tables[0].render.buf, "zone,sum|B,0");
+	assert_string_equal(r.ledger.buf,
+			    "1 z sum score by=zone released=1 min_cell=2 "
+			    "flag:zeros=1|2 z mean amount by=zone released=2 "
+			    "min_cell=1|3 z sum amount by=zone released=2 "
+			    "min_cell=1");
+	/* A: sum 2553 -> 2555, 23 values -> 25: 102.2; B: 666 -> 665 over
+	 * 12 -> 10: 66.5 */
+	assert_string_equal(r.tables[1].render.buf,
+			    "zone,mean|A,102.2|B,66.5");
+	assert_string_equal(r.tables[2].render.buf,
+			    "zone,sum|A,2555|B,665");
+	h_free(&r);
+	free(csv);
+}
+
+/* The total after the cells: total - A - B is C, 3 people, so the total
+ * is withheld; the script sees nothing of it. */
+static void
+test_protected_differencing(void **state)
+{
+	char *csv = zones_csv();
+	struct h_run r;
+
+	(void)state;
+	run_protected(&r,
+		      "local d = data.open('z') "
+		      "local by = d:count{by = 'zone'} "
+		      "local n = #by "
+		      "local all = d:count() "
+		      "local ab = d:count{where = {zone = {'A', 'B'}}} "
+		      "output.text('n', #all .. ' ' .. #ab)",
+		      csv, NULL);
+	expect_ok(&r);
+	/* 'ab' is A + B, which the script knows already: released */
+	assert_string_equal(r.text[0], "0 1");
+	assert_string_equal(r.ledger.buf,
+			    "1 z count  by=zone released=2 min_cell=1|"
+			    "2 z count  released=0 differencing=1|"
+			    "3 z count  zone=A/B released=1");
+	h_free(&r);
+	free(csv);
+}
+
+/* On custodian data a data error names no line and no value, and it is
+ * the same whatever the filter selects. */
+static void
+test_custodian_data_error(void **state)
+{
+	static const char csv[] = "zone,score,amount\nA,1,2\nB,1,x9\n";
+	static const char *const scripts[] = {
+		"local n = #data.open('z'):sum('amount')",
+		"local n = #data.open('z'):sum('amount', {where = {zone = 'A'}})",
+		"local n = #data.open('z'):sum('amount', {where = {zone = 'B'}})",
+		"pcall(function() return #data.open('z'):sum('amount', "
+		"{where = {zone = 'A'}}) end) output.text('x', 'caught')",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < PT_ARRAY_LEN(scripts); i++) {
+		struct h_run r;
+
+		run_protected(&r, scripts[i], csv, "custodian");
+		expect_error(&r, SBX_LUA_ERROR, "DATA_ERROR",
+			     "dataset 'z': column 'amount' holds a value that "
+			     "is not a number");
+		assert_int_equal(r.ntexts, 0);
+		h_free(&r);
+	}
+}
+
+/* Once the script has read rows, what it makes carries the flag. */
+static void
+test_after_rows(void **state)
+{
+	struct h_run r;
+
+	(void)state;
+	h_run1(&r,
+	       "local d = data.open('people') "
+	       "output.table('before', d:count()) "
+	       "for row in d:rows{'zone'} do end "
+	       "output.table('after', d:count()) "
+	       "output.text('t', 'x')",
+	       &people_rows);
+	expect_ok(&r);
+	assert_int_equal(r.tables[0].after_rows, 0);
+	assert_int_equal(r.tables[1].after_rows, 1);
+	assert_int_equal(r.text_after_rows[0], 1);
+	assert_string_equal(r.ledger.buf, "1 people count  released=1|"
+					  "2 people count  released=1 "
+					  "after_rows");
+	h_free(&r);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_columns),
+		cmocka_unit_test(test_protected_cells),
+		cmocka_unit_test(test_protected_sums_and_means),
+		cmocka_unit_test(test_protected_differencing),
+		cmocka_unit_test(test_custodian_data_error),
+		cmocka_unit_test(test_after_rows),
 		cmocka_unit_test(test_count_by),
 		cmocka_unit_test(test_count_total_and_two_keys),
 		cmocka_unit_test(test_sum_evidence),

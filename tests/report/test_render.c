@@ -164,7 +164,9 @@ test_markdown_hostile(void **state)
 			assert_true(strncmp(line, "# proeftuin ", 12) == 0 ||
 				    strncmp(line, "## ", 3) == 0 ||
 				    strncmp(line, "### Output ", 11) == 0 ||
-				    strncmp(line, "### Dataset ", 12) == 0);
+				    strncmp(line, "### Dataset ", 12) == 0 ||
+				    strcmp(line, "### What the script was told "
+						 "(ledger)") == 0);
 		if (strstr(line, "Forged") != NULL)
 			assert_true(line[0] == '|' ||
 				    strncmp(line, "- review: ", 10) == 0 ||
@@ -225,9 +227,9 @@ test_table_html(void **state)
 	struct report r;
 	struct jv *jo;
 	struct out_cell cells[8];
-	struct out_evidence ev[4];
+	struct sdc_evidence ev[4];
 	const char *keys[] = { "A", "B", "C", "Total" };
-	const double vals[] = { 23, 4, 12, 39 };
+	const double vals[] = { 25, 10, 15, 40 };
 	struct sbuf html = SBUF_INIT;
 	char path[] = "/tmp/pt-render-XXXXXX";
 	char *cmd;
@@ -242,15 +244,16 @@ test_table_html(void **state)
 	p.disclosure.dominance_k = 85;
 	p.disclosure.p_percent = 10;
 	p.disclosure.max_rows = 100;
+	p.disclosure.missing = ACTION_REVIEW;
 	p.datasets = &ds;
 	p.ndatasets = 1;
 	memset(&o, 0, sizeof(o));
 	o.kind = OUTPUT_TABLE;
 	o.name = zone;
 	o.description = zone;
-	o.statistic = (char *)(uintptr_t) "count";
+	o.statistic = (char *)(uintptr_t) "sum";
 	o.dataset = counts;
-	o.value_column = (char *)(uintptr_t) "";
+	o.value_column = n;
 	o.has_evidence = true;
 	o.ncols = 2;
 	o.nkeys = 1;
@@ -265,11 +268,13 @@ test_table_html(void **state)
 		cells[2 * i].str = (char *)(uintptr_t)keys[i];
 		cells[2 * i + 1].kind = CELL_NUM;
 		cells[2 * i + 1].num = vals[i];
-		ev[i].contributors = (uint64_t)vals[i];
-		ev[i].total = vals[i];
-		ev[i].top1 = 1;
-		ev[i].top2 = 1;
+		ev[i].rows = ev[i].values = ev[i].nonzero = 20;
+		ev[i].sum = ev[i].abs_sum = vals[i];
+		ev[i].top[0] = ev[i].top[1] = 1;
+		ev[i].ntop = 2;
 	}
+	/* B has missing values: flagged for the advisor. */
+	ev[1].missing = 3;
 	disclosure_check(&o, &p, &co);
 	report_init(&r);
 	jo = jv_obj();
@@ -283,10 +288,10 @@ test_table_html(void **state)
 	report_finish(&r);
 	report_frameworks(&r);
 	render_html(r.root, &html);
-	assert_non_null(strstr(html.buf, "<td class=\"m-suppressed\" "));
-	assert_non_null(strstr(html.buf, "<td class=\"m-recomputed\" "));
-	assert_non_null(strstr(html.buf, "<td class=\"m-rounded\" "));
-	assert_non_null(strstr(html.buf, ">35 <sup class=\"mk\">T</sup>"));
+	assert_non_null(strstr(html.buf, "<td class=\"m-flagged\" "));
+	assert_non_null(strstr(html.buf, ">10 <sup class=\"mk\">!</sup>"));
+	/* A key "Total" of a table of the runner is data, not a margin. */
+	assert_non_null(strstr(html.buf, "<td>Total</td><td>40</td>"));
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
 	assert_int_equal(pt_write_all(fd, html.buf, html.len), 0);
