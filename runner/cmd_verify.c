@@ -108,32 +108,17 @@ is_listed(char **names, size_t n, const char *name)
 	return false;
 }
 
-/* The first entry (in name order) of DIR or DIR/outputs that the re-run
- * did not make, as a new string, or NULL.  A file slipped into the folder
- * (outputs/leak.csv) would look released to a reader while SHA256SUMS
- * does not name it.  run.log is not covered by design. */
+/* The first entry (in name order) of `dir`/`sub` that the re-run did not
+ * make, as a new string relative to `dir`, or NULL. */
 static char *
-first_stray(const char *dir, char **made, size_t nmade)
+first_stray_in(const char *dir, const char *sub, char **made, size_t nmade)
 {
 	struct dirent **ents = NULL;
-	char *sub = xasprintf("%s/outputs", dir), *stray = NULL;
-	int i, n = scandir(dir, &ents, NULL, alphasort);
+	char *path = xasprintf("%s/%s", dir, sub), *stray = NULL;
+	int i, n = scandir(path, &ents, NULL, alphasort);
 
 	for (i = 0; i < n; i++) {
-		const char *e = ents[i]->d_name;
-
-		if (stray == NULL && strcmp(e, ".") != 0 &&
-		    strcmp(e, "..") != 0 && strcmp(e, "outputs") != 0 &&
-		    strcmp(e, "run.log") != 0 && strcmp(e, "SHA256SUMS") != 0 &&
-		    !is_listed(made, nmade, e))
-			stray = xstrdup(e);
-		free(ents[i]);
-	}
-	free(ents);
-	ents = NULL;
-	n = stray == NULL ? scandir(sub, &ents, NULL, alphasort) : 0;
-	for (i = 0; i < n; i++) {
-		char *rel = xasprintf("outputs/%s", ents[i]->d_name);
+		char *rel = xasprintf("%s/%s", sub, ents[i]->d_name);
 
 		if (stray == NULL && strcmp(ents[i]->d_name, ".") != 0 &&
 		    strcmp(ents[i]->d_name, "..") != 0 &&
@@ -144,7 +129,36 @@ first_stray(const char *dir, char **made, size_t nmade)
 		free(ents[i]);
 	}
 	free(ents);
-	free(sub);
+	free(path);
+	return stray;
+}
+
+/* The first entry (in name order) of DIR, DIR/outputs or DIR/review that
+ * the re-run did not make, as a new string, or NULL.  A file slipped into
+ * the folder (outputs/leak.csv) would look released to a reader while
+ * SHA256SUMS does not name it.  run.log is not covered by design. */
+static char *
+first_stray(const char *dir, char **made, size_t nmade)
+{
+	struct dirent **ents = NULL;
+	char *stray = NULL;
+	int i, n = scandir(dir, &ents, NULL, alphasort);
+
+	for (i = 0; i < n; i++) {
+		const char *e = ents[i]->d_name;
+
+		if (stray == NULL && strcmp(e, ".") != 0 &&
+		    strcmp(e, "..") != 0 && strcmp(e, "outputs") != 0 &&
+		    strcmp(e, "review") != 0 && strcmp(e, "run.log") != 0 &&
+		    strcmp(e, "SHA256SUMS") != 0 && !is_listed(made, nmade, e))
+			stray = xstrdup(e);
+		free(ents[i]);
+	}
+	free(ents);
+	if (stray == NULL)
+		stray = first_stray_in(dir, "outputs", made, nmade);
+	if (stray == NULL)
+		stray = first_stray_in(dir, "review", made, nmade);
 	return stray;
 }
 

@@ -22,6 +22,13 @@
 
 #define HTML_MAX_VALUE 2000
 
+/* A flag of the report tree: written "yes" or "no" (json.h). */
+static bool
+is_yes(const char *s)
+{
+	return s != NULL && strcmp(s, "yes") == 0;
+}
+
 static const char css[] =
     "body{font-family:system-ui,sans-serif;max-width:60rem;margin:1rem "
     "auto;padding:0 1rem;color:#111;line-height:1.4}"
@@ -480,7 +487,7 @@ section_setting(struct sbuf *out, const struct jv *root)
 		sbuf_printf(out,
 			    "<p>What the script printed after it read rows: "
 			    "data, for the advisor to read%s:</p>\n<pre>",
-			    jv_bool_value(jv_get(s, "script_log_truncated"))
+			    is_yes(jv_get_str(s, "script_log_truncated"))
 				? " (cut at the cap)"
 				: "");
 		h_text_lines(out, jv_get_str(s, "script_log"));
@@ -652,7 +659,7 @@ ledger_table(struct sbuf *out, const struct jv *root)
 		sbuf_printf(out, "<td>%lld</td>", (long long)rel);
 		counts_cell(out, jv_get(q, "withheld"));
 		counts_cell(out, jv_get(q, "flagged"));
-		sbuf_adds(out, jv_bool_value(jv_get(q, "after_rows"))
+		sbuf_adds(out, is_yes(jv_get_str(q, "after_rows"))
 				   ? "<td>yes</td><td>"
 				   : "<td>no</td><td>");
 		if (jv_len(jv_get(q, "outputs")) == 0)

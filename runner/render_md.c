@@ -17,6 +17,13 @@
 
 #define MD_MAX_VALUE 2000
 
+/* A flag of the report tree: written "yes" or "no" (json.h). */
+static bool
+is_yes(const char *s)
+{
+	return s != NULL && strcmp(s, "yes") == 0;
+}
+
 static void
 md_text(struct sbuf *out, const char *s)
 {
@@ -165,7 +172,7 @@ section_setting(struct sbuf *out, const struct jv *root)
 	if (jv_get_str(s, "script_log") != NULL) {
 		sbuf_adds(out, "\nWhat the script printed after it read rows "
 			       "(data, for the advisor to read");
-		sbuf_adds(out, jv_bool_value(jv_get(s, "script_log_truncated"))
+		sbuf_adds(out, is_yes(jv_get_str(s, "script_log_truncated"))
 				   ? "; cut at the cap):\n"
 				   : "):\n");
 		md_quote(out, jv_get_str(s, "script_log"));
@@ -516,7 +523,7 @@ section_ledger(struct sbuf *out, const struct jv *root)
 		md_counts(out, jv_get(q, "withheld"));
 		sbuf_adds(out, " | ");
 		md_counts(out, jv_get(q, "flagged"));
-		sbuf_adds(out, jv_bool_value(jv_get(q, "after_rows")) ? " | yes | "
+		sbuf_adds(out, is_yes(jv_get_str(q, "after_rows")) ? " | yes | "
 								     : " | no | ");
 		if (jv_len(jv_get(q, "outputs")) == 0)
 			sbuf_adds(out, "—");

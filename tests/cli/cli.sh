@@ -108,7 +108,7 @@ grep -q '^verdict: REVIEW$' "$T/out"
 ok $? "verdict printed on stdout"
 grep -q "^report: $T/o1/report.md$" "$T/out"
 ok $? "report path printed on stdout"
-for f in report.json report.md SHA256SUMS run.log outputs/notes.txt; do
+for f in report.json report.md SHA256SUMS run.log review/notes.txt; do
 	[ -f "$T/o1/$f" ]
 	ok $? "report folder has $f"
 done
@@ -127,7 +127,7 @@ ok $r "no temporary folder left behind"
 cp -r "$T/text" "$T/text2"
 (cd "$T" && umask 077 && TZ=Pacific/Kiritimati LC_ALL=C.UTF-8 \
 	"$PT" run text2 --profile "$PROFILE" --out o2 >/dev/null 2>&1)
-for f in report.json report.md SHA256SUMS outputs/notes.txt; do
+for f in report.json report.md SHA256SUMS review/notes.txt; do
 	cmp -s "$T/o1/$f" "$T/o2/$f"
 	ok $? "second run: $f is byte-identical"
 done
@@ -205,24 +205,28 @@ expect 2 "run: the bad row stops the script" -- "$PT" run "$T/badrow" --profile 
 grep -q "line 3: malformed quoting" "$T/err"
 ok $? "the team is told the line"
 
-# A sum that overflows to Infinity cannot be judged: withheld, FAIL.
+# A sum that overflows to Infinity cannot be judged: the cells are withheld
+# before the script sees them, and the advisor is told why.
 mkbundle "$T/inf" 'local c = data.open("counts")
 output.table("big", c:sum("visitors", { by = { "zone" } }))'
 awk -F, 'NR == 1 { print; next } { OFS = ","; $5 = "1e308"; print }' \
 	"$SRC/scripts/examples/crowd-safety/data/counts.csv" >"$T/inf/data/counts.csv"
-expect 2 "an overflowing sum: FAIL exits 2" -- "$PT" run "$T/inf" --profile "$PROFILE" --out "$T/oinf"
-grep -q '"rule":"finite","status":"fail"' "$T/oinf/report.json"
-ok $? "the finite rule fails"
-[ ! -e "$T/oinf/outputs/big.csv" ]
-ok $? "the table is withheld"
+expect 1 "an overflowing sum: REVIEW exits 1" -- "$PT" run "$T/inf" --profile "$PROFILE" --out "$T/oinf"
+grep -q '"withheld":{"not_finite":' "$T/oinf/report.json"
+ok $? "the ledger says the cells were not finite"
+[ "$(cat "$T/oinf/review/big.csv")" = "zone,sum" ] && [ ! -e "$T/oinf/outputs/big.csv" ]
+ok $? "the table holds no cell and waits for review"
 
-# Windows device names cannot be files where advisors open reports.
+# Windows device names cannot be files where advisors open reports; the run
+# fails, so nothing at all is released.
 mkbundle "$T/winname" 'output.text("CON", "x")
 output.text("lpt1.log", "y")
 output.text("console", "z")'
 expect 2 "Windows device names as outputs: FAIL" -- "$PT" run "$T/winname" --profile "$PROFILE" --out "$T/own"
-[ "$(ls "$T/own/outputs")" = "console.txt" ]
-ok $? "only the ordinary name is released"
+[ ! -e "$T/own/outputs" ] && [ ! -e "$T/own/review" ]
+ok $? "a failed run releases no output"
+grep -q '"code":"RUN_FAILED"' "$T/own/report.json"
+ok $? "the report says why nothing was released"
 
 mkbundle "$T/loop" 'while true do end'
 printf '[limits]\ninstructions = 1000000\n' >"$T/limits.ini"

@@ -48,11 +48,11 @@ sleep 1
 (cd / && env TZ=Pacific/Chatham LC_ALL=C.UTF-8 HOME=/nonexistent X=y \
 	"$PT" run "$T/addr" --profile "$PROFILE" --out "$T/a2" \
 	>/dev/null 2>&1)
-for f in report.json report.md report.html SHA256SUMS outputs/ids.txt; do
+for f in report.json report.md report.html SHA256SUMS review/ids.txt; do
 	cmp -s "$T/a1/$f" "$T/a2/$f"
 	ok $? "two runs give the same $f"
 done
-! grep -q 0x "$T/a1/outputs/ids.txt"
+! grep -q 0x "$T/a1/review/ids.txt"
 ok $? "no address in an output"
 
 # %p prints an address: refused with a clear message.

@@ -41,14 +41,15 @@ import json,sys
 r=json.load(open(sys.argv[1]))
 o=r["outputs"]
 assert r["verdict"] == "FAIL"
-assert o[0]["status"] == "review" and o[0]["file"] == "outputs/notes.txt", o[0]
+# the run failed: nothing is released, not even the review output
+assert o[0]["status"] == "review" and o[0]["file"] == "" and o[0]["released"] == "withheld", o[0]
 assert o[1]["status"] == "fail" and o[1]["file"] == "", o[1]
 assert o[1]["exception"].startswith("The notes describe"), o[1]
 w=[f for f in r["findings"] if f["code"] == "OUTPUT_WITHHELD"]
 assert w and "does not release it" in w[0]["message"], w
 ' "$work/out/report.json"
-t "the released file is the first output" \
-	sh -c "[ \"\$(cat '$work/out/outputs/notes.txt')\" = first ]"
+t "a failed run writes no output file" \
+	sh -c "[ ! -e '$work/out/outputs' ] && [ ! -e '$work/out/review' ]"
 t "report.html shows the exception beside the output" \
 	grep -q 'class="exception"><strong>Exception asked by the team:</strong> The notes describe' "$work/out/report.html"
 t "report.md shows the exception beside the output" \

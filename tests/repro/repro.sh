@@ -58,7 +58,7 @@ ok $? "reference run wrote a report"
 
 same_as_ref() { # DIR DESCRIPTION
 	r=0
-	for f in $FILES outputs/notes.txt; do
+	for f in $FILES review/notes.txt; do
 		if ! cmp -s "$T/ref/$f" "$1/$f"; then
 			echo "# $2: $f differs" >&2
 			r=1
@@ -174,11 +174,11 @@ grep -qx 'first difference at JSON path: verdict' "$T/out"
 ok $? "verify names the JSON path"
 
 cp -r "$T/ref" "$T/tamper2"
-echo "extra" >>"$T/tamper2/outputs/notes.txt"
+echo "extra" >>"$T/tamper2/review/notes.txt"
 "$PT" verify "$T/tamper2" --bundle "$T/b" --profile "$PROFILE" >"$T/out" 2>&1
 [ $? -eq 2 ]
 ok $? "verify on a tampered output exits 2"
-grep -qx 'differs: outputs/notes.txt' "$T/out"
+grep -qx 'differs: review/notes.txt' "$T/out"
 ok $? "verify names the tampered output"
 
 cp -r "$T/ref" "$T/tamper3"
