@@ -933,6 +933,20 @@ check_row_access(const struct output *o, struct checked_output *co)
 	else
 		check_end(co, &k, STATUS_PASS, "none",
 			  "made before the script read any rows");
+	/* Which cells are withheld depends on the data (a group of 3 is
+	 * withheld, an empty one is not there at all): a script that has
+	 * seen a withheld answer can carry that into what it makes next. */
+	check_begin(&k, "after_withheld", "R22",
+		    "made before any answer was withheld");
+	if (o->after_withheld)
+		check_end(co, &k, STATUS_REVIEW, "flagged",
+			  "made after the script was given an answer with "
+			  "withheld cells: its existence, name and content "
+			  "may depend on which cells were withheld, so a "
+			  "person must judge it");
+	else
+		check_end(co, &k, STATUS_PASS, "none",
+			  "made before the script saw any withheld cell");
 }
 
 void

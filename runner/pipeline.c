@@ -25,7 +25,8 @@ struct ctx {
 	const struct pipeline_opts *o;
 	struct pipeline_product *out;
 	struct report *r;
-	struct sbuf log; /* run.log: facts that differ per run */
+	struct sbuf log;    /* run.log: facts that differ per run */
+	struct sbuf timing; /* times and sizes, for run.log when allowed */
 	struct bundle bundle;
 	struct manifest *manifest;
 	bool custodian; /* some dataset is the custodian's real data */
@@ -421,18 +422,27 @@ section_ledger(struct ctx *c, const struct run_results *res)
 /* Script log cap in the report. */
 #define REPORT_MAX_LOG 16000
 
-/* After the script read rows, what it printed is data: it goes into the
+/* After the script read rows, or once it was given an answer with
+ * withheld cells, what it printed may carry data: it goes into the
  * report, escaped, for the advisor to read. */
 static void
 section_script_log(struct ctx *c, const struct run_results *res,
 		   const struct exec_outcome *ex)
 {
 	size_t i;
-	bool iterated = false;
+	bool iterated = false, withheld = false;
 
 	for (i = 0; i < res->nusages; i++)
 		iterated = iterated || res->usages[i].iterated;
-	if (!iterated || ex->sbx.log.len == 0)
+	for (i = 0; i < res->nledger; i++)
+		withheld = withheld || res->ledger[i].nwithheld > 0;
+	if (iterated)
+		report_finding(c->r, "execution", STATUS_REVIEW, "ROWS_READ",
+			       "",
+			       "the script read rows: how it ended, what it "
+			       "printed and everything it made after may carry "
+			       "values of rows, so a person judges the run");
+	if ((!iterated && !withheld) || ex->sbx.log.len == 0)
 		return;
 	{
 		struct sbuf raw = SBUF_INIT;
@@ -447,9 +457,9 @@ section_script_log(struct ctx *c, const struct run_results *res,
 		sbuf_free(&raw);
 	}
 	report_finding(c->r, "execution", STATUS_REVIEW, "SCRIPT_LOG", "",
-		       "the script printed %zu bytes after reading rows; what "
-		       "it printed is data and is shown in the report for the "
-		       "advisor",
+		       "the script printed %zu bytes in a run where it read "
+		       "rows or was given withheld cells; what it printed may "
+		       "carry data and is shown in the report for the advisor",
 		       ex->sbx.log.len);
 }
 
@@ -773,17 +783,11 @@ stage_execute(struct ctx *c, struct pt_err *err)
 	section_datasets(c, res, &inputs);
 	datasets_fini(&inputs);
 	sbuf_printf(&c->log, "end: %s\n", sbx_end_name(ex.sbx.end));
-	/* How long the engine took and how much memory it needed depend on
-	 * the data: on the custodian's data they are not written down. */
-	if (!c->custodian)
-		sbuf_printf(&c->log,
-			    "wall_ns: %llu\ncpu_ns: %llu\nmax_rss_kib: %llu\n",
-			    (unsigned long long)ex.sbx.wall_ns,
-			    (unsigned long long)ex.sbx.cpu_ns,
-			    (unsigned long long)ex.sbx.max_rss_kib);
-	else
-		sbuf_adds(&c->log, "resource figures: not recorded for a run "
-				   "on custodian data\n");
+	sbuf_printf(&c->timing,
+		    "wall_ns: %llu\ncpu_ns: %llu\nmax_rss_kib: %llu\n",
+		    (unsigned long long)ex.sbx.wall_ns,
+		    (unsigned long long)ex.sbx.cpu_ns,
+		    (unsigned long long)ex.sbx.max_rss_kib);
 	section_ledger(c, res);
 	section_script_log(c, res, &ex);
 	if (ex.sbx.log.len > 0) {
@@ -903,16 +907,16 @@ pipeline_run(const struct pipeline_opts *o, struct pipeline_product *out,
 	t0 = now_ns();
 	rc = stage_intake(&c, err);
 	t1 = now_ns();
-	sbuf_printf(&c.log, "intake_ns: %llu\n", t1 - t0);
+	sbuf_printf(&c.timing, "intake_ns: %llu\n", t1 - t0);
 	if (rc == 0) {
 		rc = stage_admission(&c);
 		t0 = now_ns();
-		sbuf_printf(&c.log, "admission_ns: %llu\n", t0 - t1);
+		sbuf_printf(&c.timing, "admission_ns: %llu\n", t0 - t1);
 	}
 	if (rc == 0) {
 		t0 = now_ns();
 		rc = stage_execute(&c, err);
-		sbuf_printf(&c.log, "execute_and_check_ns: %llu\n",
+		sbuf_printf(&c.timing, "execute_and_check_ns: %llu\n",
 			    now_ns() - t0);
 	}
 	if (rc < 0)
@@ -928,9 +932,19 @@ pipeline_run(const struct pipeline_opts *o, struct pipeline_product *out,
 	render_json(c.r->root, &json);
 	render_markdown(c.r->root, &md);
 	render_html(c.r->root, &html);
-	sbuf_printf(&c.log, "render_ns: %llu\n", now_ns() - t0);
+	sbuf_printf(&c.timing, "render_ns: %llu\n", now_ns() - t0);
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
-		sbuf_printf(&c.log, "runner_max_rss_kib: %ld\n", ru.ru_maxrss);
+		sbuf_printf(&c.timing, "runner_max_rss_kib: %ld\n",
+			    ru.ru_maxrss);
+	/* How long a run took and how much memory it needed depend on the
+	 * data (and, after ds:rows, on the script's choices): on the
+	 * custodian's data they are not written down. */
+	if (c.custodian)
+		sbuf_adds(&c.log, "times and sizes: not recorded for a run on "
+				  "custodian data\n");
+	else if (c.timing.len > 0)
+		sbuf_add(&c.log, c.timing.buf, c.timing.len);
+	sbuf_free(&c.timing);
 	outset_add(&out->files, "report.json", json.buf, json.len, true);
 	outset_add(&out->files, "report.md", md.buf, md.len, true);
 	outset_add(&out->files, "report.html", html.buf, html.len, true);
@@ -945,6 +959,7 @@ pipeline_run(const struct pipeline_opts *o, struct pipeline_product *out,
 	return 0;
 fail:
 	sbuf_free(&c.log);
+	sbuf_free(&c.timing);
 	bundle_fini(&c.bundle);
 	manifest_free(c.manifest);
 	pipeline_product_fini(out);

@@ -485,7 +485,8 @@ section_setting(struct sbuf *out, const struct jv *root)
 	}
 	if (jv_get_str(s, "script_log") != NULL) {
 		sbuf_printf(out,
-			    "<p>What the script printed after it read rows: "
+			    "<p>What the script printed (it read rows or was "
+			    "given withheld cells): "
 			    "data, for the advisor to read%s:</p>\n<pre>",
 			    is_yes(jv_get_str(s, "script_log_truncated"))
 				? " (cut at the cap)"

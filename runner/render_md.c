@@ -170,7 +170,8 @@ section_setting(struct sbuf *out, const struct jv *root)
 		md_kv_table(out, sandbox);
 	}
 	if (jv_get_str(s, "script_log") != NULL) {
-		sbuf_adds(out, "\nWhat the script printed after it read rows "
+		sbuf_adds(out, "\nWhat the script printed (it read rows or was "
+			       "given withheld cells) "
 			       "(data, for the advisor to read");
 		sbuf_adds(out, is_yes(jv_get_str(s, "script_log_truncated"))
 				   ? "; cut at the cap):\n"
@@ -413,11 +414,10 @@ section_outputs(struct sbuf *out, const struct jv *root)
 			sbuf_adds(out, " |\n");
 		}
 		if (jv_get_str(jv_get(o, "preview"), "text") != NULL) {
-			sbuf_adds(out,
-				  "\nThe text (control characters replaced):\n");
+			sbuf_adds(
+			    out, "\nThe text (control characters replaced):\n");
 			md_quote(out, jv_get_str(jv_get(o, "preview"), "text"));
-		}
-		else if (jv_get(o, "preview") != NULL)
+		} else if (jv_get(o, "preview") != NULL)
 			md_preview(out, jv_get(o, "preview"));
 	}
 }
@@ -490,13 +490,14 @@ section_ledger(struct sbuf *out, const struct jv *root)
 		sbuf_adds(out, "The script asked no aggregate.\n");
 		return;
 	}
-	sbuf_adds(out, "Every aggregate the script asked, in order.  It was "
-		       "told the released cells only; withheld cells were "
-		       "not in its answer.\n\n"
-		       "| # | dataset | statistic | by | where | cells released "
-		       "| withheld (why) | flagged | after rows | outputs | "
-		       "status |\n|---|---|---|---|---|---|---|---|---|---|---|"
-		       "\n");
+	sbuf_adds(out,
+		  "Every aggregate the script asked, in order.  It was "
+		  "told the released cells only; withheld cells were "
+		  "not in its answer.\n\n"
+		  "| # | dataset | statistic | by | where | cells released "
+		  "| withheld (why) | flagged | after rows | outputs | "
+		  "status |\n|---|---|---|---|---|---|---|---|---|---|---|"
+		  "\n");
 	for (i = 0; i < jv_len(led); i++) {
 		const struct jv *q = jv_at(led, i);
 		const char *vc = jv_get_str(q, "value_column");
@@ -523,8 +524,9 @@ section_ledger(struct sbuf *out, const struct jv *root)
 		md_counts(out, jv_get(q, "withheld"));
 		sbuf_adds(out, " | ");
 		md_counts(out, jv_get(q, "flagged"));
-		sbuf_adds(out, is_yes(jv_get_str(q, "after_rows")) ? " | yes | "
-								     : " | no | ");
+		sbuf_adds(out, is_yes(jv_get_str(q, "after_rows"))
+				   ? " | yes | "
+				   : " | no | ");
 		if (jv_len(jv_get(q, "outputs")) == 0)
 			sbuf_adds(out, "—");
 		else

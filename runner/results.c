@@ -12,6 +12,13 @@
 #define MAX_WHERE 16
 #define MAX_VALUES 100000
 
+static void
+set_flags(struct output *o, uint8_t f)
+{
+	o->after_rows = (f & CHAN_FLAG_AFTER_ROWS) != 0;
+	o->after_withheld = (f & CHAN_FLAG_AFTER_WITHHELD) != 0;
+}
+
 static bool
 parse_table(struct chan_cursor *c, struct output *o)
 {
@@ -59,7 +66,7 @@ parse_table(struct chan_cursor *c, struct output *o)
 			chan_get_evidence(c, &o->evidence[i]);
 	}
 	o->query = chan_get_u32(c);
-	o->after_rows = chan_get_u8(c) != 0;
+	set_flags(o, chan_get_u8(c));
 	return chan_cursor_done(c);
 }
 
@@ -70,7 +77,7 @@ parse_text(struct chan_cursor *c, struct output *o)
 	o->name = chan_get_strdup(c);
 	o->description = chan_get_strdup(c);
 	o->text = chan_get_strdup(c);
-	o->after_rows = chan_get_u8(c) != 0;
+	set_flags(o, chan_get_u8(c));
 	return chan_cursor_done(c);
 }
 

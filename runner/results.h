@@ -42,8 +42,10 @@ struct output {
 	uint32_t query;		       /* ledger number; 0: custom */
 	/* texts */
 	char *text;
-	/* both: made after the script read rows */
+	/* both: made after the script read rows, or after it was given an
+	 * answer with withheld cells */
 	bool after_rows;
+	bool after_withheld;
 };
 
 struct usage {

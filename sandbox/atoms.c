@@ -124,6 +124,20 @@ field_at(const struct atom_table *t, const struct atom_spec *spec, size_t a,
 }
 
 bool
+atoms_value_text(const struct atom_table *t, const struct atom_spec *spec,
+		 size_t a, size_t v, const char **s, size_t *len)
+{
+	if (!t->facts[v].homogeneous ||
+	    t->state[a * t->nval + v] != ATOM_NONZERO)
+		return false;
+	if (spec->valpred[v] != SIZE_MAX)
+		return atoms_exact(t, spec, a, spec->valpred[v], s, len);
+	*s = t->vpool + t->vtext[a * t->nval + v];
+	*len = t->vtlen[a * t->nval + v];
+	return true;
+}
+
+bool
 atoms_exact(const struct atom_table *t, const struct atom_spec *spec, size_t a,
 	    size_t p, const char **s, size_t *len)
 {
@@ -165,6 +179,11 @@ struct builder {
 	size_t scap;
 	double *vals;
 	size_t vcap;
+	/* per value column: still split by exact value, and the distinct
+	 * non-zero values seen so far */
+	bool *split;
+	double *seen;
+	uint32_t *nseen;
 };
 
 void
@@ -175,6 +194,9 @@ atoms_free(struct atom_table *t)
 	ealloc(NULL, t->rows, t->cap * sizeof(*t->rows), 0);
 	ealloc(NULL, t->state, t->cap * t->nval, 0);
 	ealloc(NULL, t->ev, t->cap * t->nval * sizeof(*t->ev), 0);
+	ealloc(NULL, t->vtext, t->cap * t->nval * sizeof(*t->vtext), 0);
+	ealloc(NULL, t->vtlen, t->cap * t->nval * sizeof(*t->vtlen), 0);
+	ealloc(NULL, t->vpool, t->vpcap, 0);
 	ealloc(NULL, t->keys, t->kcap, 0);
 	ealloc(NULL, t->koff, t->cap * sizeof(*t->koff), 0);
 	ealloc(NULL, t->klen, t->cap * sizeof(*t->klen), 0);
@@ -232,7 +254,11 @@ find_or_add(struct atom_table *t, const char *k, size_t klen)
 		    !resize((void **)&t->state, t->cap * t->nval, cap * t->nval,
 			    1) ||
 		    !resize((void **)&t->ev, t->cap * t->nval, cap * t->nval,
-			    sizeof(*t->ev)))
+			    sizeof(*t->ev)) ||
+		    !resize((void **)&t->vtext, t->cap * t->nval, cap * t->nval,
+			    sizeof(*t->vtext)) ||
+		    !resize((void **)&t->vtlen, t->cap * t->nval, cap * t->nval,
+			    sizeof(*t->vtlen)))
 			return SIZE_MAX;
 		t->cap = cap;
 	}
@@ -243,8 +269,11 @@ find_or_add(struct atom_table *t, const char *k, size_t klen)
 	t->klen[a] = (uint32_t)klen;
 	t->klenall += klen;
 	t->rows[a] = 0;
-	for (v = 0; v < t->nval; v++)
+	for (v = 0; v < t->nval; v++) {
 		memset(&t->ev[a * t->nval + v], 0, sizeof(*t->ev));
+		t->vtext[a * t->nval + v] = 0;
+		t->vtlen[a * t->nval + v] = 0;
+	}
 	t->slot[j] = (uint32_t)a + 1;
 	t->natoms++;
 	if (t->natoms * 2 > t->nslot && !rehash(t))
@@ -266,7 +295,7 @@ static size_t
 row_key(struct builder *b, const struct csvscan *s, uint8_t *states)
 {
 	const struct atom_spec *sp = b->spec;
-	size_t need = sp->nval, off = 0, i;
+	size_t need = 9 * sp->nval, off = 0, i;
 
 	for (i = 0; i < sp->npred; i++)
 		need += sp->pred[i].exact ? 5 + s->flen[sp->pred[i].col]
@@ -291,9 +320,146 @@ row_key(struct builder *b, const struct csvscan *s, uint8_t *states)
 				b->scratch[off + j / 8] |= (char)(1 << (j % 8));
 		off += (p->nsets + 7) / 8;
 	}
-	for (i = 0; i < sp->nval; i++)
+	for (i = 0; i < sp->nval; i++) {
 		b->scratch[off++] = (char)states[i];
+		if (b->split[i] && states[i] == ATOM_NONZERO) {
+			memcpy(b->scratch + off, &b->vals[i], 8);
+			off += 8;
+		}
+	}
 	return off;
+}
+
+static void
+builder_free(struct builder *b, const struct atom_spec *spec)
+{
+	ealloc(NULL, b->scratch, b->scap, 0);
+	ealloc(NULL, b->vals, b->vcap * sizeof(double), 0);
+	if (b->split != NULL)
+		ealloc(NULL, b->split, spec->nval + 1, 0);
+	if (b->seen != NULL)
+		ealloc(NULL, b->seen,
+		       (spec->nval * ATOMS_DISCRETE + 1) * sizeof(double), 0);
+	if (b->nseen != NULL)
+		ealloc(NULL, b->nseen, (spec->nval + 1) * sizeof(uint32_t), 0);
+}
+
+/* Record v among the distinct non-zero values of value column i; false
+ * when the column already has ATOMS_DISCRETE others. */
+static bool
+note_value(struct builder *b, size_t i, double v)
+{
+	double *set = b->seen + i * ATOMS_DISCRETE;
+	uint32_t j, n = b->nseen[i];
+
+	for (j = 0; j < n; j++)
+		if (set[j] == v)
+			return true;
+	if (n == ATOMS_DISCRETE)
+		return false;
+	set[n] = v;
+	b->nseen[i]++;
+	return true;
+}
+
+/* Keep the text of the value of value column `v` for atom `a`. */
+static bool
+keep_text(struct atom_table *t, size_t a, size_t v, const char *s, size_t n)
+{
+	if (t->vtlen[a * t->nval + v] > 0)
+		return true;
+	if (!grow((void **)&t->vpool, &t->vpcap, t->vplen + n + 1, 1))
+		return false;
+	memcpy(t->vpool + t->vplen, s, n);
+	t->vtext[a * t->nval + v] = (uint32_t)t->vplen;
+	t->vtlen[a * t->nval + v] = (uint32_t)n;
+	t->vplen += n;
+	return true;
+}
+
+/*
+ * Value column `col` turned out to have many values: stop splitting the
+ * atoms by it.  Every key is rewritten without the column's value and the
+ * atoms that become equal are merged.  Returns false when out of memory.
+ */
+static bool
+coarsen(struct builder *b, size_t col)
+{
+	const struct atom_spec *sp = b->spec;
+	struct atom_table *t = b->t, *nt, tmp;
+	char *key = NULL;
+	size_t kcap = 0, a, i, v;
+	bool ok = true;
+
+	nt = ealloc(NULL, NULL, 0, sizeof(*nt));
+	if (nt == NULL)
+		return false;
+	memset(nt, 0, sizeof(*nt));
+	nt->npred = t->npred;
+	nt->nval = t->nval;
+	nt->nslot = 256;
+	nt->slot = ealloc(NULL, NULL, 0, nt->nslot * sizeof(*nt->slot));
+	if (nt->slot == NULL) {
+		ealloc(NULL, nt, sizeof(*nt), 0);
+		return false;
+	}
+	memset(nt->slot, 0, nt->nslot * sizeof(*nt->slot));
+	for (a = 0; a < t->natoms && ok; a++) {
+		const char *k = t->keys + t->koff[a], *end = k + t->klen[a];
+		size_t off = 0, na;
+
+		if (!grow((void **)&key, &kcap, t->klen[a] + 1, 1)) {
+			ok = false;
+			break;
+		}
+		for (i = 0; i < sp->npred; i++) {
+			size_t f = field_size(&sp->pred[i], k);
+
+			memcpy(key + off, k, f);
+			off += f;
+			k += f;
+		}
+		for (v = 0; v < sp->nval; v++) {
+			uint8_t st = (uint8_t)*k++;
+
+			key[off++] = (char)st;
+			if (b->split[v] && st == ATOM_NONZERO) {
+				if (v != col) {
+					memcpy(key + off, k, 8);
+					off += 8;
+				}
+				k += 8;
+			}
+		}
+		(void)end;
+		na = find_or_add(nt, key, off);
+		if (na == SIZE_MAX) {
+			ok = false;
+			break;
+		}
+		nt->rows[na] += t->rows[a];
+		for (v = 0; v < sp->nval; v++) {
+			size_t o = a * t->nval + v, n = na * nt->nval + v;
+
+			nt->state[n] = t->state[o];
+			sdc_merge(&nt->ev[n], &t->ev[o], sp->ntop);
+			if (t->vtlen[o] > 0 &&
+			    !keep_text(nt, na, v, t->vpool + t->vtext[o],
+				       t->vtlen[o]))
+				ok = false;
+		}
+	}
+	ealloc(NULL, key, kcap, 0);
+	b->split[col] = false;
+	/* The new table takes the old one's place (the caller holds t). */
+	nt->facts = t->facts;
+	nt->rows_total = t->rows_total;
+	t->facts = NULL;
+	tmp = *t;
+	*t = *nt;
+	*nt = tmp;
+	atoms_free(nt);
+	return ok;
 }
 
 void
@@ -327,6 +493,18 @@ atoms_build(int fd, size_t ncols, const struct atom_spec *spec,
 	    !grow((void **)&states, &scap, spec->nval + 1, 1) ||
 	    !grow((void **)&b.vals, &b.vcap, spec->nval + 1, sizeof(double)))
 		goto nomem;
+	b.split = ealloc(NULL, NULL, 0, spec->nval + 1);
+	b.seen = ealloc(NULL, NULL, 0,
+			(spec->nval * ATOMS_DISCRETE + 1) * sizeof(double));
+	b.nseen = ealloc(NULL, NULL, 0, (spec->nval + 1) * sizeof(uint32_t));
+	if (b.split == NULL || b.seen == NULL || b.nseen == NULL)
+		goto nomem;
+	for (i = 0; i < spec->nval; i++) {
+		/* A column split by an exact predicate needs no split of its
+		 * own. */
+		b.split[i] = spec->valpred[i] == SIZE_MAX;
+		b.nseen[i] = 0;
+	}
 	memset(t->facts, 0, (spec->nval ? spec->nval : 1) * sizeof(*t->facts));
 	memset(t->slot, 0, t->nslot * sizeof(*t->slot));
 	for (i = 0; i < spec->nval; i++)
@@ -377,6 +555,7 @@ atoms_build(int fd, size_t ncols, const struct atom_spec *spec,
 			}
 			if (v == 0) {
 				states[i] = ATOM_ZERO;
+				v = 0; /* no -0 in a key */
 			} else {
 				states[i] = ATOM_NONZERO;
 				if (fc->nonzero == 0)
@@ -384,6 +563,9 @@ atoms_build(int fd, size_t ncols, const struct atom_spec *spec,
 				else if (v != fc->constant_value)
 					fc->constant = false;
 				fc->nonzero++;
+				if (b.split[i] && !note_value(&b, i, v) &&
+				    !coarsen(&b, i))
+					goto nomem;
 			}
 			b.vals[i] = v;
 		}
@@ -400,6 +582,10 @@ atoms_build(int fd, size_t ncols, const struct atom_spec *spec,
 			double v = b.vals[i];
 
 			t->state[a * t->nval + i] = states[i];
+			if (b.split[i] && states[i] == ATOM_NONZERO &&
+			    !keep_text(t, a, i, s.fptr[spec->valcol[i]],
+				       s.flen[spec->valcol[i]]))
+				goto nomem;
 			e->rows++;
 			if (states[i] == ATOM_MISSING) {
 				e->missing++;
@@ -420,15 +606,18 @@ atoms_build(int fd, size_t ncols, const struct atom_spec *spec,
 		fail(res, ATOMS_SCAN, s.err);
 		goto bad;
 	}
-	for (i = 0; i < spec->nval; i++)
+	for (i = 0; i < spec->nval; i++) {
 		if (t->facts[i].nonzero == 0)
 			t->facts[i].constant = false;
+		t->facts[i].discrete = b.split[i];
+		t->facts[i].homogeneous =
+		    b.split[i] || spec->valpred[i] != SIZE_MAX;
+	}
 	csvscan_fini(&s);
 	ealloc(NULL, t->slot, t->nslot * sizeof(*t->slot), 0);
 	t->slot = NULL;
 	t->nslot = 0;
-	ealloc(NULL, b.scratch, b.scap, 0);
-	ealloc(NULL, b.vals, b.vcap * sizeof(double), 0);
+	builder_free(&b, spec);
 	ealloc(NULL, states, scap, 0);
 	*out = t;
 	return;
@@ -438,8 +627,7 @@ nomem:
 	     "limit (too many distinct groups)");
 bad:
 	csvscan_fini(&s);
-	ealloc(NULL, b.scratch, b.scap, 0);
-	ealloc(NULL, b.vals, b.vcap * sizeof(double), 0);
+	builder_free(&b, spec);
 	ealloc(NULL, states, scap, 0);
 	atoms_free(t);
 }

@@ -10,6 +10,12 @@
  * zero, non-zero) to the atom key.  Per atom the table keeps the rows and,
  * per value column, the evidence of the values (sdc.h).
  *
+ * A value column with few distinct values (at most ATOMS_DISCRETE) also
+ * splits the atoms by its exact value, so that every row of an atom holds
+ * the same value and a sum over atoms is their counts times their values;
+ * once the column shows more values the split is undone.  A value column
+ * that is also an exact predicate column is split by it anyway.
+ *
  * One pass over the file builds the table, reading every value column in
  * every row whatever the filters: whether a value is malformed is decided
  * over the whole column, so an error cannot tell a script which rows a
@@ -27,6 +33,9 @@
 
 #include "query.h"
 #include "sdc.h"
+
+/* Distinct non-zero values up to which a value column splits the atoms. */
+#define ATOMS_DISCRETE 32
 
 /* A value column's state inside one atom. */
 enum atom_state {
@@ -51,6 +60,8 @@ struct atom_spec {
 	size_t nfilters;
 	size_t *valcol;
 	size_t nval;
+	size_t
+	    *valpred;  /* per value column: its exact predicate, or SIZE_MAX */
 	uint32_t ntop; /* largest values kept per cell (dominance_n) */
 };
 
@@ -62,13 +73,23 @@ struct atom_colfacts {
 	bool constant;	       /* every non-zero value is the same */
 	double constant_value; /* that value */
 	uint64_t missing, nonzero;
+	bool discrete; /* at most ATOMS_DISCRETE distinct non-zero values */
+	/* every row of an atom holds the same value: discrete, or split by
+	 * an exact predicate on the column */
+	bool homogeneous;
 };
 
 struct atom_table {
 	size_t natoms;
-	uint64_t *rows;		     /* per atom */
-	uint8_t *state;		     /* natoms x nval */
-	struct sdc_evidence *ev;     /* natoms x nval */
+	uint64_t *rows;		 /* per atom */
+	uint8_t *state;		 /* natoms x nval */
+	struct sdc_evidence *ev; /* natoms x nval */
+	uint32_t *vtext;	 /* natoms x nval: offset of the value's
+				    text in vpool (homogeneous columns,
+				    non-zero atoms) */
+	uint32_t *vtlen;
+	char *vpool;
+	size_t vplen, vpcap;
 	char *keys;		     /* encoded keys */
 	size_t *koff;		     /* per atom */
 	uint32_t *klen;		     /* per atom */
@@ -108,6 +129,10 @@ void atoms_free(struct atom_table *t);
  * returns false when the cell was empty (a missing key). */
 bool atoms_exact(const struct atom_table *t, const struct atom_spec *spec,
 		 size_t a, size_t p, const char **s, size_t *len);
+/* The text of the one value of value column `v` in atom `a`, when the
+ * column is homogeneous and the atom's state is non-zero. */
+bool atoms_value_text(const struct atom_table *t, const struct atom_spec *spec,
+		      size_t a, size_t v, const char **s, size_t *len);
 /* Does atom `a` pass filter `f` (an id of spec->filters) on the
  * predicate column `p`? */
 bool atoms_passes(const struct atom_table *t, const struct atom_spec *spec,

@@ -12,6 +12,10 @@ typedef unsigned __int128 u128;
 /* Work to rebuild the echelon form after the classes changed, as a
  * multiple of the per-decision budget. */
 #define REBUILD_FACTOR 64
+/* Work over the whole run, as a multiple of the per-decision budget:
+ * past it the system refuses every further answer, so a script cannot
+ * make the auditor spend the run's CPU time. */
+#define TOTAL_FACTOR 1000
 
 /* A sparse row over classes, sorted by column; val[0] is the pivot's. */
 struct srow {
@@ -20,20 +24,32 @@ struct srow {
 	uint64_t *val;
 };
 
+/* Partition refinement: the twin made for (class, weight) this round. */
+struct twin {
+	uint64_t round;
+	uint64_t coef;
+	uint32_t cls;
+	uint32_t twin;
+};
+
 struct audit {
 	uint64_t p;
 	uint64_t threshold;
 	uint64_t budget;
-	uint64_t work;	/* total, for the benchmark */
-	uint64_t spent; /* of the current decision */
+	uint64_t work;	       /* total, for the benchmark */
+	uint64_t total_budget; /* past it, everything is refused */
+	uint64_t spent;	       /* of the current decision */
 	bool saturated; /* a rebuild ran out of budget: refuse everything */
 
 	/* atoms */
 	uint32_t natoms;
 	uint64_t *measure;
+	const struct sdc_evidence *ev; /* per atom, or NULL */
+	struct sdc_params evp;
 
 	/* released equations over atoms, kept to rebuild */
 	uint32_t *pool;
+	uint64_t *cpool; /* weights, beside pool */
 	size_t plen, pcap;
 	size_t *eq_off;
 	uint32_t *eq_len;
@@ -44,24 +60,31 @@ struct audit {
 	uint32_t ncls, ccls;
 	uint64_t *cmeasure;
 	uint32_t *csize;
-	uint64_t *cstamp;
-	uint32_t *ctwin;   /* the twin made when the class split this round */
+	uint64_t *cstamp;  /* the round the class last split in */
+	uint32_t *ntwins;  /* twins made for it that round */
 	uint32_t *corigin; /* of a twin: the class it split from */
 	uint64_t *cborn;   /* of a twin: the round it was made in */
 	uint64_t stamp;
+	struct twin *tmap;
+	size_t tcap;
 	uint32_t nlarge;
 	bool numbered;
-	uint32_t *parent; /* union-find over classes */
-	bool *root_small; /* per root: the component has a small class */
+	uint32_t nnumbered; /* classes the arrays made by numbering hold */
+	uint32_t *catoms;   /* atoms per class, CSR with catoms_off */
+	uint32_t *catoms_off;
 
 	/* echelon form */
 	bool basis;
 	struct srow *rows;
 	size_t nrows, crows;
 	int32_t *pivot_row; /* per class */
-	uint32_t nnumbered; /* classes the arrays made by numbering hold */
 
 	bool last_eq, last_row;
+	/* what appending the last row did to the others: row i lost
+	 * elim_x[j] times the new row */
+	uint32_t *elim_row;
+	uint64_t *elim_x;
+	size_t nelim, celim;
 
 	/* scratch over classes */
 	uint64_t *dense;
@@ -69,7 +92,9 @@ struct audit {
 	bool *inheap;
 	uint32_t *touched;
 	size_t ntouched;
-	uint32_t *eqcls; /* one equation as classes */
+	uint32_t *eqcls; /* one equation as classes and weights */
+	uint64_t *eqcoef;
+	uint64_t *ctmp;
 	uint64_t *eqstamp;
 	uint32_t *cseen;
 };
@@ -153,6 +178,46 @@ audit_prime(uint64_t seed)
 	return n;
 }
 
+bool
+audit_mod_decimal(const char *s, size_t n, uint64_t p, uint64_t *out)
+{
+	size_t i = 0, digits = 0;
+	int64_t exp10 = 0, e = 0;
+	bool neg = false, eneg = false;
+	uint64_t v = 0;
+
+	if (i < n && (s[i] == '+' || s[i] == '-'))
+		neg = s[i++] == '-';
+	for (; i < n && s[i] >= '0' && s[i] <= '9'; i++, digits++)
+		v = (mulm(v, 10, p) + (uint64_t)(s[i] - '0')) % p;
+	if (i < n && s[i] == '.')
+		for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++, digits++) {
+			v = (mulm(v, 10, p) + (uint64_t)(s[i] - '0')) % p;
+			exp10--;
+		}
+	if (digits == 0)
+		return false;
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		size_t ed = 0;
+
+		i++;
+		if (i < n && (s[i] == '+' || s[i] == '-'))
+			eneg = s[i++] == '-';
+		for (; i < n && s[i] >= '0' && s[i] <= '9'; i++, ed++)
+			if (e < 1000000)
+				e = e * 10 + (s[i] - '0');
+		if (ed == 0)
+			return false;
+	}
+	if (i != n)
+		return false;
+	exp10 += eneg ? -e : e;
+	v = exp10 >= 0 ? mulm(v, powm(10, (uint64_t)exp10, p), p)
+		       : mulm(v, powm(invm(10, p), (uint64_t)-exp10, p), p);
+	*out = neg ? (p - v) % p : v;
+	return true;
+}
+
 /* ---- life cycle ---- */
 
 struct audit *
@@ -163,6 +228,7 @@ audit_new(uint64_t prime, uint64_t threshold, uint64_t budget)
 	a->p = prime;
 	a->threshold = threshold;
 	a->budget = budget;
+	a->total_budget = budget * TOTAL_FACTOR;
 	return a;
 }
 
@@ -188,36 +254,41 @@ free_classes(struct audit *a)
 	free(a->cmeasure);
 	free(a->csize);
 	free(a->cstamp);
-	free(a->ctwin);
+	free(a->ntwins);
 	free(a->corigin);
 	free(a->cborn);
-	free(a->parent);
-	free(a->root_small);
+	free(a->catoms);
+	free(a->catoms_off);
 	free(a->pivot_row);
 	free(a->dense);
 	free(a->heap);
 	free(a->inheap);
 	free(a->touched);
 	free(a->eqcls);
+	free(a->eqcoef);
+	free(a->ctmp);
 	free(a->eqstamp);
 	free(a->cseen);
 	a->cmeasure = NULL;
 	a->csize = NULL;
 	a->cstamp = NULL;
-	a->ctwin = NULL;
+	a->ntwins = NULL;
 	a->corigin = NULL;
 	a->cborn = NULL;
-	a->parent = NULL;
-	a->root_small = NULL;
+	a->catoms = NULL;
+	a->catoms_off = NULL;
 	a->pivot_row = NULL;
 	a->dense = NULL;
 	a->heap = NULL;
 	a->inheap = NULL;
 	a->touched = NULL;
 	a->eqcls = NULL;
+	a->eqcoef = NULL;
+	a->ctmp = NULL;
 	a->eqstamp = NULL;
 	a->cseen = NULL;
 	a->ncls = a->ccls = 0;
+	a->nnumbered = 0;
 }
 
 void
@@ -231,8 +302,12 @@ audit_free(struct audit *a)
 	free(a->cls);
 	free(a->measure);
 	free(a->pool);
+	free(a->cpool);
 	free(a->eq_off);
 	free(a->eq_len);
+	free(a->tmap);
+	free(a->elim_row);
+	free(a->elim_x);
 	free(a);
 }
 
@@ -249,11 +324,20 @@ audit_reset(struct audit *a, const uint64_t *measure, uint32_t natoms)
 		memcpy(a->measure, measure, natoms * sizeof(*measure));
 	a->cls = xmalloc((natoms ? natoms : 1) * sizeof(*a->cls));
 	memset(a->cls, 0xff, (natoms ? natoms : 1) * sizeof(*a->cls));
+	a->ev = NULL;
 	a->plen = 0;
 	a->neq = 0;
 	a->numbered = false;
 	a->saturated = false;
 	a->last_eq = a->last_row = false;
+}
+
+void
+audit_set_evidence(struct audit *a, const struct sdc_evidence *ev,
+		   const struct sdc_params *p)
+{
+	a->ev = ev;
+	a->evp = *p;
 }
 
 uint64_t
@@ -268,12 +352,21 @@ audit_equations(const struct audit *a)
 	return a->neq;
 }
 
-static void
-record_eq(struct audit *a, const uint32_t *atoms, uint32_t n)
+static uint64_t
+weight(const struct audit *a, const struct audit_eq *e, uint32_t i)
 {
-	if (a->plen + n > a->pcap) {
-		a->pcap = (a->plen + n) * 2 + 64;
+	return e->coef != NULL ? e->coef[i] % a->p : 1;
+}
+
+static void
+record_eq(struct audit *a, const struct audit_eq *e)
+{
+	uint32_t i;
+
+	if (a->plen + e->n > a->pcap) {
+		a->pcap = (a->plen + e->n) * 2 + 64;
 		a->pool = xreallocarray(a->pool, a->pcap, sizeof(*a->pool));
+		a->cpool = xreallocarray(a->cpool, a->pcap, sizeof(*a->cpool));
 	}
 	if (a->neq == a->ceq) {
 		a->ceq = a->ceq * 2 + 16;
@@ -282,19 +375,38 @@ record_eq(struct audit *a, const uint32_t *atoms, uint32_t n)
 		a->eq_len =
 		    xreallocarray(a->eq_len, a->ceq, sizeof(*a->eq_len));
 	}
-	if (n > 0)
-		memcpy(a->pool + a->plen, atoms, n * sizeof(*atoms));
+	for (i = 0; i < e->n; i++) {
+		a->pool[a->plen + i] = e->atoms[i];
+		a->cpool[a->plen + i] = weight(a, e, i);
+	}
 	a->eq_off[a->neq] = a->plen;
-	a->eq_len[a->neq] = n;
-	a->plen += n;
+	a->eq_len[a->neq] = e->n;
+	a->plen += e->n;
 	a->neq++;
 }
 
-void
-audit_add_released(struct audit *a, const uint32_t *atoms, uint32_t n)
+static struct audit_eq
+released_eq(const struct audit *a, size_t e)
 {
-	record_eq(a, atoms, n);
+	struct audit_eq q = { a->pool + a->eq_off[e], a->cpool + a->eq_off[e],
+			      a->eq_len[e] };
+
+	return q;
+}
+
+void
+audit_add_released(struct audit *a, const struct audit_eq *eq)
+{
+	record_eq(a, eq);
 	a->numbered = false; /* the classes must take it into account */
+}
+
+static bool
+over_budget(struct audit *a, uint64_t units)
+{
+	a->spent += units;
+	a->work += units;
+	return a->spent > a->budget;
 }
 
 /* ---- classes: partition refinement over the equations ---- */
@@ -309,7 +421,8 @@ new_class(struct audit *a)
 		a->csize = xreallocarray(a->csize, a->ccls, sizeof(*a->csize));
 		a->cstamp =
 		    xreallocarray(a->cstamp, a->ccls, sizeof(*a->cstamp));
-		a->ctwin = xreallocarray(a->ctwin, a->ccls, sizeof(*a->ctwin));
+		a->ntwins =
+		    xreallocarray(a->ntwins, a->ccls, sizeof(*a->ntwins));
 		a->corigin =
 		    xreallocarray(a->corigin, a->ccls, sizeof(*a->corigin));
 		a->cborn = xreallocarray(a->cborn, a->ccls, sizeof(*a->cborn));
@@ -317,7 +430,7 @@ new_class(struct audit *a)
 	a->cmeasure[a->ncls] = 0;
 	a->csize[a->ncls] = 0;
 	a->cstamp[a->ncls] = 0;
-	a->ctwin[a->ncls] = UINT32_MAX;
+	a->ntwins[a->ncls] = 0;
 	a->corigin[a->ncls] = UINT32_MAX;
 	a->cborn[a->ncls] = 0;
 	return a->ncls++;
@@ -333,51 +446,82 @@ move_atom(struct audit *a, uint32_t at, uint32_t from, uint32_t to)
 	a->cmeasure[to] += a->measure[at];
 }
 
+/* The twin of class `c` (UINT32_MAX: atoms in no class yet) for weight
+ * `x` in round `st`, made when new. */
+static uint32_t
+twin_for(struct audit *a, uint32_t c, uint64_t x, uint64_t st)
+{
+	size_t mask = a->tcap - 1;
+	size_t j = (size_t)(((uint64_t)c * 0x9e3779b97f4a7c15ull) ^
+			    (x * 0xbf58476d1ce4e5b9ull)) &
+		   mask;
+	uint32_t tw;
+
+	while (a->tmap[j].round == st) {
+		if (a->tmap[j].cls == c && a->tmap[j].coef == x)
+			return a->tmap[j].twin;
+		j = (j + 1) & mask;
+	}
+	tw = new_class(a);
+	a->cborn[tw] = st;
+	a->corigin[tw] = c;
+	a->tmap[j].round = st;
+	a->tmap[j].cls = c;
+	a->tmap[j].coef = x;
+	a->tmap[j].twin = tw;
+	if (c != UINT32_MAX) {
+		if (a->cstamp[c] != st) {
+			a->cstamp[c] = st;
+			a->ntwins[c] = 0;
+		}
+		a->ntwins[c]++;
+	}
+	return tw;
+}
+
 /*
- * Split every class by membership in `atoms` (sorted, unique): the atoms
- * of a class that are in the equation move to a twin class made for this
- * round; a class that moved whole is put back.  Atoms that were in no
- * class share one new class.  True if the partition changed.  Linear in
- * the equation's length.
+ * Split every class by the equation: the atoms of a class that it holds
+ * move to a twin per weight, made for this round; a class that moved whole
+ * into one twin is put back.  Atoms that were in no class get one per
+ * weight.  True if the partition changed.  Linear in the equation.
  */
 static bool
-refine(struct audit *a, const uint32_t *atoms, uint32_t n)
+refine(struct audit *a, const struct audit_eq *e)
 {
 	uint64_t st = ++a->stamp;
-	uint32_t fresh = UINT32_MAX, i;
 	bool changed = false;
+	uint32_t i;
 
-	for (i = 0; i < n; i++) {
-		uint32_t at = atoms[i], c;
+	if (a->tcap < 2 * (size_t)e->n + 16) {
+		size_t c = 16;
 
-		if (at >= a->natoms || a->measure[at] == 0)
+		while (c < 2 * (size_t)e->n + 16)
+			c *= 2;
+		free(a->tmap);
+		a->tmap = xcalloc(c, sizeof(*a->tmap));
+		a->tcap = c;
+	}
+	for (i = 0; i < e->n; i++) {
+		uint32_t at = e->atoms[i], c, tw;
+		uint64_t x = weight(a, e, i);
+
+		if (at >= a->natoms || a->measure[at] == 0 || x == 0)
 			continue;
 		if (a->cls[at] < 0) {
-			if (fresh == UINT32_MAX) {
-				fresh = new_class(a);
-				a->cborn[fresh] = st;
-			}
-			a->cls[at] = (int32_t)fresh;
-			a->csize[fresh]++;
-			a->cmeasure[fresh] += a->measure[at];
+			tw = twin_for(a, UINT32_MAX, x, st);
+			a->cls[at] = (int32_t)tw;
+			a->csize[tw]++;
+			a->cmeasure[tw] += a->measure[at];
 			changed = true;
 			continue;
 		}
 		c = (uint32_t)a->cls[at];
 		if (a->cborn[c] == st)
 			continue; /* made this round: a duplicate atom */
-		if (a->cstamp[c] != st) {
-			uint32_t tw = new_class(a);
-
-			a->cstamp[c] = st;
-			a->ctwin[c] = tw;
-			a->cborn[tw] = st;
-			a->corigin[tw] = c;
-		}
-		move_atom(a, at, c, a->ctwin[c]);
+		move_atom(a, at, c, twin_for(a, c, x, st));
 	}
-	for (i = 0; i < n; i++) {
-		uint32_t at = atoms[i], t, c;
+	for (i = 0; i < e->n; i++) {
+		uint32_t at = e->atoms[i], t, c;
 
 		if (at >= a->natoms || a->cls[at] < 0)
 			continue;
@@ -385,9 +529,10 @@ refine(struct audit *a, const uint32_t *atoms, uint32_t n)
 		if (a->cborn[t] != st || a->corigin[t] == UINT32_MAX)
 			continue;
 		c = a->corigin[t];
-		if (a->csize[c] == 0 || a->ctwin[c] == UINT32_MAX) {
-			/* c moved whole into its twin: it did not split */
-			a->ctwin[c] = UINT32_MAX;
+		if (a->ntwins[c] == UINT32_MAX ||
+		    (a->csize[c] == 0 && a->ntwins[c] == 1)) {
+			/* c moved whole into one twin: it did not split */
+			a->ntwins[c] = UINT32_MAX;
 			move_atom(a, at, t, c);
 		} else {
 			changed = true;
@@ -404,8 +549,11 @@ classes_from_scratch(struct audit *a)
 
 	a->ncls = 0;
 	memset(a->cls, 0xff, (a->natoms ? a->natoms : 1) * sizeof(*a->cls));
-	for (e = 0; e < a->neq; e++)
-		(void)refine(a, a->pool + a->eq_off[e], a->eq_len[e]);
+	for (e = 0; e < a->neq; e++) {
+		struct audit_eq q = released_eq(a, e);
+
+		(void)refine(a, &q);
+	}
 }
 
 /* Renumber the live classes: large ones first, each group in the order
@@ -452,14 +600,12 @@ number_classes(struct audit *a)
 	a->cmeasure = meas;
 	a->csize = size;
 	a->cstamp = xcalloc(nlive + 1, sizeof(*a->cstamp));
-	a->ctwin = xcalloc(nlive + 1, sizeof(*a->ctwin));
+	a->ntwins = xcalloc(nlive + 1, sizeof(*a->ntwins));
 	a->corigin = xcalloc(nlive + 1, sizeof(*a->corigin));
 	a->cborn = xcalloc(nlive + 1, sizeof(*a->cborn));
 	for (i = 0; i < nlive; i++)
-		a->ctwin[i] = a->corigin[i] = UINT32_MAX;
+		a->corigin[i] = UINT32_MAX;
 	a->nlarge = nl;
-	a->parent = xcalloc(nlive + 1, sizeof(*a->parent));
-	a->root_small = xcalloc(nlive + 1, sizeof(*a->root_small));
 	a->nnumbered = nlive + 1;
 	a->pivot_row = xmalloc((nlive + 1) * sizeof(*a->pivot_row));
 	memset(a->pivot_row, 0xff, (nlive + 1) * sizeof(*a->pivot_row));
@@ -468,19 +614,24 @@ number_classes(struct audit *a)
 	a->inheap = xcalloc(nlive + 1, sizeof(*a->inheap));
 	a->touched = xcalloc(nlive + 1, sizeof(*a->touched));
 	a->eqcls = xcalloc(nlive + 1, sizeof(*a->eqcls));
+	a->eqcoef = xcalloc(nlive + 1, sizeof(*a->eqcoef));
+	a->ctmp = xcalloc(nlive + 1, sizeof(*a->ctmp));
 	a->eqstamp = xcalloc(nlive + 1, sizeof(*a->eqstamp));
 	a->cseen = xcalloc(nlive + 1, sizeof(*a->cseen));
+	/* The atoms of each class, for the evidence of a class. */
+	a->catoms_off = xcalloc(nlive + 2, sizeof(*a->catoms_off));
+	a->catoms = xcalloc(a->natoms + 1, sizeof(*a->catoms));
+	for (i = 0; i < a->natoms; i++)
+		if (a->cls[i] >= 0)
+			a->catoms_off[a->cls[i] + 1]++;
+	for (i = 0; i < nlive; i++)
+		a->catoms_off[i + 1] += a->catoms_off[i];
+	for (i = 0; i < a->natoms; i++)
+		if (a->cls[i] >= 0)
+			a->catoms[a->catoms_off[a->cls[i]] +
+				  a->cseen[a->cls[i]]++] = i;
+	memset(a->cseen, 0, (nlive + 1) * sizeof(*a->cseen));
 	a->numbered = true;
-}
-
-/* ---- small helpers ---- */
-
-static bool
-over_budget(struct audit *a, uint64_t units)
-{
-	a->spent += units;
-	a->work += units;
-	return a->spent > a->budget;
 }
 
 static void
@@ -499,27 +650,33 @@ sort_u32(uint32_t *v, size_t n)
 		}
 }
 
-/* The classes of an equation over atoms, sorted, in a->eqcls; returns the
- * count, or -1 when it covers part of a class (it was not declared to
- * audit_prepare) or an atom no class holds. */
+/* An equation as its classes and weights, sorted, in a->eqcls and
+ * a->eqcoef; returns the count, or -1 when it covers part of a class, or
+ * weighs the atoms of a class differently (it was not declared to
+ * audit_prepare), or holds an atom no class has. */
 static int64_t
-eq_classes(struct audit *a, const uint32_t *atoms, uint32_t n)
+eq_classes(struct audit *a, const struct audit_eq *e)
 {
 	uint64_t st = ++a->stamp;
 	uint32_t i, k = 0;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < e->n; i++) {
+		uint32_t at = e->atoms[i];
+		uint64_t x = weight(a, e, i);
 		int32_t c;
 
-		if (atoms[i] >= a->natoms || a->measure[atoms[i]] == 0)
+		if (at >= a->natoms || a->measure[at] == 0 || x == 0)
 			continue;
-		c = a->cls[atoms[i]];
+		c = a->cls[at];
 		if (c < 0 || (uint32_t)c >= a->ncls)
 			return -1;
 		if (a->eqstamp[c] != st) {
 			a->eqstamp[c] = st;
 			a->cseen[c] = 0;
+			a->ctmp[c] = x;
 			a->eqcls[k++] = (uint32_t)c;
+		} else if (a->ctmp[c] != x) {
+			return -1;
 		}
 		a->cseen[c]++;
 	}
@@ -527,60 +684,9 @@ eq_classes(struct audit *a, const uint32_t *atoms, uint32_t n)
 		if (a->cseen[a->eqcls[i]] != a->csize[a->eqcls[i]])
 			return -1;
 	sort_u32(a->eqcls, k);
+	for (i = 0; i < k; i++)
+		a->eqcoef[i] = a->ctmp[a->eqcls[i]];
 	return k;
-}
-
-/* ---- components: union-find over classes ---- */
-
-static uint32_t
-find_root(struct audit *a, uint32_t c)
-{
-	while (a->parent[c] != c) {
-		a->parent[c] = a->parent[a->parent[c]];
-		c = a->parent[c];
-	}
-	return c;
-}
-
-static void
-join_eq(struct audit *a, const uint32_t *atoms, uint32_t n)
-{
-	int64_t k = eq_classes(a, atoms, n), i;
-	uint32_t r0;
-
-	if (k <= 1)
-		return;
-	r0 = find_root(a, a->eqcls[0]);
-	for (i = 1; i < k; i++) {
-		uint32_t r = find_root(a, a->eqcls[i]);
-
-		if (r != r0) {
-			if (r < r0) {
-				a->parent[r0] = r;
-				r0 = r;
-			} else {
-				a->parent[r] = r0;
-			}
-		}
-	}
-}
-
-static void
-components(struct audit *a, const uint32_t *const *cand, const uint32_t *ncand,
-	   size_t n)
-{
-	uint32_t c;
-	size_t e;
-
-	for (c = 0; c < a->ncls; c++)
-		a->parent[c] = c;
-	for (e = 0; e < a->neq; e++)
-		join_eq(a, a->pool + a->eq_off[e], a->eq_len[e]);
-	for (e = 0; e < n; e++)
-		join_eq(a, cand[e], ncand[e]);
-	memset(a->root_small, 0, a->ncls * sizeof(*a->root_small));
-	for (c = a->nlarge; c < a->ncls; c++)
-		a->root_small[find_root(a, c)] = true;
 }
 
 /* ---- echelon form ---- */
@@ -640,7 +746,7 @@ reduce(struct audit *a, uint32_t k, struct srow *out)
 	for (i = 0; i < k; i++) {
 		uint32_t c = a->eqcls[i];
 
-		a->dense[c] = 1;
+		a->dense[c] = a->eqcoef[i];
 		a->inheap[c] = true;
 		a->touched[a->ntouched++] = c;
 		heap_push(a, &hn, c);
@@ -697,15 +803,65 @@ reduce(struct audit *a, uint32_t k, struct srow *out)
 	return ok;
 }
 
+static void row_axpy(struct srow *dst, uint64_t x, const struct srow *src,
+		     uint64_t p);
+static bool row_get(const struct srow *r, uint32_t c, uint64_t *v);
+
+/*
+ * Append a reduced row (zero at every pivot column) and eliminate its
+ * pivot from the rows that hold it, so that the basis stays fully reduced:
+ * each pivot column is then nonzero in its own row only.  What was done is
+ * kept so that pop_row can take it back.
+ */
 static void
 append_row(struct audit *a, struct srow *r)
 {
+	uint32_t pv = r->col[0];
+	size_t i;
+
+	a->nelim = 0;
+	for (i = 0; i < a->nrows; i++) {
+		uint64_t x;
+
+		if (!row_get(&a->rows[i], pv, &x))
+			continue;
+		(void)over_budget(a, a->rows[i].n + r->n);
+		row_axpy(&a->rows[i], x, r, a->p);
+		if (a->nelim == a->celim) {
+			a->celim = a->celim * 2 + 16;
+			a->elim_row = xreallocarray(a->elim_row, a->celim,
+						    sizeof(*a->elim_row));
+			a->elim_x = xreallocarray(a->elim_x, a->celim,
+						  sizeof(*a->elim_x));
+		}
+		a->elim_row[a->nelim] = (uint32_t)i;
+		a->elim_x[a->nelim++] = x;
+	}
 	if (a->nrows == a->crows) {
 		a->crows = a->crows * 2 + 16;
 		a->rows = xreallocarray(a->rows, a->crows, sizeof(*a->rows));
 	}
-	a->pivot_row[r->col[0]] = (int32_t)a->nrows;
+	a->pivot_row[pv] = (int32_t)a->nrows;
 	a->rows[a->nrows++] = *r;
+	r->col = NULL;
+	r->val = NULL;
+	r->n = 0;
+}
+
+/* Take back the last append_row. */
+static void
+pop_row(struct audit *a)
+{
+	struct srow *r = &a->rows[--a->nrows];
+	size_t j;
+
+	for (j = 0; j < a->nelim; j++)
+		row_axpy(&a->rows[a->elim_row[j]], (a->p - a->elim_x[j]) % a->p,
+			 r, a->p);
+	a->nelim = 0;
+	a->pivot_row[r->col[0]] = -1;
+	free(r->col);
+	free(r->val);
 	r->col = NULL;
 	r->val = NULL;
 	r->n = 0;
@@ -734,7 +890,8 @@ rebuild_basis(struct audit *a)
 	a->spent = 0;
 	a->budget = saved * REBUILD_FACTOR;
 	for (e = 0; e < a->neq && ok; e++) {
-		int64_t k = eq_classes(a, a->pool + a->eq_off[e], a->eq_len[e]);
+		struct audit_eq q = released_eq(a, e);
+		int64_t k = eq_classes(a, &q);
 		struct srow r;
 
 		if (k < 0) {
@@ -752,18 +909,6 @@ rebuild_basis(struct audit *a)
 }
 
 /* ---- the search for a small derivable population ---- */
-
-struct search {
-	struct audit *a;
-	uint32_t k;	   /* rows, reduced against each other */
-	struct srow *r;	   /* columns renumbered 0 .. ncols-1 */
-	uint64_t *measure; /* per column */
-	uint32_t *close;   /* the columns each row is the last to touch */
-	uint32_t *close_off;
-	uint64_t *sum; /* the current combination, per column */
-	uint64_t limit;
-	enum { FOUND_NONE, FOUND_SMALL, FOUND_BUDGET } result;
-};
 
 /* dst -= x * src, both sorted sparse rows. */
 static void
@@ -819,141 +964,381 @@ row_get(const struct srow *r, uint32_t c, uint64_t *v)
 	return false;
 }
 
-/* By pivot.  Not qsort: glibc's may call sysinfo(2) for large arrays,
- * which the sandbox's seccomp filter does not allow. */
+/*
+ * The local system of one search: k rows, reduced against each other, over
+ * ncols columns (the classes met, renumbered); per column the rows that
+ * touch it.  A 0/1 combination is sought whose measure is at most
+ * `limit`.  State: per row in, out or undecided; per column the sum so far
+ * and the rows still undecided.
+ */
+struct search {
+	struct audit *a;
+	uint32_t k, ncols;
+	struct srow *r;
+	uint64_t *measure;
+	uint32_t *coff; /* CSR: the rows of each column */
+	uint32_t *crow;
+	uint64_t *cval;
+	int8_t *dec; /* -1 undecided, 0 out, 1 in */
+	uint64_t *x;
+	uint32_t *u;
+	uint64_t lb;   /* measure of closed columns holding 1 */
+	uint64_t m1;   /* measure of every column holding 1 */
+	uint32_t nbad; /* columns holding neither 0 nor 1 */
+	uint32_t *bad; /* those columns, and where each one is in `bad` */
+	uint32_t *badpos;
+	uint32_t ninc;
+	uint32_t *trail;
+	uint32_t ntrail;
+	uint32_t *queue;
+	uint32_t nqueue, cqueue;
+	uint64_t limit;
+	enum { FOUND_NONE, FOUND_SMALL, FOUND_BUDGET } result;
+};
+
 static void
-sort_by_pivot(struct srow *r, size_t n)
+set_x(struct search *S, uint32_t c, uint64_t nx)
 {
-	size_t gap, i, j;
+	uint64_t ox = S->x[c];
 
-	for (gap = n / 2; gap > 0; gap /= 2)
-		for (i = gap; i < n; i++) {
-			struct srow x = r[i];
+	if (ox == 1)
+		S->m1 -= S->measure[c];
+	if (ox > 1 && nx <= 1) {
+		uint32_t last = S->bad[--S->nbad];
 
-			for (j = i; j >= gap && r[j - gap].col[0] > x.col[0];
-			     j -= gap)
-				r[j] = r[j - gap];
-			r[j] = x;
-		}
+		S->bad[S->badpos[c]] = last;
+		S->badpos[last] = S->badpos[c];
+	}
+	S->x[c] = nx;
+	if (nx == 1)
+		S->m1 += S->measure[c];
+	if (nx > 1 && ox <= 1) {
+		S->badpos[c] = S->nbad;
+		S->bad[S->nbad++] = c;
+	}
 }
 
-/* The columns of row i that no later row touches must hold 0 or 1 now;
- * add the measure of the ones.  False when one holds anything else. */
-static bool
-close_columns(struct search *S, uint32_t i, uint64_t *lb)
+static void
+enqueue(struct search *S, uint32_t c)
 {
+	if (S->nqueue == S->cqueue) {
+		S->cqueue = S->cqueue * 2 + 64;
+		S->queue =
+		    xreallocarray(S->queue, S->cqueue, sizeof(*S->queue));
+	}
+	S->queue[S->nqueue++] = c;
+}
+
+/* Decide row i; false when that breaks a column or the bound (the
+ * decision is on the trail either way). */
+static bool
+assign(struct search *S, uint32_t i, int v)
+{
+	const struct srow *r = &S->r[i];
+	uint64_t p = S->a->p;
+	bool ok = true;
 	uint32_t j;
 
-	for (j = S->close_off[i]; j < S->close_off[i + 1]; j++) {
-		uint64_t v = S->sum[S->close[j]];
+	S->dec[i] = (int8_t)v;
+	S->trail[S->ntrail++] = i;
+	S->ninc += v != 0;
+	(void)over_budget(S->a, r->n);
+	for (j = 0; j < r->n; j++) {
+		uint32_t c = r->col[j];
 
-		if (v == 1)
-			*lb += S->measure[S->close[j]];
-		else if (v != 0)
+		if (v)
+			set_x(S, c, (S->x[c] + r->val[j]) % p);
+		if (--S->u[c] == 0) {
+			if (S->x[c] > 1)
+				ok = false;
+			else if (S->x[c] == 1)
+				S->lb += S->measure[c];
+		} else if (S->u[c] == 1) {
+			enqueue(S, c);
+		}
+	}
+	return ok && S->lb <= S->limit;
+}
+
+static void
+undo_to(struct search *S, uint32_t mark)
+{
+	uint64_t p = S->a->p;
+
+	while (S->ntrail > mark) {
+		uint32_t i = S->trail[--S->ntrail], j;
+		const struct srow *r = &S->r[i];
+		int v = S->dec[i];
+
+		for (j = 0; j < r->n; j++) {
+			uint32_t c = r->col[j];
+
+			if (S->u[c]++ == 0 && S->x[c] == 1)
+				S->lb -= S->measure[c];
+			if (v)
+				set_x(S, c, subm(S->x[c], r->val[j], p));
+		}
+		S->ninc -= v != 0;
+		S->dec[i] = -1;
+	}
+}
+
+/* A column with one undecided row left forces that row when only one of
+ * its two choices leaves the column 0 or 1. */
+static bool
+propagate(struct search *S)
+{
+	uint64_t p = S->a->p;
+
+	while (S->nqueue > 0) {
+		uint32_t c = S->queue[--S->nqueue], j, row = UINT32_MAX;
+		uint64_t val = 0;
+		bool out_ok, in_ok;
+
+		if (S->u[c] != 1)
+			continue;
+		for (j = S->coff[c]; j < S->coff[c + 1]; j++)
+			if (S->dec[S->crow[j]] < 0) {
+				row = S->crow[j];
+				val = S->cval[j];
+				break;
+			}
+		if (row == UINT32_MAX)
+			continue;
+		out_ok = S->x[c] <= 1;
+		in_ok = (S->x[c] + val) % p <= 1;
+		if (!out_ok && !in_ok)
+			return false;
+		if (out_ok != in_ok && !assign(S, row, in_ok ? 1 : 0))
 			return false;
 	}
 	return true;
 }
 
-static void
-add_row(struct search *S, uint32_t i, bool subtract)
+/* The undecided row to branch on: one of the bad column with the fewest
+ * undecided rows, else the first undecided one. */
+static uint32_t
+branch_row(const struct search *S)
 {
-	const struct srow *r = &S->r[i];
-	uint64_t p = S->a->p;
-	uint32_t j;
+	uint32_t c, j, best = UINT32_MAX, bestu = UINT32_MAX, i, b;
 
-	for (j = 0; j < r->n; j++)
-		S->sum[r->col[j]] = subtract
-					? subm(S->sum[r->col[j]], r->val[j], p)
-					: (S->sum[r->col[j]] + r->val[j]) % p;
+	for (b = 0; b < S->nbad; b++) {
+		c = S->bad[b];
+		if (S->u[c] > 0 && S->u[c] < bestu) {
+			bestu = S->u[c];
+			best = c;
+		}
+	}
+	if (best != UINT32_MAX)
+		for (j = S->coff[best]; j < S->coff[best + 1]; j++)
+			if (S->dec[S->crow[j]] < 0)
+				return S->crow[j];
+	for (i = 0; i < S->k; i++)
+		if (S->dec[i] < 0)
+			return i;
+	return UINT32_MAX;
 }
 
-/*
- * Decide row i in or out.  The pivot of a row is touched by that row
- * alone, so including a row always adds its pivot's measure: a
- * combination of measure below the threshold has fewer rows than the
- * threshold, which bounds the depth of inclusion.
- */
 static void
-dfs(struct search *S, uint32_t i, uint64_t lb, uint32_t chosen)
+dfs(struct search *S)
 {
-	uint64_t l;
+	uint32_t mark = S->ntrail, row, m2;
 
-	if (S->result != FOUND_NONE)
-		return;
 	if (over_budget(S->a, 1)) {
 		S->result = FOUND_BUDGET;
 		return;
 	}
-	if (i == S->k) {
-		if (chosen > 0)
-			S->result = FOUND_SMALL;
+	if (!propagate(S)) {
+		S->nqueue = 0;
+		undo_to(S, mark);
 		return;
 	}
-	l = lb;
-	if (close_columns(S, i, &l) && l <= S->limit)
-		dfs(S, i + 1, l, chosen);
-	if (S->result != FOUND_NONE)
+	/* Everything still undecided left out: a 0/1 combination? */
+	if (S->nbad == 0 && S->ninc > 0 && S->m1 <= S->limit) {
+		S->result = FOUND_SMALL;
 		return;
-	add_row(S, i, false);
-	l = lb;
-	if (close_columns(S, i, &l) && l <= S->limit)
-		dfs(S, i + 1, l, chosen + 1);
-	add_row(S, i, true);
+	}
+	row = branch_row(S);
+	if (row != UINT32_MAX) {
+		m2 = S->ntrail;
+		if (assign(S, row, 1))
+			dfs(S);
+		else
+			S->nqueue = 0;
+		if (S->result != FOUND_NONE)
+			return;
+		undo_to(S, m2);
+		if (assign(S, row, 0))
+			dfs(S);
+		else
+			S->nqueue = 0;
+		if (S->result != FOUND_NONE)
+			return;
+	}
+	undo_to(S, mark);
+}
+
+static void
+free_rowset(struct srow *tr, uint32_t k)
+{
+	uint32_t i;
+
+	for (i = 0; i < k; i++)
+		srow_free(&tr[i]);
+	free(tr);
+}
+
+/*
+ * The rows a new small combination can use: the rows whose pivot is a
+ * small class that are connected to `nr` through shared columns (a
+ * combination of rows that share no column with these is 0/1 on its own,
+ * and was safe before).  Copies, with nr's pivot eliminated, plus nr last.
+ * NULL when over budget or too many.
+ */
+static struct srow *
+connected_rows(struct audit *a, const struct srow *nr, uint32_t *k)
+{
+	uint32_t *pick = NULL, npick = 0, *colrow_off, *colrow, i, j, n = 0;
+	uint32_t *stack, nstack = 0, *cols, ncols = 0;
+	uint64_t st = ++a->stamp;
+	bool *inq, *used;
+	struct srow *tr;
+
+	/* The small-pivot rows, and per column (class) the ones that hold
+	 * it: a CSR over the classes met. */
+	for (i = 0; i < a->nrows; i++)
+		if (a->rows[i].col[0] >= a->nlarge)
+			n++;
+	pick = xcalloc(n + 1, sizeof(*pick));
+	for (i = 0; i < a->nrows; i++)
+		if (a->rows[i].col[0] >= a->nlarge)
+			pick[npick++] = i;
+	cols = xcalloc(1, sizeof(*cols));
+	for (i = 0; i < npick; i++) {
+		const struct srow *r = &a->rows[pick[i]];
+
+		if (over_budget(a, r->n))
+			break;
+		for (j = 0; j < r->n; j++)
+			if (a->eqstamp[r->col[j]] != st) {
+				a->eqstamp[r->col[j]] = st;
+				a->cseen[r->col[j]] = 0;
+				cols = xreallocarray(cols, ncols + 2,
+						     sizeof(*cols));
+				cols[ncols++] = r->col[j];
+			}
+	}
+	if (a->spent > a->budget) {
+		free(pick);
+		free(cols);
+		return NULL;
+	}
+	/* local column numbers in cseen, counts in a first pass */
+	for (i = 0; i < ncols; i++)
+		a->ctmp[cols[i]] = i;
+	colrow_off = xcalloc(ncols + 2, sizeof(*colrow_off));
+	for (i = 0; i < npick; i++) {
+		const struct srow *r = &a->rows[pick[i]];
+
+		for (j = 0; j < r->n; j++)
+			colrow_off[a->ctmp[r->col[j]] + 1]++;
+	}
+	for (i = 0; i < ncols; i++)
+		colrow_off[i + 1] += colrow_off[i];
+	colrow = xcalloc(colrow_off[ncols] + 1, sizeof(*colrow));
+	{
+		uint32_t *fill = xcalloc(ncols + 1, sizeof(*fill));
+
+		for (i = 0; i < npick; i++) {
+			const struct srow *r = &a->rows[pick[i]];
+
+			for (j = 0; j < r->n; j++) {
+				uint32_t lc = (uint32_t)a->ctmp[r->col[j]];
+
+				colrow[colrow_off[lc] + fill[lc]++] = i;
+			}
+		}
+		free(fill);
+	}
+	/* Breadth-first from nr's columns. */
+	inq = xcalloc(npick + 1, sizeof(*inq));
+	used = xcalloc(ncols + 1, sizeof(*used));
+	stack = xcalloc(npick + 1, sizeof(*stack));
+	for (j = 0; j < nr->n; j++) {
+		uint32_t c = nr->col[j], lc, x;
+
+		if (a->eqstamp[c] != st)
+			continue;
+		lc = (uint32_t)a->ctmp[c];
+		if (used[lc])
+			continue;
+		used[lc] = true;
+		for (x = colrow_off[lc]; x < colrow_off[lc + 1]; x++)
+			if (!inq[colrow[x]]) {
+				inq[colrow[x]] = true;
+				stack[nstack++] = colrow[x];
+			}
+	}
+	for (i = 0; i < nstack && nstack <= MAX_SEARCH_ROWS; i++) {
+		const struct srow *r = &a->rows[pick[stack[i]]];
+
+		for (j = 0; j < r->n; j++) {
+			uint32_t lc = (uint32_t)a->ctmp[r->col[j]], x;
+
+			if (used[lc])
+				continue;
+			used[lc] = true;
+			for (x = colrow_off[lc]; x < colrow_off[lc + 1]; x++)
+				if (!inq[colrow[x]]) {
+					inq[colrow[x]] = true;
+					stack[nstack++] = colrow[x];
+				}
+		}
+	}
+	tr = NULL;
+	if (nstack + 1 <= MAX_SEARCH_ROWS) {
+		tr = xcalloc(nstack + 2, sizeof(*tr));
+		for (i = 0; i <= nstack; i++) {
+			const struct srow *src =
+			    i < nstack ? &a->rows[pick[stack[i]]] : nr;
+			uint64_t x;
+
+			tr[i].n = src->n;
+			tr[i].col = xmalloc((src->n + 1) * sizeof(*tr[i].col));
+			tr[i].val = xmalloc((src->n + 1) * sizeof(*tr[i].val));
+			memcpy(tr[i].col, src->col, src->n * sizeof(*src->col));
+			memcpy(tr[i].val, src->val, src->n * sizeof(*src->val));
+			(void)over_budget(a, src->n);
+			if (i < nstack && row_get(&tr[i], nr->col[0], &x))
+				row_axpy(&tr[i], x, nr, a->p);
+		}
+		*k = nstack + 1;
+	}
+	free(pick);
+	free(cols);
+	free(colrow_off);
+	free(colrow);
+	free(inq);
+	free(used);
+	free(stack);
+	return tr;
 }
 
 /* Would adding the reduced row `nr` (pivot on a small class) let a small
- * population be derived?  Searches the component of its pivot. */
+ * population be derived? */
 static enum audit_verdict
 search(struct audit *a, const struct srow *nr)
 {
-	uint32_t root = find_root(a, nr->col[0]), k = 0, i, j, ncols = 0;
+	uint32_t k = 0, i, j, ncols = 0;
 	struct search S;
 	struct srow *tr;
-	enum audit_verdict v = AUDIT_RELEASED;
+	enum audit_verdict v;
 	uint64_t st;
-	uint32_t *last, *nclose;
 
-	for (i = 0; i < a->nrows; i++) {
-		uint32_t pv = a->rows[i].col[0];
-
-		if (pv >= a->nlarge && find_root(a, pv) == root)
-			k++;
-	}
-	if (k + 1 > MAX_SEARCH_ROWS)
+	tr = connected_rows(a, nr, &k);
+	if (tr == NULL)
 		return AUDIT_BUDGET;
-	tr = xcalloc(k + 1, sizeof(*tr));
-	k = 0;
-	for (i = 0; i <= a->nrows; i++) {
-		const struct srow *src = i < a->nrows ? &a->rows[i] : nr;
-
-		if (i < a->nrows && (src->col[0] < a->nlarge ||
-				     find_root(a, src->col[0]) != root))
-			continue;
-		tr[k].n = src->n;
-		tr[k].col = xmalloc((src->n + 1) * sizeof(*tr[k].col));
-		tr[k].val = xmalloc((src->n + 1) * sizeof(*tr[k].val));
-		memcpy(tr[k].col, src->col, src->n * sizeof(*src->col));
-		memcpy(tr[k].val, src->val, src->n * sizeof(*src->val));
-		k++;
-	}
-	sort_by_pivot(tr, k);
-	/* Gauss-Jordan: each pivot column then appears in its own row only. */
-	for (i = 0; i < k && v == AUDIT_RELEASED; i++)
-		for (j = 0; j < k; j++) {
-			uint64_t x;
-
-			if (j == i || !row_get(&tr[j], tr[i].col[0], &x))
-				continue;
-			if (over_budget(a, tr[i].n + tr[j].n)) {
-				v = AUDIT_BUDGET;
-				break;
-			}
-			row_axpy(&tr[j], x, &tr[i], a->p);
-		}
 	memset(&S, 0, sizeof(S));
-	if (v != AUDIT_RELEASED)
-		goto out;
 	/* Renumber the columns met, in class order. */
 	st = ++a->stamp;
 	for (i = 0; i < k; i++)
@@ -967,55 +1352,104 @@ search(struct audit *a, const struct srow *nr)
 		}
 	sort_u32(a->eqcls, ncols);
 	S.measure = xcalloc(ncols + 1, sizeof(*S.measure));
-	S.sum = xcalloc(ncols + 1, sizeof(*S.sum));
-	last = xcalloc(ncols + 1, sizeof(*last));
-	nclose = xcalloc(k + 2, sizeof(*nclose));
 	for (j = 0; j < ncols; j++) {
 		a->cseen[a->eqcls[j]] = j;
 		S.measure[j] = a->cmeasure[a->eqcls[j]];
 	}
+	S.coff = xcalloc(ncols + 2, sizeof(*S.coff));
 	for (i = 0; i < k; i++)
 		for (j = 0; j < tr[i].n; j++) {
 			tr[i].col[j] = a->cseen[tr[i].col[j]];
-			last[tr[i].col[j]] = i;
+			S.coff[tr[i].col[j] + 1]++;
 		}
 	for (j = 0; j < ncols; j++)
-		nclose[last[j]]++;
-	S.close_off = xcalloc(k + 2, sizeof(*S.close_off));
+		S.coff[j + 1] += S.coff[j];
+	S.crow = xcalloc(S.coff[ncols] + 1, sizeof(*S.crow));
+	S.cval = xcalloc(S.coff[ncols] + 1, sizeof(*S.cval));
+	S.u = xcalloc(ncols + 1, sizeof(*S.u));
 	for (i = 0; i < k; i++)
-		S.close_off[i + 1] = S.close_off[i] + nclose[i];
-	S.close_off[k + 1] = S.close_off[k];
-	S.close = xcalloc(ncols + 1, sizeof(*S.close));
-	memset(nclose, 0, (k + 2) * sizeof(*nclose));
-	for (j = 0; j < ncols; j++)
-		S.close[S.close_off[last[j]] + nclose[last[j]]++] = j;
-	free(last);
-	free(nclose);
+		for (j = 0; j < tr[i].n; j++) {
+			uint32_t c = tr[i].col[j], at = S.coff[c] + S.u[c]++;
+
+			S.crow[at] = i;
+			S.cval[at] = tr[i].val[j];
+		}
 	S.a = a;
 	S.k = k;
+	S.ncols = ncols;
 	S.r = tr;
+	S.dec = xmalloc(k + 1);
+	memset(S.dec, -1, k + 1);
+	S.x = xcalloc(ncols + 1, sizeof(*S.x));
+	S.bad = xcalloc(ncols + 1, sizeof(*S.bad));
+	S.badpos = xcalloc(ncols + 1, sizeof(*S.badpos));
+	S.trail = xcalloc(k + 1, sizeof(*S.trail));
 	S.limit = a->threshold - 1;
 	S.result = FOUND_NONE;
-	dfs(&S, 0, 0, 0);
+	/* Columns touched by one row decide it at once. */
+	for (j = 0; j < ncols; j++)
+		if (S.u[j] == 1)
+			enqueue(&S, j);
+	dfs(&S);
 	v = S.result == FOUND_SMALL    ? AUDIT_REFUSED
 	    : S.result == FOUND_BUDGET ? AUDIT_BUDGET
 				       : AUDIT_RELEASED;
-out:
-	for (i = 0; i < k; i++)
-		srow_free(&tr[i]);
-	free(tr);
+	free_rowset(tr, k);
 	free(S.measure);
-	free(S.sum);
-	free(S.close);
-	free(S.close_off);
+	free(S.coff);
+	free(S.crow);
+	free(S.cval);
+	free(S.u);
+	free(S.dec);
+	free(S.x);
+	free(S.bad);
+	free(S.badpos);
+	free(S.trail);
+	free(S.queue);
 	return v;
+}
+
+/*
+ * With evidence (sums): a class that the equations determine on its own
+ * (a row of one entry once reduced) releases its sum, which must pass
+ * dominance and the p% rule as any published cell.
+ */
+static enum audit_verdict
+dominance_check(struct audit *a)
+{
+	size_t i, j;
+
+	/* The basis is fully reduced, so a class determined on its own is
+	 * a row of one entry; appending the last row can only have made the
+	 * new row and the rows it changed into such rows. */
+	for (i = 0; i <= a->nelim; i++) {
+		const struct srow *r =
+		    &a->rows[i < a->nelim ? a->elim_row[i] : a->nrows - 1];
+		struct sdc_evidence e;
+		uint32_t c;
+
+		if (r->n != 1)
+			continue;
+		c = r->col[0];
+		memset(&e, 0, sizeof(e));
+		for (j = a->catoms_off[c]; j < a->catoms_off[c + 1]; j++)
+			sdc_merge(&e, &a->ev[a->catoms[j]], SDC_MAX_TOP);
+		if (!(e.abs_sum > 0))
+			continue;
+		if (sdc_dominated(a->evp.dominance_n, a->evp.dominance_k,
+				  sdc_top_sum(&e, a->evp.dominance_n),
+				  e.abs_sum) ||
+		    sdc_p_violated(a->evp.p_percent, e.ntop > 0 ? e.top[0] : 0,
+				   e.ntop > 1 ? e.top[1] : 0, e.abs_sum))
+			return AUDIT_REFUSED;
+	}
+	return AUDIT_RELEASED;
 }
 
 /* ---- the entry points ---- */
 
 void
-audit_prepare(struct audit *a, const uint32_t *const *cand,
-	      const uint32_t *ncand, size_t n)
+audit_prepare(struct audit *a, const struct audit_eq *cand, size_t n)
 {
 	bool changed = false;
 	size_t e;
@@ -1028,7 +1462,7 @@ audit_prepare(struct audit *a, const uint32_t *const *cand,
 		changed = true;
 	}
 	for (e = 0; e < n; e++)
-		changed = refine(a, cand[e], ncand[e]) || changed;
+		changed = refine(a, &cand[e]) || changed;
 	if (changed) {
 		free_rows(a);
 		number_classes(a);
@@ -1036,9 +1470,9 @@ audit_prepare(struct audit *a, const uint32_t *const *cand,
 		/* Only twins that were put back again were made: drop them. */
 		a->ncls = a->nnumbered - 1;
 	}
-	components(a, cand, ncand, n);
-	if (a->nlarge == a->ncls) {
-		/* Every class is large: no small population exists. */
+	/* Every class large and no evidence to check: nothing can be
+	 * derived that matters, and no basis is needed. */
+	if (a->nlarge == a->ncls && a->ev == NULL) {
 		free_rows(a);
 		return;
 	}
@@ -1049,7 +1483,7 @@ audit_prepare(struct audit *a, const uint32_t *const *cand,
 }
 
 enum audit_verdict
-audit_try(struct audit *a, const uint32_t *atoms, uint32_t n)
+audit_try(struct audit *a, const struct audit_eq *eq)
 {
 	enum audit_verdict v;
 	struct srow r;
@@ -1057,22 +1491,22 @@ audit_try(struct audit *a, const uint32_t *atoms, uint32_t n)
 
 	/* last_eq and last_row keep naming the last release until it is
 	 * undone, also across a refused try (a mean's second equation). */
-	if (a->threshold > 1 && a->saturated)
+	if (a->threshold > 1 && (a->saturated || a->work > a->total_budget))
 		return AUDIT_BUDGET;
-	if (a->threshold <= 1 || !a->numbered) {
-		if (a->threshold > 1)
-			return AUDIT_BUDGET; /* not prepared */
-		record_eq(a, atoms, n);
+	if (a->threshold <= 1) {
+		record_eq(a, eq);
 		a->last_eq = true;
 		a->last_row = false;
 		return AUDIT_RELEASED;
 	}
+	if (!a->numbered)
+		return AUDIT_BUDGET; /* not prepared */
 	a->spent = 0;
-	k = eq_classes(a, atoms, n);
+	k = eq_classes(a, eq);
 	if (k < 0)
 		return AUDIT_BUDGET; /* not declared: refuse */
 	if (k == 0 || !a->basis) {
-		record_eq(a, atoms, n);
+		record_eq(a, eq);
 		a->last_eq = true;
 		a->last_row = false;
 		return AUDIT_RELEASED;
@@ -1085,11 +1519,20 @@ audit_try(struct audit *a, const uint32_t *atoms, uint32_t n)
 		v = AUDIT_RELEASED;
 	else
 		v = search(a, &r);
+	if (v == AUDIT_RELEASED && r.n > 0) {
+		append_row(a, &r);
+		if (a->ev != NULL) {
+			v = dominance_check(a);
+			if (v != AUDIT_RELEASED)
+				pop_row(a);
+		}
+		if (v == AUDIT_RELEASED)
+			a->last_row = true;
+	} else if (v == AUDIT_RELEASED) {
+		a->last_row = false;
+	}
 	if (v == AUDIT_RELEASED) {
-		a->last_row = r.n > 0;
-		if (r.n > 0)
-			append_row(a, &r);
-		record_eq(a, atoms, n);
+		record_eq(a, eq);
 		a->last_eq = true;
 	}
 	srow_free(&r);
@@ -1099,12 +1542,8 @@ audit_try(struct audit *a, const uint32_t *atoms, uint32_t n)
 void
 audit_undo(struct audit *a)
 {
-	if (a->last_row) {
-		struct srow *r = &a->rows[--a->nrows];
-
-		a->pivot_row[r->col[0]] = -1;
-		srow_free(r);
-	}
+	if (a->last_row)
+		pop_row(a);
 	if (a->last_eq) {
 		a->neq--;
 		a->plen -= a->eq_len[a->neq];

@@ -29,15 +29,16 @@
  *	               u32 nrows, nrows x ncols x cell,
  *	               and if has_evidence: nrows x evidence,
  *	               then u32 query (the ledger number of the aggregate, 0
- *	               for a custom table), u8 after_rows (made after the
- *	               script read rows)
+ *	               for a custom table), u8 flags (CHAN_FLAG_*: made after
+ *	               the script read rows, or after it was given an answer
+ *	               with withheld cells)
  *	               cell     = u8 kind (CELL_MISSING | CELL_STR | CELL_NUM),
  *	                          then str for CELL_STR or f64 for CELL_NUM
  *	               evidence = u64 rows, u64 values, u64 nonzero,
  *	                          u64 negatives, u64 missing, f64 sum,
  *	                          f64 abs_sum, u32 ntop, ntop x f64 (the
  *	                          largest absolute values; see sdc.h)
- *	CHAN_TEXT      str name, str description, str text, u8 after_rows
+ *	CHAN_TEXT      str name, str description, str text, u8 flags
  *	CHAN_QUERY     one per aggregate query, when it is answered:
  *	               u32 query (ledger number, from 1), str dataset,
  *	               str statistic, str value_column, u32 nby, nby x str,
@@ -82,6 +83,11 @@ enum chan_type {
 	CHAN_ERROR = 5,
 	CHAN_DONE = 6,
 	CHAN_QUERY = 7,
+};
+
+enum chan_flag {
+	CHAN_FLAG_AFTER_ROWS = 1,
+	CHAN_FLAG_AFTER_WITHHELD = 2,
 };
 
 enum chan_cell {

@@ -81,14 +81,28 @@ struct dataset {
 
 static const struct luabox_config *data_cfg;
 static struct dataset *datasets;
-static bool rows_read;	  /* some ds:rows was called */
-static uint32_t nqueries; /* ledger numbers handed out */
-static bool engine_busy;  /* a batch is being answered */
+static bool rows_read;	   /* some ds:rows was called */
+static uint32_t nqueries;  /* ledger numbers handed out */
+static bool engine_busy;   /* a batch is being answered */
+static bool withheld_seen; /* some answer had cells withheld */
 
 bool
 data_rows_read(void)
 {
 	return rows_read;
+}
+
+bool
+data_withheld_seen(void)
+{
+	return withheld_seen;
+}
+
+uint8_t
+data_output_flags(void)
+{
+	return (uint8_t)((rows_read ? CHAN_FLAG_AFTER_ROWS : 0) |
+			 (withheld_seen ? CHAN_FLAG_AFTER_WITHHELD : 0));
 }
 
 /* ---- memory ---- */
@@ -685,6 +699,13 @@ run_batch(lua_State *L, struct dataset *d)
 		agi = lua_gettop(L);
 		ag = lua_touserdata(L, agi);
 		engine_answer(d->eng, qi[i], &ans);
+		{
+			size_t k;
+
+			for (k = 0; k < SDC_NREASONS; k++)
+				withheld_seen =
+				    withheld_seen || ans.withheld[k] > 0;
+		}
 		fill_aggregate(L, agi, ag, &ans);
 		engine_encode_query(d->eng, qi[i], ag->id, &ans, ag->after_rows,
 				    &rec);

@@ -74,6 +74,12 @@ void data_send_usage(int chan_fd);
 /* True once the script has called ds:rows: what it makes from then on is
  * derived from rows it read. */
 bool data_rows_read(void);
+/* True once an answer had cells withheld: which cells are withheld
+ * depends on the data, so what the script makes from then on may carry
+ * that (a person judges it). */
+bool data_withheld_seen(void);
+/* The flags of an output made now (channel.h: CHAN_FLAG_*). */
+uint8_t data_output_flags(void);
 
 /* luaout.c: push the `output` library table. */
 void luaout_push_lib(lua_State *L);

@@ -169,7 +169,7 @@ out_text(lua_State *L)
 	chan_put_str(&sb, name, nlen);
 	chan_put_str(&sb, desc, dlen);
 	chan_put_str(&sb, text, tlen);
-	chan_put_u8(&sb, data_rows_read() ? 1 : 0);
+	chan_put_u8(&sb, data_output_flags());
 	send_record(CHAN_TEXT, &sb, tlen);
 	return 0;
 }
@@ -475,13 +475,13 @@ out_table(lua_State *L)
 					     "apply to plain tables only");
 		size_t charged = data_encode_aggregate(L, 2, &sb);
 
-		chan_put_u8(&sb, data_rows_read() ? 1 : 0);
+		chan_put_u8(&sb, data_output_flags());
 		send_record(CHAN_TABLE, &sb, charged);
 	} else {
 		size_t charged = encode_plain(L, 2, 3, &sb);
 
 		chan_put_u32(&sb, 0); /* no query: a custom table */
-		chan_put_u8(&sb, data_rows_read() ? 1 : 0);
+		chan_put_u8(&sb, data_output_flags());
 		send_record(CHAN_TABLE, &sb, charged);
 	}
 	return 0;

@@ -10,7 +10,7 @@
 #include "protect.h"
 
 /* Work units the auditor may spend on one cell before it refuses it. */
-#define DECISION_BUDGET 2000000u
+#define DECISION_BUDGET 300000u
 
 /* A registered query, with the keys of the cells released for it. */
 struct qdef {
@@ -41,7 +41,8 @@ struct engine {
 	bool dirty;
 	struct atom_table *tab;
 	struct audit *count_sys;
-	struct audit **sum_sys; /* per value column of the spec */
+	struct audit **sum_sys;	      /* per value column of the spec */
+	struct sdc_evidence **sum_ev; /* their atoms' evidence */
 	size_t nsum;
 	struct qdef *q;
 	size_t nq, cq;
@@ -201,8 +202,26 @@ engine_register(struct engine *e, const struct query *q)
 	if (q->has_value && valcol_index(e, q->value_col) == SIZE_MAX) {
 		e->spec.valcol = xreallocarray(e->spec.valcol, e->spec.nval + 1,
 					       sizeof(*e->spec.valcol));
-		e->spec.valcol[e->spec.nval++] = q->value_col;
+		e->spec.valpred =
+		    xreallocarray(e->spec.valpred, e->spec.nval + 1,
+				  sizeof(*e->spec.valpred));
+		e->spec.valcol[e->spec.nval] = q->value_col;
+		e->spec.valpred[e->spec.nval++] = SIZE_MAX;
 		e->dirty = true;
+	}
+	/* A value column the script also groups or filters by is split by
+	 * its exact values: within an atom every row then holds the same
+	 * value, and "sum minus value times count" is seen for what it is. */
+	for (i = 0; i < e->spec.nval; i++) {
+		int32_t pi = e->pred_of_col[e->spec.valcol[i]];
+
+		if (pi < 0)
+			continue;
+		if (!e->spec.pred[pi].exact) {
+			e->spec.pred[pi].exact = true;
+			e->dirty = true;
+		}
+		e->spec.valpred[i] = (size_t)pi;
 	}
 	return e->nq++;
 }
@@ -376,6 +395,15 @@ compute_cells(const struct engine *e, const struct qdef *d, struct cells *c)
 	}
 	sbuf_free(&key);
 	free(slot);
+	/* A query without `by` has its one cell even when no row passes: an
+	 * empty answer and a small one must look the same, in the ledger
+	 * too. */
+	if (d->nby == 0 && c->n == 0) {
+		c->koff = xcalloc(1, sizeof(*c->koff));
+		c->klen = xcalloc(1, sizeof(*c->klen));
+		c->ev = xcalloc(1, sizeof(*c->ev));
+		c->n = 1;
+	}
 	/* The atoms of each cell, in atom order. */
 	c->start = xcalloc(c->n + 1, sizeof(*c->start));
 	for (a = 0; a < na; a++)
@@ -431,6 +459,7 @@ compute_cells(const struct engine *e, const struct qdef *d, struct cells *c)
 struct eqs {
 	struct audit *sys[2];
 	uint32_t *atoms[2];
+	uint64_t *coef[2]; /* NULL: all 1 */
 	uint32_t n[2];
 	int count;
 };
@@ -440,7 +469,17 @@ eqs_fini(struct eqs *q)
 {
 	free(q->atoms[0]);
 	free(q->atoms[1]);
+	free(q->coef[0]);
+	free(q->coef[1]);
 	memset(q, 0, sizeof(*q));
+}
+
+static struct audit_eq
+eq_of(const struct eqs *q, int k)
+{
+	struct audit_eq e = { q->atoms[k], q->coef[k], q->n[k] };
+
+	return e;
 }
 
 static struct audit *sum_system(struct engine *e, size_t vi);
@@ -465,13 +504,34 @@ atoms_where(const struct engine *e, const struct cells *c, size_t ci, size_t vi,
 	return v;
 }
 
+/* The weight of every atom of a weighted sum: its value, exactly, modulo
+ * the auditor's prime.  An atom whose value cannot be read is left out. */
+static uint64_t *
+value_weights(const struct engine *e, size_t vi, const uint32_t *atoms,
+	      uint32_t n)
+{
+	uint64_t *w = xcalloc(n + 1, sizeof(*w));
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		const char *t;
+		size_t len;
+
+		if (!atoms_value_text(e->tab, &e->spec, atoms[i], vi, &t,
+				      &len) ||
+		    !audit_mod_decimal(t, len, e->prime, &w[i]))
+			w[i] = 0;
+	}
+	return w;
+}
+
 /*
  * What a released cell tells, as equations over atoms:
  *  - a count: its rows (count system);
- *  - a sum: the sum of the non-zero values (that column's system); for a
- *    column whose non-zero values are all the same (0/1), the sum is a
- *    count of the rows holding it, in the count system, so that "count
- *    minus sum" is seen for the group of rows it is;
+ *  - a sum: over a homogeneous column (every row of an atom holds the
+ *    same value), the count of each atom times its value, in the count
+ *    system, so that sums and counts are one system; over another
+ *    column, the sum of the non-zero values, in that column's system;
  *  - a mean: both its count of values and its sum, as above.
  */
 static void
@@ -479,7 +539,7 @@ cell_equations(struct engine *e, const struct qdef *d, const struct cells *c,
 	       size_t ci, struct eqs *q)
 {
 	size_t vi = d->has_value ? valcol_index(e, d->value_col) : SIZE_MAX;
-	bool constant = vi != SIZE_MAX && e->tab->facts[vi].constant;
+	bool homogeneous = vi != SIZE_MAX && e->tab->facts[vi].homogeneous;
 
 	memset(q, 0, sizeof(*q));
 	if (d->stat == SDC_COUNT) {
@@ -495,9 +555,12 @@ cell_equations(struct engine *e, const struct qdef *d, const struct cells *c,
 		    &q->n[q->count]);
 		q->count++;
 	}
-	q->sys[q->count] = constant ? e->count_sys : sum_system(e, vi);
+	q->sys[q->count] = homogeneous ? e->count_sys : sum_system(e, vi);
 	q->atoms[q->count] =
 	    atoms_where(e, c, ci, vi, 1u << ATOM_NONZERO, &q->n[q->count]);
+	if (homogeneous)
+		q->coef[q->count] =
+		    value_weights(e, vi, q->atoms[q->count], q->n[q->count]);
 	q->count++;
 }
 
@@ -513,6 +576,32 @@ system_measures(const struct engine *e, size_t vi, uint64_t *m)
 			   : 0;
 }
 
+/* The evidence of every atom for value column vi, for its system. */
+static struct sdc_evidence *
+column_evidence(const struct engine *e, size_t vi)
+{
+	struct sdc_evidence *ev = xcalloc(e->tab->natoms + 1, sizeof(*ev));
+	size_t a;
+
+	for (a = 0; a < e->tab->natoms; a++)
+		ev[a] = e->tab->ev[a * e->tab->nval + vi];
+	return ev;
+}
+
+/* Start the system of value column vi over on the current atoms. */
+static void
+reset_sum_system(struct engine *e, size_t vi)
+{
+	uint64_t *m = xcalloc(e->tab->natoms + 1, sizeof(*m));
+
+	system_measures(e, vi, m);
+	audit_reset(e->sum_sys[vi], m, (uint32_t)e->tab->natoms);
+	free(m);
+	free(e->sum_ev[vi]);
+	e->sum_ev[vi] = column_evidence(e, vi);
+	audit_set_evidence(e->sum_sys[vi], e->sum_ev[vi], &e->params);
+}
+
 static struct audit *
 sum_system(struct engine *e, size_t vi)
 {
@@ -521,18 +610,17 @@ sum_system(struct engine *e, size_t vi)
 
 		e->sum_sys = xreallocarray(e->sum_sys, e->spec.nval,
 					   sizeof(*e->sum_sys));
+		e->sum_ev =
+		    xreallocarray(e->sum_ev, e->spec.nval, sizeof(*e->sum_ev));
 		for (i = e->nsum; i < e->spec.nval; i++) {
-			uint64_t *m = xcalloc(e->tab->natoms + 1, sizeof(*m));
-
 			e->sum_sys[i] =
 			    audit_new(e->prime,
 				      (uint64_t)(e->params.min_cell > 0
 						     ? e->params.min_cell
 						     : 0),
 				      DECISION_BUDGET);
-			system_measures(e, i, m);
-			audit_reset(e->sum_sys[i], m, (uint32_t)e->tab->natoms);
-			free(m);
+			e->sum_ev[i] = NULL;
+			reset_sum_system(e, i);
 		}
 		e->nsum = e->spec.nval;
 	}
@@ -549,11 +637,22 @@ remap(struct engine *e)
 
 	system_measures(e, SIZE_MAX, m);
 	audit_reset(e->count_sys, m, (uint32_t)e->tab->natoms);
-	for (i = 0; i < e->nsum; i++) {
-		system_measures(e, i, m);
-		audit_reset(e->sum_sys[i], m, (uint32_t)e->tab->natoms);
+	{
+		/* The report publishes the data rows of the file: the count
+		 * of everyone is known before any answer. */
+		uint32_t *all = xmalloc((e->tab->natoms + 1) * sizeof(*all));
+		size_t a;
+
+		for (a = 0; a < e->tab->natoms; a++)
+			all[a] = (uint32_t)a;
+		struct audit_eq q = { all, NULL, (uint32_t)e->tab->natoms };
+
+		audit_add_released(e->count_sys, &q);
+		free(all);
 	}
 	free(m);
+	for (i = 0; i < e->nsum; i++)
+		reset_sum_system(e, i);
 	for (qi = 0; qi < e->nq; qi++) {
 		const struct qdef *d = &e->q[qi];
 		struct cells c;
@@ -579,9 +678,11 @@ remap(struct engine *e)
 				continue;
 			}
 			cell_equations(e, d, &c, ci, &q);
-			for (k = 0; k < q.count; k++)
-				audit_add_released(q.sys[k], q.atoms[k],
-						   q.n[k]);
+			for (k = 0; k < q.count; k++) {
+				struct audit_eq ae = eq_of(&q, k);
+
+				audit_add_released(q.sys[k], &ae);
+			}
 			eqs_fini(&q);
 			ci++;
 			r++;
@@ -732,21 +833,16 @@ engine_answer(struct engine *e, size_t qi, struct answer *out)
 		}
 	}
 	for (s = 0; s < nsys; s++) {
-		const uint32_t **eqv = xcalloc(2 * ncand + 1, sizeof(*eqv));
-		uint32_t *lens = xcalloc(2 * ncand + 1, sizeof(*lens));
+		struct audit_eq *eqv = xcalloc(2 * ncand + 1, sizeof(*eqv));
 		size_t n = 0;
 		int k;
 
 		for (i = 0; i < ncand; i++)
 			for (k = 0; k < q[cand[i]].count; k++)
-				if (q[cand[i]].sys[k] == systems[s]) {
-					eqv[n] = q[cand[i]].atoms[k];
-					lens[n++] = q[cand[i]].n[k];
-				}
-		audit_prepare(systems[s], (const uint32_t *const *)eqv, lens,
-			      n);
+				if (q[cand[i]].sys[k] == systems[s])
+					eqv[n++] = eq_of(&q[cand[i]], k);
+		audit_prepare(systems[s], eqv, n);
 		free(eqv);
-		free(lens);
 	}
 	rc.contrib = contrib;
 	luabox_sort(cand, ncand, sizeof(*cand), rank_order, &rc);
@@ -756,7 +852,9 @@ engine_answer(struct engine *e, size_t qi, struct answer *out)
 		int k;
 
 		for (k = 0; k < x->count && v == AUDIT_RELEASED; k++) {
-			v = audit_try(x->sys[k], x->atoms[k], x->n[k]);
+			struct audit_eq ae = eq_of(x, k);
+
+			v = audit_try(x->sys[k], &ae);
 			if (v != AUDIT_RELEASED && k == 1)
 				audit_undo(x->sys[0]);
 		}

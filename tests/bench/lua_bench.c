@@ -85,6 +85,25 @@ main(int argc, char **argv)
 	cfg.instructions = 2000000000;
 	cfg.output_bytes = 1u << 20;
 	cfg.seed = 42;
+	/* The profile's defaults (runner/profile.c), so that the answers are
+	 * protected and audited as in a real run; LUA_BENCH_EXACT=1 turns
+	 * protection off to compare the numbers with another tool's. */
+	if (getenv("LUA_BENCH_EXACT") != NULL) {
+		cfg.disclosure.min_cell = 1;
+		cfg.disclosure.round_to = 1;
+		cfg.disclosure.dominance_n = 2;
+		cfg.disclosure.dominance_k = 100;
+	} else {
+		cfg.disclosure.min_cell = 10;
+		cfg.disclosure.round_to = 5;
+		cfg.disclosure.dominance_n = 2;
+		cfg.disclosure.dominance_k = 85;
+		cfg.disclosure.p_percent = 10;
+		cfg.disclosure.zeros = SDC_ACT_REVIEW;
+		cfg.disclosure.negatives = SDC_ACT_REVIEW;
+		cfg.disclosure.missing = SDC_ACT_REVIEW;
+	}
+	cfg.audit_seed = 1;
 
 	p = sbx_policy_new();
 	sbx_policy_set_wall_ms(p, 120000);

@@ -109,8 +109,7 @@ test_count_by(void **state)
 	assert_int_equal(r.tables[0].query, 1);
 	assert_int_equal(r.tables[0].after_rows, 0);
 	assert_string_equal(r.usage.buf, "people:sample:6:zone");
-	assert_string_equal(r.ledger.buf,
-			    "1 people count  by=zone released=4");
+	assert_string_equal(r.ledger.buf, "1 people count  by=zone released=4");
 	h_free(&r);
 }
 
@@ -997,19 +996,22 @@ test_protected_cells(void **state)
 	struct h_run r;
 
 	(void)state;
-	run_protected(&r,
-		      "local a = data.open('z'):count{by = 'zone'} "
-		      "local seen = {} "
-		      "for row in a:rows() do seen[#seen + 1] = row.zone .. '=' "
-		      ".. row.count end "
-		      "output.text('seen', #a .. ':' .. table.concat(seen, ',')) "
-		      "output.table('t', a)",
-		      csv, NULL);
+	run_protected(
+	    &r,
+	    "local a = data.open('z'):count{by = 'zone'} "
+	    "local seen = {} "
+	    "for row in a:rows() do seen[#seen + 1] = row.zone .. '=' "
+	    ".. row.count end "
+	    "output.text('seen', #a .. ':' .. table.concat(seen, ',')) "
+	    "output.table('t', a)",
+	    csv, NULL);
 	expect_ok(&r);
-	assert_string_equal(r.text[0], "2:A=25,B=10");
-	assert_string_equal(r.tables[0].render.buf, "zone,count|A,25|B,10");
-	assert_string_equal(r.ledger.buf,
-			    "1 z count  by=zone released=2 min_cell=1");
+	/* C (3 people) is withheld; and as the report publishes the 38 rows
+	 * of the file, B is withheld too: 38 - A - B would be C. */
+	assert_string_equal(r.text[0], "1:A=25");
+	assert_string_equal(r.tables[0].render.buf, "zone,count|A,25");
+	assert_string_equal(r.ledger.buf, "1 z count  by=zone released=1 "
+					  "min_cell=1 differencing=1");
 	h_free(&r);
 	free(csv);
 }
@@ -1036,21 +1038,20 @@ test_protected_sums_and_means(void **state)
 	assert_string_equal(r.tables[0].render.buf, "zone,sum|B,0");
 	assert_string_equal(r.ledger.buf,
 			    "1 z sum score by=zone released=1 min_cell=2 "
-			    "flag:zeros=1|2 z mean amount by=zone released=2 "
-			    "min_cell=1|3 z sum amount by=zone released=2 "
-			    "min_cell=1");
-	/* A: sum 2553 -> 2555, 23 values -> 25: 102.2; B: 666 -> 665 over
-	 * 12 -> 10: 66.5 */
-	assert_string_equal(r.tables[1].render.buf,
-			    "zone,mean|A,102.2|B,66.5");
-	assert_string_equal(r.tables[2].render.buf,
-			    "zone,sum|A,2555|B,665");
+			    "flag:zeros=1|2 z mean amount by=zone released=1 "
+			    "min_cell=1 differencing=1|3 z sum amount by=zone "
+			    "released=2 min_cell=1");
+	/* A: sum 2553 -> 2555, 23 values -> 25: 102.2; B's mean would give
+	 * its count of values, and with the 38 rows C's */
+	assert_string_equal(r.tables[1].render.buf, "zone,mean|A,102.2");
+	assert_string_equal(r.tables[2].render.buf, "zone,sum|A,2555|B,665");
 	h_free(&r);
 	free(csv);
 }
 
-/* The total after the cells: total - A - B is C, 3 people, so the total
- * is withheld; the script sees nothing of it. */
+/* The total is public (the report publishes the rows of the file), so it
+ * is released; A + B would then give C (3 people), so it is withheld and
+ * the script sees nothing of it. */
 static void
 test_protected_differencing(void **state)
 {
@@ -1067,12 +1068,11 @@ test_protected_differencing(void **state)
 		      "output.text('n', #all .. ' ' .. #ab)",
 		      csv, NULL);
 	expect_ok(&r);
-	/* 'ab' is A + B, which the script knows already: released */
-	assert_string_equal(r.text[0], "0 1");
+	assert_string_equal(r.text[0], "1 0");
 	assert_string_equal(r.ledger.buf,
-			    "1 z count  by=zone released=2 min_cell=1|"
-			    "2 z count  released=0 differencing=1|"
-			    "3 z count  zone=A/B released=1");
+			    "1 z count  by=zone released=1 min_cell=1 "
+			    "differencing=1|2 z count  released=1|"
+			    "3 z count  zone=A/B released=0 differencing=1");
 	h_free(&r);
 	free(csv);
 }
@@ -1085,8 +1085,10 @@ test_custodian_data_error(void **state)
 	static const char csv[] = "zone,score,amount\nA,1,2\nB,1,x9\n";
 	static const char *const scripts[] = {
 		"local n = #data.open('z'):sum('amount')",
-		"local n = #data.open('z'):sum('amount', {where = {zone = 'A'}})",
-		"local n = #data.open('z'):sum('amount', {where = {zone = 'B'}})",
+		"local n = #data.open('z'):sum('amount', {where = {zone = "
+		"'A'}})",
+		"local n = #data.open('z'):sum('amount', {where = {zone = "
+		"'B'}})",
 		"pcall(function() return #data.open('z'):sum('amount', "
 		"{where = {zone = 'A'}}) end) output.text('x', 'caught')",
 	};

@@ -18,12 +18,24 @@ not fail the suite:
     determination through non-negativity, which a linear auditor does not
     model), with the released cells alone and with the dataset's total
     rows as report.json publishes it;
-  - the linear property again with that published total added.
+  - the linear property again with that published total added;
+  - over-suppression: a cell the auditor withheld that could be added to
+    the final release without making a small population derivable;
+  - the ledger's withheld counts of a total with a filter, which tell a
+    group of nobody from a small group.
+A further check makes sure the solver can fail at all: in the cases where
+the auditor withheld cells, releasing every cell of min_cell rows or more
+must make some small population derivable in at least one case.
+
+The model, as the engine's: the atoms are the combinations of values that
+occur in the data (a combination that occurs in no row is known to be
+empty), which can only make more populations derivable.
 
 Usage: property.py PROEFTUIN SRCDIR [--seed S] [--cases N] [--case K]
-                   [--keep DIR] [--verbose]
+                   [--keep DIR] [--verbose] [--stress]
   --case K   run case K only (of the same seed), keep its bundle
   --keep DIR copy the bundle and output of every failing case into DIR
+  --stress   larger tables and more queries per case (a hunt, not the suite)
 Exit: 0 all ok, 1 a failure, 77 this host cannot isolate (proeftuin 71).
 Python 3 standard library only.
 """
@@ -41,7 +53,7 @@ import time
 from fractions import Fraction
 
 DEFAULT_SEED = 20240611
-DEFAULT_CASES = 160
+DEFAULT_CASES = 300
 MAX_ATOMS = 14
 COLUMNS = ["a", "b", "c", "d"]
 # Search caps for the informational integer check (nodes per case).
@@ -239,6 +251,8 @@ class Case:
     pass
 
 
+# Sizes of the generator; --stress widens them (for hunting, not the suite).
+STRESS = {"atoms": MAX_ATOMS, "rows": 30, "queries": 8}
 NUMERIC_VALUES = ["1", "2", "01", "1.0", "10", "2.5"]
 
 
@@ -255,16 +269,16 @@ def gen_case(seed, index):
         col = rng.choice(c.cols)
         c.domain[col] = rng.sample(NUMERIC_VALUES, rng.randint(2, 3))
     combos = list(itertools.product(*(c.domain[col] for col in c.cols)))
-    k = rng.randint(3, min(MAX_ATOMS, len(combos)))
+    k = rng.randint(3, min(STRESS["atoms"], len(combos)))
     pool = rng.sample(combos, k)
     weights = [rng.choice([1, 1, 2, 3, 5, 8]) for _ in pool]
-    nrows = rng.randint(8, 30)
+    nrows = rng.randint(8, STRESS["rows"])
     rows = rng.choices(pool, weights=weights, k=nrows)
     rng.shuffle(rows)
     c.rows = rows
     c.min_cell = rng.randint(3, 6)
     c.queries = []
-    for qi in range(rng.randint(2, 8)):
+    for qi in range(rng.randint(2, STRESS["queries"])):
         q = {"name": "q%d" % (qi + 1)}
         if rng.random() < 0.15:
             q["by"] = []
@@ -558,9 +572,12 @@ def read_release(c, res, totals):
             problems.append("%s: ledger says %r cells released, CSV has %d"
                             % (name, e.get("cells_released"), len(cells)))
         if e is not None:
-            # A cell is a group with a row: a total nobody is in is no
-            # cell (the engine's choice), withheld or released.
+            # A cell is a group with a row; a total (no `by`) is always
+            # one cell, withheld when nobody is in it, so that an empty
+            # total and a small one look the same in the ledger too.
             truth = true_cells(c, q)
+            if not q["by"] and not truth:
+                truth = {(): 0}
             withheld = sum(e.get("withheld", {}).values())
             if len(cells) + withheld != len(truth):
                 problems.append(
@@ -657,6 +674,8 @@ def main(argv):
             only = int(args.pop(0))
         elif a == "--keep":
             keep = args.pop(0)
+        elif a == "--stress":
+            STRESS.update(atoms=16, rows=45, queries=14)
         elif a == "--verbose":
             verbose = True
         else:
@@ -669,8 +688,8 @@ def main(argv):
     tap = Tap()
     tmp = tempfile.mkdtemp(prefix="proeftuin-property-")
     start = time.monotonic()
-    info = {"over": [], "int": [], "int_rows": [], "lin_rows": [], "empty_total": [],
-            "small_total": []}
+    info = {"over": [], "int": [], "int_rows": [], "lin_rows": [],
+            "empty_total": [], "small_total": []}
     undecided = {"int": 0, "int_rows": 0}
     stats = {"released": 0, "atoms": 0, "audited": 0,
              "unsafe_without_audit": 0}
@@ -678,7 +697,7 @@ def main(argv):
         for i in indices:
             c = gen_case(seed, i)
             res = run_case(pt, c, tmp, keep)
-            if res["rc"] == 71:
+            if res["rc"] == 71 and tap.n == 0:
                 print("1..0 # SKIP this host cannot isolate (proeftuin "
                       "exit 71): " + res["stderr"].strip().replace("\n", " "))
                 return 77
@@ -708,6 +727,11 @@ def main(argv):
             atoms = sorted(set(c.rows))
             counts = [c.rows.count(a) for a in atoms]
             vecs, labels, vals = released_system(c, atoms, released)
+            # report.json publishes the data rows of the file: the count
+            # of everyone is known, and the auditor counts it as released
+            vecs = vecs + [[1] * len(atoms)]
+            labels = labels + ["report.json rows"]
+            vals = vals + [Fraction(len(c.rows))]
             stats["atoms"] += len(atoms)
             stats["released"] += len(vecs)
             rel_diag = ["released cells:"] + [
@@ -787,7 +811,7 @@ def main(argv):
 
         def int_diag(entries):
             diag = []
-            for c, atoms, counts, rel_diag, found, what in entries:
+            for c, atoms, counts, rel_diag, found, what in entries[:5]:
                 diag += describe(c) + ["atoms: " + ", ".join(
                     "%s:%d" % (fmt_atom(c, a), n)
                     for a, n in zip(atoms, counts))] + rel_diag
@@ -800,6 +824,10 @@ def main(argv):
                             sum(counts[a] for a in t)))
                 if len(found) > 5:
                     diag.append("... and %d more" % (len(found) - 5))
+            if len(entries) > 5:
+                diag.append("... and %d more cases: %s" % (
+                    len(entries) - 5,
+                    " ".join(str(e[0].index) for e in entries[5:])))
             return diag
 
         n = len(indices)
@@ -811,12 +839,16 @@ def main(argv):
                todo="the auditor is linear; non-negativity is not modelled")
         diag = []
         for (c, atoms, counts, rel_diag, extra, vecs_n, labels_n,
-             vals_n) in info["lin_rows"]:
+             vals_n) in info["lin_rows"][:5]:
             diag += describe(c) + rel_diag + [
                 "report.json data.datasets[t].rows = %d" % len(c.rows)]
             for t in extra[:5]:
                 diag += derivation_text(c, atoms, counts, vecs_n, labels_n,
                                         vals_n, t)
+        if len(info["lin_rows"]) > 5:
+            diag.append("... and %d more cases: %s" % (
+                len(info["lin_rows"]) - 5,
+                " ".join(str(e[0].index) for e in info["lin_rows"][5:])))
         tap.ok(not info["lin_rows"],
                "with the total rows report.json publishes added, no small "
                "population is linearly derivable (%d of %d cases)" %
@@ -850,12 +882,14 @@ def main(argv):
             for c, q, nrows, wh in info["small_total"][:3]:
                 diag.append("case %d, %s (%s): %d rows, ledger withheld %r"
                             % (c.index, q["name"], lua_query(q), nrows, wh))
-        tap.ok(not (info["empty_total"] and info["small_total"]),
+        whs = set(json.dumps(wh, sort_keys=True)
+                  for _, _, wh in info["empty_total"]) | set(
+                      json.dumps(wh, sort_keys=True)
+                      for _, _, _, wh in info["small_total"])
+        tap.ok(len(whs) <= 1,
                "the ledger does not tell a total of 0 rows (%d seen) from "
                "one of 1..min_cell-1 rows (%d seen)" %
-               (len(info["empty_total"]), len(info["small_total"])), diag,
-               todo="report.json's withheld counts show whether a filtered "
-                    "group is empty")
+               (len(info["empty_total"]), len(info["small_total"])), diag)
     finally:
         if only is None:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -87,9 +87,9 @@ table(const char *name, const char *stat, const char *value_column,
 /* Append a row: keys as strings, then the published value and the
  * evidence of a sum or mean (absolute values for the tops). */
 static void
-row(struct output *o, const char *const *keys, double value,
-    uint64_t nonzero, uint64_t negatives, uint64_t missing, double top1,
-    double top2, double abs_sum)
+row(struct output *o, const char *const *keys, double value, uint64_t nonzero,
+    uint64_t negatives, uint64_t missing, double top1, double top2,
+    double abs_sum)
 {
 	size_t r = o->nrows++, k;
 	struct sdc_evidence *e;

@@ -31,17 +31,27 @@ mk(const uint64_t *measure, uint32_t n, uint64_t threshold)
 	return a;
 }
 
+static struct audit_eq
+E(const uint32_t *atoms, uint32_t n) {
+	struct audit_eq e = { atoms, NULL, n };
+
+	return e;
+}
+
 /* Declare and try one query's candidates in order; returns a bit mask of
  * the released ones. */
 static unsigned
 query(struct audit *a, const uint32_t *const *eq, const uint32_t *len, size_t n)
 {
+	struct audit_eq q[16];
 	unsigned mask = 0;
 	size_t i;
 
-	audit_prepare(a, eq, len, n);
 	for (i = 0; i < n; i++)
-		if (audit_try(a, eq[i], len[i]) == AUDIT_RELEASED)
+		q[i] = E(eq[i], len[i]);
+	audit_prepare(a, q, n);
+	for (i = 0; i < n; i++)
+		if (audit_try(a, &q[i]) == AUDIT_RELEASED)
 			mask |= 1u << i;
 	return mask;
 }
@@ -227,10 +237,14 @@ test_undo(void **state)
 
 	(void)state;
 	assert_int_equal(query1(a, x, 3), 1);
-	audit_prepare(a, e, l, 1);
-	assert_int_equal(audit_equations(a), 1);
-	/* y alone would expose atom 1; refused, nothing changed */
-	assert_int_equal(audit_try(a, y, 2), AUDIT_REFUSED);
+	{
+		struct audit_eq q = E(e[0], l[0]);
+
+		audit_prepare(a, &q, 1);
+		assert_int_equal(audit_equations(a), 1);
+		/* y alone would expose atom 1; refused, nothing changed */
+		assert_int_equal(audit_try(a, &q), AUDIT_REFUSED);
+	}
 	assert_int_equal(audit_equations(a), 1);
 	audit_free(a);
 
@@ -240,8 +254,10 @@ test_undo(void **state)
 		const uint32_t *e2[] = { z };
 		const uint32_t l2[] = { 1 };
 
-		audit_prepare(a, e2, l2, 1);
-		assert_int_equal(audit_try(a, z, 1), AUDIT_RELEASED);
+		struct audit_eq q = E(e2[0], l2[0]);
+
+		audit_prepare(a, &q, 1);
+		assert_int_equal(audit_try(a, &q), AUDIT_RELEASED);
 		assert_int_equal(audit_equations(a), 1);
 		audit_undo(a);
 		assert_int_equal(audit_equations(a), 0);
@@ -299,17 +315,17 @@ rnd(uint32_t n)
 	return (uint32_t)((rng_state >> 33) % n);
 }
 
-/* Exact rank of the 0/1 rows (n x m, m <= 16) by fraction-free Bareiss
- * elimination in 128-bit integers. */
+/* Exact rank of integer rows (n x m, m <= 16, small entries) by
+ * fraction-free Bareiss elimination in 128-bit integers. */
 static int
-exact_rank(const uint16_t *rows, int n, int m)
+exact_rank(const int64_t rows[][16], int n, int m)
 {
 	__int128 mat[64][16], prev = 1;
 	int r = 0, c, i, j;
 
 	for (i = 0; i < n; i++)
 		for (j = 0; j < m; j++)
-			mat[i][j] = (rows[i] >> j) & 1;
+			mat[i][j] = rows[i][j];
 	for (c = 0; c < m && r < n; c++) {
 		int piv = -1;
 
@@ -342,28 +358,26 @@ exact_rank(const uint16_t *rows, int n, int m)
 /* True when some union of atoms with a measure of 1 .. threshold - 1 is
  * in the row space of `rows`. */
 static bool
-brute_unsafe(const uint16_t *rows, int n, const uint64_t *measure, int m,
+brute_unsafe(int64_t rows[][16], int n, const uint64_t *measure, int m,
 	     uint64_t threshold)
 {
-	uint16_t ext[65];
 	unsigned t;
-	int base;
+	int base, j;
 
 	if (n == 0)
 		return false;
-	memcpy(ext, rows, (size_t)n * sizeof(*rows));
-	base = exact_rank(rows, n, m);
+	base = exact_rank((const int64_t(*)[16])rows, n, m);
 	for (t = 1; t < (1u << m); t++) {
 		uint64_t s = 0;
-		int j;
 
 		for (j = 0; j < m; j++)
 			if ((t >> j) & 1)
 				s += measure[j];
 		if (s == 0 || s >= threshold)
 			continue;
-		ext[n] = (uint16_t)t;
-		if (exact_rank(ext, n + 1, m) == base)
+		for (j = 0; j < m; j++)
+			rows[n][j] = (t >> j) & 1;
+		if (exact_rank((const int64_t(*)[16])rows, n + 1, m) == base)
 			return true;
 	}
 	return false;
@@ -371,8 +385,9 @@ brute_unsafe(const uint16_t *rows, int n, const uint64_t *measure, int m,
 
 /*
  * Random queries (partitions of a random subset of atoms, like a `by`
- * under a `where`) on random atom sizes: after every query, what the
- * auditor released must be safe by brute force, and each refused cell
+ * under a `where`; some weighted by the atoms' values, like a sum over a
+ * column with few values) on random atom sizes: after every query, what
+ * the auditor released must be safe by brute force, and each refused cell
  * must have been unsafe to add (the auditor is exact, not merely safe,
  * when it stays within its budget).
  */
@@ -382,10 +397,11 @@ test_random_against_brute_force(void **state)
 	int round;
 
 	(void)state;
-	for (round = 0; round < 300; round++) {
+	for (round = 0; round < 400; round++) {
 		int m = 3 + (int)rnd(10), q, nq = 1 + (int)rnd(6), nrel = 0;
-		uint64_t measure[16], threshold = 3 + rnd(8);
-		uint16_t released[64], nonzero = 0;
+		uint64_t measure[16], threshold = 3 + rnd(8), value[16];
+		static int64_t released[65][16];
+		uint16_t nonzero = 0;
 		struct audit *a = audit_new(PRIME, threshold, 10000000);
 		int j;
 
@@ -393,36 +409,46 @@ test_random_against_brute_force(void **state)
 		 * brute force leaves them out the same way. */
 		for (j = 0; j < m; j++) {
 			measure[j] = rnd(4) == 0 ? 0 : 1 + rnd(12);
+			value[j] = 1 + rnd(3);
 			if (measure[j] > 0)
 				nonzero |= (uint16_t)(1u << j);
 		}
 		audit_reset(a, measure, (uint32_t)m);
 		for (q = 0; q < nq && nrel < 56; q++) {
 			uint32_t eqs[8][16], lens[8] = { 0 };
-			const uint32_t *e[8];
+			uint64_t coefs[8][16];
+			struct audit_eq e[8];
 			int ncell = 1 + (int)rnd(4), c;
-			uint16_t mask[8] = { 0 };
+			bool weighted = rnd(3) == 0;
 
 			for (j = 0; j < m; j++) {
 				if (rnd(3) == 0)
 					continue; /* outside the where */
 				c = (int)rnd((uint32_t)ncell);
+				coefs[c][lens[c]] = weighted ? value[j] : 1;
 				eqs[c][lens[c]++] = (uint32_t)j;
-				mask[c] |= (uint16_t)(1u << j);
 			}
-			for (c = 0; c < ncell; c++)
-				e[c] = eqs[c];
-			audit_prepare(a, e, lens, (size_t)ncell);
+			for (c = 0; c < ncell; c++) {
+				e[c].atoms = eqs[c];
+				e[c].coef = coefs[c];
+				e[c].n = lens[c];
+			}
+			audit_prepare(a, e, (size_t)ncell);
 			for (c = 0; c < ncell; c++) {
 				enum audit_verdict v;
 				bool unsafe_if_added;
+				uint32_t k;
 
 				if (lens[c] == 0)
 					continue;
-				released[nrel] = mask[c] & nonzero;
+				memset(released[nrel], 0, sizeof(released[0]));
+				for (k = 0; k < lens[c]; k++)
+					if ((nonzero >> eqs[c][k]) & 1)
+						released[nrel][eqs[c][k]] =
+						    (int64_t)coefs[c][k];
 				unsafe_if_added = brute_unsafe(
 				    released, nrel + 1, measure, m, threshold);
-				v = audit_try(a, e[c], lens[c]);
+				v = audit_try(a, &e[c]);
 				assert_int_not_equal(v, AUDIT_BUDGET);
 				if (v == AUDIT_RELEASED) {
 					assert_false(unsafe_if_added);
@@ -436,6 +462,89 @@ test_random_against_brute_force(void **state)
 		}
 		audit_free(a);
 	}
+}
+
+/* A sum over atoms whose rows hold one value each is their counts times
+ * the values: with the count of the same rows, "sum - count" is the
+ * number of rows holding 2, here 3. */
+static void
+test_weighted_sum_minus_count(void **state)
+{
+	static const uint64_t m[] = { 7, 3 };
+	static const uint32_t both[] = { 0, 1 };
+	static const uint64_t values[] = { 1, 2 };
+	struct audit *a = mk(m, 2, 10);
+	struct audit_eq count = { both, NULL, 2 }, sum = { both, values, 2 };
+
+	(void)state;
+	audit_prepare(a, &count, 1);
+	assert_int_equal(audit_try(a, &count), AUDIT_RELEASED);
+	audit_prepare(a, &sum, 1);
+	assert_int_equal(audit_try(a, &sum), AUDIT_REFUSED);
+	audit_free(a);
+	/* count and sum determine both groups: with 12 and 15 rows, fine */
+	{
+		static const uint64_t m2[] = { 12, 15 };
+
+		a = mk(m2, 2, 10);
+		audit_prepare(a, &count, 1);
+		assert_int_equal(audit_try(a, &count), AUDIT_RELEASED);
+		audit_prepare(a, &sum, 1);
+		assert_int_equal(audit_try(a, &sum), AUDIT_RELEASED);
+		audit_free(a);
+	}
+}
+
+/* Sums of G + H and of G: H's sum is known on its own, and one income
+ * dominates it. */
+static void
+test_dominance_by_differencing(void **state)
+{
+	static const uint64_t m[] = { 20, 12 };
+	static const uint32_t gh[] = { 0, 1 }, g[] = { 0 };
+	struct sdc_evidence ev[2];
+	struct sdc_params p = { 10,	      1,	   2,
+				85,	      10,	   SDC_ACT_PASS,
+				SDC_ACT_PASS, SDC_ACT_PASS };
+	struct audit *a = mk(m, 2, 10);
+	struct audit_eq e1 = { gh, NULL, 2 }, e2 = { g, NULL, 1 };
+
+	(void)state;
+	memset(ev, 0, sizeof(ev));
+	ev[0].rows = ev[0].values = ev[0].nonzero = 20;
+	ev[0].sum = ev[0].abs_sum = 2000000;
+	ev[0].top[0] = ev[0].top[1] = 110000;
+	ev[0].ntop = 2;
+	ev[1].rows = ev[1].values = ev[1].nonzero = 12;
+	ev[1].sum = ev[1].abs_sum = 1300000;
+	ev[1].top[0] = 1234567;
+	ev[1].top[1] = 9000;
+	ev[1].ntop = 2;
+	audit_set_evidence(a, ev, &p);
+	audit_prepare(a, &e1, 1);
+	assert_int_equal(audit_try(a, &e1), AUDIT_RELEASED);
+	audit_prepare(a, &e2, 1);
+	assert_int_equal(audit_try(a, &e2), AUDIT_REFUSED);
+	audit_free(a);
+}
+
+static void
+test_mod_decimal(void **state)
+{
+	uint64_t x, y, z;
+
+	(void)state;
+	assert_true(audit_mod_decimal("1.5", 3, PRIME, &x));
+	assert_true(audit_mod_decimal("3", 1, PRIME, &y));
+	assert_int_equal((x * 2) % PRIME, y);
+	assert_true(audit_mod_decimal("2.5e1", 5, PRIME, &x));
+	assert_true(audit_mod_decimal("25", 2, PRIME, &y));
+	assert_int_equal(x, y);
+	assert_true(audit_mod_decimal("-3", 2, PRIME, &z));
+	assert_int_equal((z + 3) % PRIME, 0);
+	assert_true(audit_mod_decimal("+.5", 3, PRIME, &x));
+	assert_false(audit_mod_decimal("1x", 2, PRIME, &x));
+	assert_false(audit_mod_decimal("", 0, PRIME, &x));
 }
 
 static void
@@ -464,6 +573,9 @@ main(void)
 		cmocka_unit_test(test_threshold_one),
 		cmocka_unit_test(test_budget),
 		cmocka_unit_test(test_random_against_brute_force),
+		cmocka_unit_test(test_weighted_sum_minus_count),
+		cmocka_unit_test(test_dominance_by_differencing),
+		cmocka_unit_test(test_mod_decimal),
 		cmocka_unit_test(test_prime),
 	};
 
