@@ -117,7 +117,9 @@ def finish():
     failed = 0
     for ok, desc, todo in results:
         n += 1
-        line = ("ok %d - %s" if ok else "not ok %d - %s") % (n, desc)
+        # a '#' in the text would start a TAP directive
+        line = ("ok %d - %s" if ok else "not ok %d - %s") % (
+            n, desc.replace("#", "%23"))
         if todo is not None:
             line += " # TODO " + todo
         print(line)
