@@ -976,7 +976,8 @@ struct search {
 	uint32_t k, ncols;
 	struct srow *r;
 	uint64_t *measure;
-	uint32_t *coff; /* CSR: the rows of each column */
+	uint64_t *pmeasure; /* of each row's pivot */
+	uint32_t *coff;	    /* CSR: the rows of each column */
 	uint32_t *crow;
 	uint64_t *cval;
 	int8_t *dec; /* -1 undecided, 0 out, 1 in */
@@ -1115,34 +1116,49 @@ propagate(struct search *S)
 	return true;
 }
 
-/* The undecided row to branch on: one of the bad column with the fewest
- * undecided rows, else the first undecided one. */
-static uint32_t
-branch_row(const struct search *S)
+/* Can row i still be added?  Its pivot, a column of its own, would hold
+ * 1 and close: past the bound, the row stays out. */
+static bool
+open_row(const struct search *S, uint32_t i)
 {
-	uint32_t c, j, best = UINT32_MAX, bestu = UINT32_MAX, i, b;
+	return S->dec[i] < 0 && S->lb + S->pmeasure[i] <= S->limit;
+}
+
+/* The row to branch on: one that can fix the bad column with the fewest
+ * such rows; with no bad column, the first open row from `from`.
+ * UINT32_MAX: none left; DEAD: a bad column no open row can fix. */
+#define DEAD (UINT32_MAX - 1)
+static uint32_t
+branch_row(struct search *S, uint32_t from)
+{
+	uint32_t b, j, i, best = UINT32_MAX, bestn = UINT32_MAX;
 
 	for (b = 0; b < S->nbad; b++) {
-		c = S->bad[b];
-		if (S->u[c] > 0 && S->u[c] < bestu) {
-			bestu = S->u[c];
-			best = c;
+		uint32_t c = S->bad[b], n = 0, first = UINT32_MAX;
+
+		(void)over_budget(S->a, S->coff[c + 1] - S->coff[c]);
+		for (j = S->coff[c]; j < S->coff[c + 1]; j++)
+			if (open_row(S, S->crow[j]) && n++ == 0)
+				first = S->crow[j];
+		if (n == 0)
+			return DEAD;
+		if (n < bestn) {
+			bestn = n;
+			best = first;
 		}
 	}
 	if (best != UINT32_MAX)
-		for (j = S->coff[best]; j < S->coff[best + 1]; j++)
-			if (S->dec[S->crow[j]] < 0)
-				return S->crow[j];
-	for (i = 0; i < S->k; i++)
-		if (S->dec[i] < 0)
+		return best;
+	for (i = from; i < S->k; i++)
+		if (open_row(S, i))
 			return i;
 	return UINT32_MAX;
 }
 
 static void
-dfs(struct search *S)
+dfs(struct search *S, uint32_t from)
 {
-	uint32_t mark = S->ntrail, row, m2;
+	uint32_t mark = S->ntrail, row, m2, next;
 
 	if (over_budget(S->a, 1)) {
 		S->result = FOUND_BUDGET;
@@ -1158,18 +1174,21 @@ dfs(struct search *S)
 		S->result = FOUND_SMALL;
 		return;
 	}
-	row = branch_row(S);
-	if (row != UINT32_MAX) {
+	row = branch_row(S, from);
+	if (row != UINT32_MAX && row != DEAD) {
+		/* Without a bad column the rows before the one branched on
+		 * are decided or closed by the bound, in both branches. */
+		next = S->nbad == 0 ? row + 1 : from;
 		m2 = S->ntrail;
 		if (assign(S, row, 1))
-			dfs(S);
+			dfs(S, next);
 		else
 			S->nqueue = 0;
 		if (S->result != FOUND_NONE)
 			return;
 		undo_to(S, m2);
 		if (assign(S, row, 0))
-			dfs(S);
+			dfs(S, next);
 		else
 			S->nqueue = 0;
 		if (S->result != FOUND_NONE)
@@ -1390,12 +1409,16 @@ search(struct audit *a, const struct srow *nr)
 	for (j = 0; j < ncols; j++)
 		if (S.u[j] == 1)
 			enqueue(&S, j);
-	dfs(&S);
+	S.pmeasure = xcalloc(k + 1, sizeof(*S.pmeasure));
+	for (i = 0; i < k; i++)
+		S.pmeasure[i] = S.measure[tr[i].col[0]];
+	dfs(&S, 0);
 	v = S.result == FOUND_SMALL    ? AUDIT_REFUSED
 	    : S.result == FOUND_BUDGET ? AUDIT_BUDGET
 				       : AUDIT_RELEASED;
 	free_rowset(tr, k);
 	free(S.measure);
+	free(S.pmeasure);
 	free(S.coff);
 	free(S.crow);
 	free(S.cval);

@@ -4,11 +4,16 @@
  * means of a 0/1 and a numeric column, random `by` of one or two columns,
  * random `where` on up to two columns), each registered and answered on
  * its own, as a script that uses every aggregate at once would.  Prints,
- * per query count, the median over RUNS of: the passes over the file
- * (atoms), the answering (cells, rules, auditor) and the auditor's own
- * work units; and how many cells were released and withheld.
+ * per query count, the median over RUNS of the passes over the file
+ * (atoms) and of the answering (cells, rules and the auditor), and how
+ * many cells were released and withheld.
  *
- *   audit_bench [ROWS] [RUNS]      (defaults 100000 and 3)
+ * Two shapes: "coarse" (about 1200 combinations of the grouping columns,
+ * groups of dozens of people, as in the pilots) and "fine" (about 14400
+ * combinations on 20000 rows: groups of one or two people, where the
+ * auditor has the most to do and, past its budget, refuses).
+ *
+ *   audit_bench [ROWS] [RUNS] [coarse|fine]   (100000, 3, both)
  *
  * Not a test; tests/bench/protect.sh runs it.  Runs outside the sandbox:
  * the engine is the same code, without the jail around it.
@@ -48,6 +53,10 @@ now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+/* Values per grouping column (wijk, age_group, gender, household,
+ * decile) of the shape. */
+static unsigned card[6] = { 0, 20, 6, 3, 4, 10 };
+
 static int
 make_file(unsigned rows)
 {
@@ -78,7 +87,6 @@ make_file(unsigned rows)
 static void
 random_filter(struct filter *f, struct fval *vals, char bufs[][16])
 {
-	static const unsigned card[] = { 0, 20, 6, 3, 4, 10 };
 	size_t col = 1 + rnd(5), i, n = 1 + rnd(3);
 
 	f->col = col;
@@ -113,6 +121,7 @@ random_filter(struct filter *f, struct fval *vals, char bufs[][16])
 struct result {
 	double pass_ms, answer_ms;
 	uint64_t released, withheld;
+	uint64_t why[SDC_NREASONS];
 };
 
 static struct result
@@ -123,9 +132,10 @@ run(int fd, unsigned nq)
 	};
 	struct engine *e = engine_new(fd, "people", NCOLS, cols, &p,
 				      2305843009213693951ull, false);
-	struct result res = { 0, 0, 0, 0 };
+	struct result res;
 	unsigned q;
 
+	memset(&res, 0, sizeof(res));
 	for (q = 0; q < nq; q++) {
 		struct query qu;
 		struct fval vals[2][3];
@@ -165,8 +175,10 @@ run(int fd, unsigned nq)
 		res.pass_ms += t1 - t0;
 		res.answer_ms += t2 - t1;
 		res.released += a.ncells;
-		for (r = 0; r < SDC_NREASONS; r++)
+		for (r = 0; r < SDC_NREASONS; r++) {
 			res.withheld += a.withheld[r];
+			res.why[r] += a.withheld[r];
+		}
 		answer_fini(&a);
 		sbuf_free(&msg);
 	}
@@ -182,25 +194,35 @@ cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-int
-main(int argc, char **argv)
+static void
+bench(unsigned rows, int runs, const char *shape)
 {
-	unsigned rows = argc > 1 ? (unsigned)atoi(argv[1]) : 100000;
-	int runs = argc > 2 ? atoi(argv[2]) : 3, fd, i, k;
 	static const unsigned counts[] = { 10, 100, 1000 };
 	const char *only = getenv("AUDIT_BENCH_ONLY");
+	int fd, i, k;
 
+	if (strcmp(shape, "coarse") == 0) {
+		static const unsigned c[] = { 0, 10, 4, 2, 3, 5 };
+
+		memcpy(card, c, sizeof(card));
+	} else {
+		static const unsigned c[] = { 0, 20, 6, 3, 4, 10 };
+
+		memcpy(card, c, sizeof(card));
+	}
+	rng = 777;
 	fd = make_file(rows);
-	printf("rows: %u; runs per point: %d (medians)\n", rows, runs);
+	printf("shape %s: %u rows, %u combinations; median of %d runs\n", shape,
+	       rows, card[1] * card[2] * card[3] * card[4] * card[5], runs);
 	printf("%8s %12s %14s %10s %10s\n", "queries", "passes_ms",
 	       "answering_ms", "released", "withheld");
 	for (k = 0; k < 3; k++) {
 		double pass[32], ans[32];
+		struct result r;
+		size_t w;
 
 		if (only != NULL && (unsigned)atoi(only) != counts[k])
 			continue;
-		struct result r = { 0, 0, 0, 0 };
-
 		for (i = 0; i < runs && i < 32; i++) {
 			rng = 12345 + (uint64_t)k;
 			r = run(fd, counts[k]);
@@ -209,9 +231,30 @@ main(int argc, char **argv)
 		}
 		qsort(pass, (size_t)i, sizeof(double), cmp_double);
 		qsort(ans, (size_t)i, sizeof(double), cmp_double);
-		printf("%8u %12.1f %14.1f %10llu %10llu\n", counts[k],
+		printf("%8u %12.1f %14.1f %10llu %10llu ", counts[k],
 		       pass[i / 2], ans[i / 2], (unsigned long long)r.released,
 		       (unsigned long long)r.withheld);
+		for (w = 1; w < SDC_NREASONS; w++)
+			if (r.why[w] > 0)
+				printf(" %s %llu",
+				       sdc_reason_name((enum sdc_reason)w),
+				       (unsigned long long)r.why[w]);
+		printf("\n");
 	}
+	close(fd);
+}
+
+int
+main(int argc, char **argv)
+{
+	unsigned rows = argc > 1 ? (unsigned)atoi(argv[1]) : 100000;
+	int runs = argc > 2 ? atoi(argv[2]) : 3;
+
+	if (argc > 3) {
+		bench(rows, runs, argv[3]);
+		return 0;
+	}
+	bench(rows, runs, "coarse");
+	bench(rows / 5, runs, "fine");
 	return 0;
 }
