@@ -22,7 +22,9 @@ struct pipeline_opts {
 
 struct pipeline_product {
 	struct report report;
-	struct outset files; /* report.json, report.md, outputs/..., run.log */
+	/* report.json, report.md, report.html, outputs/ (released),
+	 * review/ (held for the advisor), SHA256SUMS, run.log */
+	struct outset files;
 	enum status verdict;
 	/* A message for the console about how the script ended, or NULL. */
 	char *console_note;

@@ -10,12 +10,13 @@ typedef unsigned __int128 u128;
 /* Rows of one search: more means an attack or a pathological workload. */
 #define MAX_SEARCH_ROWS 4096
 /* Work to rebuild the echelon form after the classes changed, as a
- * multiple of the per-decision budget. */
-#define REBUILD_FACTOR 64
-/* Work over the whole run, as a multiple of the per-decision budget:
- * past it the system refuses every further answer, so a script cannot
- * make the auditor spend the run's CPU time. */
-#define TOTAL_FACTOR 1000
+ * multiple of the per-decision budget, and never more than is left of the
+ * total. */
+#define REBUILD_FACTOR 1000
+/* Work over the whole run, as a multiple of the per-decision budget
+ * (some seconds of CPU time): past it the system refuses every further
+ * answer, so a script cannot make the auditor spend the run's CPU time. */
+#define TOTAL_FACTOR 2000
 
 /* A sparse row over classes, sorted by column; val[0] is the pivot's. */
 struct srow {
@@ -492,6 +493,7 @@ refine(struct audit *a, const struct audit_eq *e)
 	bool changed = false;
 	uint32_t i;
 
+	a->work += e->n; /* outside any decision: the total only */
 	if (a->tcap < 2 * (size_t)e->n + 16) {
 		size_t c = 16;
 
@@ -565,6 +567,7 @@ number_classes(struct audit *a)
 	uint64_t *meas;
 	uint32_t *size, i, nl = 0, ns = 0, nlive = 0, pass;
 
+	a->work += 3 * (uint64_t)a->natoms + a->ncls;
 	for (i = 0; i < a->ncls; i++) {
 		newid[i] = UINT32_MAX;
 		if (a->csize[i] > 0)
@@ -634,20 +637,43 @@ number_classes(struct audit *a)
 	a->numbered = true;
 }
 
+/* Sift v[i] down the max-heap v[0..n). */
+static void
+sift_down(uint32_t *v, size_t i, size_t n)
+{
+	uint32_t x = v[i];
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+
+		if (c >= n)
+			break;
+		if (c + 1 < n && v[c + 1] > v[c])
+			c++;
+		if (v[c] <= x)
+			break;
+		v[i] = v[c];
+		i = c;
+	}
+	v[i] = x;
+}
+
+/* Heapsort: no allocation, and no libc qsort, which asks the kernel how
+ * much memory there is (sysinfo, outside the jail's allowlist). */
 static void
 sort_u32(uint32_t *v, size_t n)
 {
-	size_t gap, i, j;
+	size_t i;
 
-	/* Shell sort: no allocation, fine for the lengths met here. */
-	for (gap = n / 2; gap > 0; gap /= 2)
-		for (i = gap; i < n; i++) {
-			uint32_t x = v[i];
+	for (i = n / 2; i-- > 0;)
+		sift_down(v, i, n);
+	for (i = n; i-- > 1;) {
+		uint32_t t = v[0];
 
-			for (j = i; j >= gap && v[j - gap] > x; j -= gap)
-				v[j] = v[j - gap];
-			v[j] = x;
-		}
+		v[0] = v[i];
+		v[i] = t;
+		sift_down(v, 0, i);
+	}
 }
 
 /* An equation as its classes and weights, sorted, in a->eqcls and
@@ -889,6 +915,8 @@ rebuild_basis(struct audit *a)
 	a->basis = true;
 	a->spent = 0;
 	a->budget = saved * REBUILD_FACTOR;
+	if (a->total_budget - a->work < a->budget)
+		a->budget = a->total_budget - a->work;
 	for (e = 0; e < a->neq && ok; e++) {
 		struct audit_eq q = released_eq(a, e);
 		int64_t k = eq_classes(a, &q);
@@ -1232,7 +1260,7 @@ connected_rows(struct audit *a, const struct srow *nr, uint32_t *k)
 	for (i = 0; i < a->nrows; i++)
 		if (a->rows[i].col[0] >= a->nlarge)
 			pick[npick++] = i;
-	cols = xcalloc(1, sizeof(*cols));
+	cols = xcalloc(a->ncls + 1, sizeof(*cols));
 	for (i = 0; i < npick; i++) {
 		const struct srow *r = &a->rows[pick[i]];
 
@@ -1242,8 +1270,6 @@ connected_rows(struct audit *a, const struct srow *nr, uint32_t *k)
 			if (a->eqstamp[r->col[j]] != st) {
 				a->eqstamp[r->col[j]] = st;
 				a->cseen[r->col[j]] = 0;
-				cols = xreallocarray(cols, ncols + 2,
-						     sizeof(*cols));
 				cols[ncols++] = r->col[j];
 			}
 	}
@@ -1480,6 +1506,10 @@ audit_prepare(struct audit *a, const struct audit_eq *cand, size_t n)
 	a->last_eq = a->last_row = false;
 	if (a->threshold <= 1 || a->saturated)
 		return;
+	if (a->work >= a->total_budget) {
+		a->saturated = true;
+		return;
+	}
 	if (!a->numbered) {
 		classes_from_scratch(a);
 		changed = true;

@@ -20,13 +20,21 @@
  *    global budget is spent (coroutines included), OUTPUT_LIMIT when
  *    outputs + print + warn + the error message pass cfg->output_bytes;
  *  - findings end the run as LUA_ERROR with their own class in CHAN_ERROR:
- *    COLUMN_NOT_GRANTED, ROWS_NOT_GRANTED;
- *  - malformed data (wrong field count, bad quoting, invalid UTF-8, NUL,
- *    a non-number in a sum/mean column) is a Lua error naming dataset,
- *    line and column, never a silent "missing"; an empty cell is missing;
+ *    COLUMN_NOT_GRANTED, ROWS_NOT_GRANTED, DATA_ERROR;
+ *  - every answer an aggregate gives is a release (protect.h): only cells
+ *    that passed the disclosure rules (cfg->disclosure) and the auditor,
+ *    at their published values; every query goes out as CHAN_QUERY;
+ *  - malformed data in an aggregate pass (wrong field count, bad quoting,
+ *    invalid UTF-8, NUL, a non-number in a sum/mean column) is the finding
+ *    DATA_ERROR, decided over the whole column whatever the query filters;
+ *    on custodian data it names the dataset and column only, on sample
+ *    data also the line.  In ds:rows it is a Lua error naming the line.
+ *    An empty cell is missing;
  *  - aggregates are computed lazily, one pass per batch of queued
  *    aggregates of a dataset; whatever is still queued when the script
  *    returns is computed then, so bad data is always reported;
+ *  - a table or text made after the script read rows, or after an answer
+ *    had cells withheld, carries a flag saying so (channel.h);
  *  - every run that gets as far as running Lua sends one CHAN_USAGE per
  *    dataset, then CHAN_DONE or CHAN_ERROR (message and traceback apart,
  *    escaped: no control bytes except line feeds, valid UTF-8).

@@ -185,7 +185,8 @@ struct sbx_result {
 	struct sbuf log;     /* stdout and stderr, at most log_cap */
 	bool channel_overflow;
 	bool log_truncated;
-	/* Facts that differ per run; they go to run.log only. */
+	/* Facts that differ per run; they go to run.log only, and not at
+	 * all for a run on custodian data (they depend on the data). */
 	uint64_t wall_ns;
 	uint64_t cpu_ns;
 	uint64_t max_rss_kib;

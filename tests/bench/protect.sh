@@ -87,8 +87,8 @@ EOF
 for b in "$BENCH" "$BASEBENCH"; do
 	"$b" "$WORK/grouped.lua" "$CSV" people aggregate $COLS > "$WORK/check.out" 2>&1 ||
 		{ echo "protect.sh: $b failed:" >&2; cat "$WORK/check.out" >&2; exit 1; }
-	grep -q '^end=ok' "$WORK/check.out" ||
-		{ echo "protect.sh: $b did not end ok:" >&2; cat "$WORK/check.out" >&2; exit 1; }
+	grep -q '^end=OK' "$WORK/check.out" ||
+		{ echo "protect.sh: $b did not end OK:" >&2; cat "$WORK/check.out" >&2; exit 1; }
 done
 
 echo
