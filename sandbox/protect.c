@@ -336,9 +336,8 @@ compute_cells(const struct engine *e, const struct qdef *d, struct cells *c)
 			uint32_t ci = slot[j] - 1;
 
 			if (c->klen[ci] == key.len &&
-			    (key.len == 0 ||
-			     memcmp(c->keys.buf + c->koff[ci], key.buf,
-				    key.len) == 0))
+			    (key.len == 0 || memcmp(c->keys.buf + c->koff[ci],
+						    key.buf, key.len) == 0))
 				break;
 			j = (j + 1) & (nslot - 1);
 		}
