@@ -88,15 +88,15 @@ sdc_round(double v, int64_t base)
 	return r == 0 ? 0 : r; /* no -0 */
 }
 
-/* Keep 4 significant digits: enough to read, too few to undo rounding. */
+/* v to `digits` significant digits. */
 static double
-four_digits(double v)
+sig_digits(double v, int digits)
 {
 	char buf[64];
 
 	if (v == 0 || !isfinite(v))
 		return v == 0 ? 0 : v;
-	snprintf(buf, sizeof(buf), "%.4g", v);
+	snprintf(buf, sizeof(buf), "%.*g", digits, v);
 	return strtod(buf, NULL);
 }
 
@@ -110,17 +110,21 @@ sdc_publish(const struct sdc_params *p, enum sdc_stat st,
 	case SDC_COUNT:
 		return sdc_round((double)e->rows, p->round_to);
 	case SDC_SUM:
-		return sdc_round(e->sum, p->round_to);
+		/* Unrounded, 15 digits: the exact sum of decimal values
+		 * without the noise of binary addition. */
+		return p->round_to <= 1 ? sig_digits(e->sum, 15)
+					: sdc_round(e->sum, p->round_to);
 	case SDC_MEAN:
 		if (e->values == 0)
 			return 0;
 		if (p->round_to <= 1)
-			return e->sum / (double)e->values;
+			return sig_digits(e->sum / (double)e->values, 15);
 		s = sdc_round(e->sum, p->round_to);
 		n = sdc_round((double)e->values, p->round_to);
 		if (n == 0)
 			n = (double)p->round_to;
-		return four_digits(s / n);
+		/* 4 digits: enough to read, too few to undo rounding. */
+		return sig_digits(s / n, 4);
 	}
 	return 0;
 }

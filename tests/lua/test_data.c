@@ -172,7 +172,7 @@ test_mean(void **state)
 	expect_ok(&r);
 	assert_string_equal(r.tables[0].statistic, "mean");
 	assert_string_equal(r.tables[0].render.buf,
-			    "zone,mean|-,61|A,28.333333333333332|B,41|"
+			    "zone,mean|-,61|A,28.3333333333333|B,41|"
 			    "Zuid\nOost,52");
 	assert_string_equal(r.tables[0].evidence.buf,
 			    "1/0/0/61/0/61|3/0/0/30/30/85|1/0/0/41/0/41|"
@@ -242,7 +242,7 @@ test_batch(void **state)
 	assert_string_equal(r.tables[1].render.buf, "zone,sum|A,17");
 	assert_string_equal(r.tables[1].evidence.buf, "2/0/0/10/7/17");
 	assert_string_equal(r.tables[2].render.buf,
-			    "zone,mean|-,61|A,28.333333333333332|B,41|"
+			    "zone,mean|-,61|A,28.3333333333333|B,41|"
 			    "Zuid\nOost,52");
 	assert_string_equal(r.tables[3].render.buf,
 			    "zone,sum|-,2|A,17|B,5|Zuid\nOost,-3");
