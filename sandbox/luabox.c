@@ -34,6 +34,9 @@
 /* Longest traceback kept; deeper ones are cut (luaL_traceback already
  * elides the middle of very deep stacks). */
 #define MAX_TRACEBACK 8192
+/* Bytes of an error message kept (luabox.h); the rest is cut, and the
+ * message says so. */
+#define MAX_ERROR_MESSAGE LUABOX_MAX_ERROR_MESSAGE
 
 struct luabox {
 	const struct luabox_config *cfg;
@@ -273,11 +276,39 @@ open_libraries(lua_State *L, const struct luabox_config *cfg)
 	luaenv_build(L, cfg);
 }
 
-/* The script failed with the message on the stack top: report it. */
+/* What a stock Lua name the sandbox leaves out looks like in an error
+ * message, and a hint to add. */
+static const char *const absent_hints[][2] = {
+	{ "global 'io'", "io is not available in the sandbox: read data "
+			 "with data.open and write with output" },
+	{ "global 'debug'", "debug is not available in the sandbox" },
+	{ "global 'package'", "package is not available in the sandbox: "
+			      "require loads modules of the bundle" },
+	{ "global 'dofile'", "dofile is not available in the sandbox: use "
+			     "require" },
+	{ "global 'loadfile'", "loadfile is not available in the sandbox: "
+			       "use require" },
+	{ "field 'execute'", "if that is os.execute: it is not available in "
+			     "the sandbox" },
+	{ "field 'getenv'", "if that is os.getenv: it is not available in "
+			    "the sandbox" },
+	{ "field 'exit'", "if that is os.exit: it is not available in the "
+			  "sandbox; return from the script, or call error" },
+	{ "field 'tmpname'", "if that is os.tmpname: it is not available in "
+			     "the sandbox" },
+	{ "field 'setlocale'", "if that is os.setlocale: it is not "
+			       "available in the sandbox" },
+	{ "field 'dump'", "if that is string.dump: it is not available in "
+			  "the sandbox" },
+};
+
+/* The script failed with the message on the stack top: report it.  The
+ * message is cut at MAX_ERROR_MESSAGE bytes (and says so); it is not
+ * charged to the output limit, so an error always ends as LUA_ERROR. */
 static PT_NORETURN void
 script_failed(lua_State *L, int rc)
 {
-	size_t mlen = 0, tlen;
+	size_t mlen = 0, i;
 	const char *msg = lua_tolstring(L, -1, &mlen);
 	struct sbuf esc = SBUF_INIT;
 
@@ -293,11 +324,21 @@ script_failed(lua_State *L, int rc)
 		free(box.traceback);
 		box.traceback = NULL;
 	}
-	/* The message is output the team sees: charge it like any other. */
-	tlen = box.traceback != NULL ? strlen(box.traceback) : 0;
-	luabox_charge_output(mlen + tlen);
 	/* Escape with the real length: the message may contain NUL. */
-	luaenv_escape_lines(&esc, msg, mlen, true);
+	luaenv_escape_lines(&esc, msg,
+			    mlen < MAX_ERROR_MESSAGE ? mlen : MAX_ERROR_MESSAGE,
+			    true);
+	if (mlen > MAX_ERROR_MESSAGE)
+		sbuf_printf(&esc, "\n[message cut: %zu of its %zu bytes shown]",
+			    (size_t)MAX_ERROR_MESSAGE, mlen);
+	for (i = 0; i < PT_ARRAY_LEN(absent_hints); i++)
+		if (mlen <= MAX_ERROR_MESSAGE &&
+		    memmem(msg, mlen, absent_hints[i][0],
+			   strlen(absent_hints[i][0])) != NULL &&
+		    strstr(msg, "a nil value") != NULL) {
+			sbuf_printf(&esc, " (%s)", absent_hints[i][1]);
+			break;
+		}
 	luabox_stop("LUA_ERROR", esc.buf != NULL ? esc.buf : "", box.traceback,
 		    SBX_EXIT_LUA_ERROR);
 }
@@ -318,6 +359,9 @@ luabox_prepare(const struct luabox_config *cfg, int chan_fd)
 	/* Library setup is charged to the budget too, so arm the hook now. */
 	lua_sethook(box.L, count_hook, LUA_MASKCOUNT, HOOK_INTERVAL);
 	open_libraries(box.L, cfg);
+	/* The lua5.4 interpreter collects in generational mode: so do we,
+	 * so that collectgarbage answers as there. */
+	lua_gc(box.L, LUA_GCGEN, 0, 0);
 	return SBX_EXIT_OK;
 }
 

@@ -10,15 +10,20 @@
  * What a script sees and how it ends (details in luaenv.c, data.c,
  * luaout.c; record layouts in channel.h):
  *  - the environment is an allowlist (luaenv.c); library tables are
- *    read-only proxies; `load` is text-only in the sandbox environment and
- *    refuses an env argument; `require` loads only scripts of the bundle;
+ *    plain tables, data and output read-only proxies; `load` is text-only,
+ *    in the sandbox environment unless given an env as in Lua; `require` gives the sandbox's
+ *    libraries and loads scripts of the bundle;
  *    os.time/os.date use cfg->clock and UTC only; os.clock is virtual time
  *    (instructions used / 1e8), so it is deterministic; math.random is
- *    seeded from cfg->seed and math.randomseed is absent;
+ *    seeded from cfg->seed, and so is math.randomseed() without
+ *    arguments;
  *  - limits end the child at once, uncatchable: MEMORY_LIMIT when the
  *    allocator would pass cfg->memory_bytes, INSTRUCTION_LIMIT when the
  *    global budget is spent (coroutines included), OUTPUT_LIMIT when
- *    outputs + print + warn + the error message pass cfg->output_bytes;
+ *    outputs + print + warn pass cfg->output_bytes;
+ *  - an error the script raises ends the run as LUA_ERROR, its message
+ *    cut at LUABOX_MAX_ERROR_MESSAGE bytes (and marked so), with a hint
+ *    where it names a standard function the sandbox leaves out;
  *  - findings end the run as LUA_ERROR with their own class in CHAN_ERROR:
  *    COLUMN_NOT_GRANTED, ROWS_NOT_GRANTED, DATA_ERROR;
  *  - every answer an aggregate gives is a release (protect.h): only cells
@@ -47,6 +52,9 @@
 
 #include "sandbox.h"
 #include "sdc.h"
+
+/* Bytes of a script's error message that reach the report. */
+#define LUABOX_MAX_ERROR_MESSAGE 4096
 
 /* A script of the bundle, already read (and hashed) by the runner. */
 struct luabox_script {

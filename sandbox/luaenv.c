@@ -1,25 +1,30 @@
 /*
  * luaenv.c - the curated environment a bundle's scripts see.
  *
- * Built from an allowlist, never by deleting from the standard globals:
+ * Built from an allowlist, never by deleting from the standard globals.
+ * What differs from stock Lua 5.4 differs for security or for reports that
+ * are the same on every run; proeftuin-lua(7) lists it with the reasons.
  *
- *   base     assert error getmetatable ipairs pcall rawequal
- *            rawget rawlen rawset select setmetatable tonumber
- *            type xpcall _G _VERSION, and our own pairs and next (fixed
- *            order), tostring (no addresses), print, warn, load
- *            (text only, always the sandbox environment), collectgarbage
- *            ("count" only) and require (modules of the bundle only)
- *   string   all but dump; format refuses %p   table, utf8   all
- *   math     all but randomseed; random is seeded from cfg->seed
+ *   base     assert error getmetatable ipairs pcall rawequal rawget rawlen
+ *            rawset select setmetatable tonumber type xpcall _G _VERSION
+ *            collectgarbage, and our own pairs and next (fixed order),
+ *            tostring and print (numbered identities instead of
+ *            addresses), warn (always to the log), load (text only) and
+ *            require (modules of the bundle and the libraries below)
+ *   string   all but dump; format gives %p a numbered identity
+ *   table, utf8   all
+ *   math     all; random starts from cfg->seed, and so does randomseed()
+ *            without arguments
  *   coroutine all; create and wrap charge the instruction budget
  *   os       clock date difftime time, pure functions over cfg->clock
- *   data, output   the proeftuin API
+ *   data, output   the proeftuin API, read-only
  *
- * Library tables are read-only proxies (userdata, so rawset cannot write
- * them either) whose metatables answer getmetatable with a sentinel; the
- * string metatable is protected the same way.  The real tables stay
- * reachable only from C.  os.clock returns a virtual time, the instructions
- * used so far divided by 1e8, so it is deterministic like everything else.
+ * The library tables are plain tables, as in stock Lua: a script may add
+ * to them or replace what is in them, which changes only its own run (the
+ * state is new for every run and nothing of proeftuin calls them).  The
+ * originals they were copied from stay reachable only from C.  os.clock
+ * returns a virtual time, the instructions used so far divided by 1e8, so
+ * it is deterministic like everything else.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -51,14 +56,18 @@ static const char *const table_allowed[] = {
 static const char *const utf8_allowed[] = {
 	"char", "charpattern", "codepoint", "codes", "len", "offset", NULL,
 };
-/* Lua 5.4's math without randomseed and without the 5.3 compatibility
- * functions a distribution build may add. */
+/* Lua 5.4's math (randomseed is wrapped, see env_randomseed). */
 static const char *const math_allowed[] = {
 	"abs",	"acos",	      "asin",  "atan",	     "ceil", "cos",
 	"deg",	"exp",	      "floor", "fmod",	     "huge", "log",
 	"max",	"maxinteger", "min",   "mininteger", "modf", "pi",
 	"rad",	"random",     "sin",   "sqrt",	     "tan",  "tointeger",
 	"type", "ult",	      NULL,
+};
+/* The 5.3 compatibility functions Debian's lua5.4 has: pure functions,
+ * kept where the library has them so code written for it runs. */
+static const char *const math_compat[] = {
+	"atan2", "cosh", "frexp", "ldexp", "log10", "pow", "sinh", "tanh", NULL,
 };
 static const char *const coroutine_allowed[] = {
 	"close",  "create", "isyieldable", "resume", "running",
@@ -189,9 +198,11 @@ log_line(struct sbuf *sb, size_t charged)
 	sbuf_free(sb);
 }
 
-/* print: strings and numbers as such, booleans and nil by name, anything
- * else by its type name only (no __tostring, no addresses, so the log is
- * the same on every run). */
+static void push_tostring(lua_State *L, int idx);
+
+/* print: as Lua's, each argument through tostring (so __tostring is
+ * honoured), but tables, functions and the like are named by a number
+ * instead of an address, so the log is the same on every run. */
 static int
 env_print(lua_State *L)
 {
@@ -199,26 +210,18 @@ env_print(lua_State *L)
 	struct sbuf sb = SBUF_INIT;
 	size_t charged = 0;
 
+	/* Convert first: a __tostring may raise an error, and nothing must
+	 * be held outside Lua's memory when it does. */
+	luaL_checkstack(L, n, "too many arguments to print");
+	for (i = 1; i <= n; i++)
+		push_tostring(L, i);
 	for (i = 1; i <= n; i++) {
 		const char *s;
 		size_t len;
 
 		if (i > 1)
 			sbuf_addc(&sb, '\t');
-		switch (lua_type(L, i)) {
-		case LUA_TSTRING:
-		case LUA_TNUMBER:
-			s = lua_tolstring(L, i, &len);
-			break;
-		case LUA_TBOOLEAN:
-			s = lua_toboolean(L, i) ? "true" : "false";
-			len = strlen(s);
-			break;
-		default:
-			s = lua_typename(L, lua_type(L, i));
-			len = strlen(s);
-			break;
-		}
+		s = lua_tolstring(L, n + i, &len);
 		/* Charge before escaping so a flood stops early. */
 		luabox_charge_output(len);
 		charged += len;
@@ -469,6 +472,28 @@ env_next(lua_State *L)
 #define IDS_KEY "proeftuin.ids"
 static lua_Integer ids_next;
 
+/* The number of the object at `idx`, in the order identities were first
+ * asked for (tostring, print, %p); made when new. */
+static lua_Integer
+identity(lua_State *L, int idx)
+{
+	lua_Integer id;
+
+	idx = lua_absindex(L, idx);
+	lua_getfield(L, LUA_REGISTRYINDEX, IDS_KEY);
+	lua_pushvalue(L, idx);
+	if (lua_rawget(L, -2) == LUA_TNIL) {
+		lua_pop(L, 1);
+		lua_pushinteger(L, ++ids_next);
+		lua_pushvalue(L, idx);
+		lua_pushvalue(L, -2);
+		lua_rawset(L, -4);
+	}
+	id = lua_tointeger(L, -1);
+	lua_pop(L, 2);
+	return id;
+}
+
 /* Push what tostring gives for the value at `idx`.  Lua's own tostring
  * (luaL_tolstring) prints heap addresses ("table: 0x55..."), which differ
  * between runs, so an output built from them was not reproducible.  Here
@@ -504,17 +529,10 @@ push_tostring(lua_State *L, int idx)
 		kind = lua_tostring(L, -1);
 	else
 		kind = luaL_typename(L, idx);
-	lua_getfield(L, LUA_REGISTRYINDEX, IDS_KEY);
-	lua_pushvalue(L, idx);
-	if (lua_rawget(L, -2) == LUA_TNIL) {
-		lua_pop(L, 1);
-		lua_pushinteger(L, ++ids_next);
-		lua_pushvalue(L, idx);
-		lua_pushvalue(L, -2);
-		lua_rawset(L, -4);
-	}
-	lua_pushfstring(L, "%s: #%I", kind, lua_tointeger(L, -1));
-	lua_replace(L, top + 1);
+	lua_pushfstring(L, "%s: #%I", kind, identity(L, idx));
+	/* drop what luaL_getmetafield may have left below it */
+	if (lua_gettop(L) > top + 1)
+		lua_replace(L, top + 1);
 	lua_settop(L, top + 1);
 }
 
@@ -526,42 +544,80 @@ env_tostring(lua_State *L)
 	return 1;
 }
 
-/* string.format wrapper (upvalue 1 the original): "%p" prints an address,
- * so it is refused; an argument of "%s" that is not a string or number is
- * converted by push_tostring first, so no address gets in either.  The
- * original still validates the format. */
+/* string.format wrapper (upvalue 1 the original).  "%p" would print an
+ * address, which differs between runs: it prints the object's number
+ * instead, "#7" as in what tostring gives (equal for the same object,
+ * different for different ones, the same on every run), and "(null)" for
+ * a value that is not an object, as Lua does.  An argument of "%s" that is
+ * not a string or number goes through push_tostring, so no address gets
+ * in that way either.  The original validates everything else. */
 static int
 env_format(lua_State *L)
 {
 	size_t flen;
 	const char *fmt = luaL_checklstring(L, 1, &flen);
-	const char *end = fmt + flen;
 	int arg = 1, top = lua_gettop(L);
+	size_t i = 0, spec;
+	char *nf;
 
-	while (fmt < end) {
-		if (*fmt++ != '%')
+	/* The new format has the same length ('p' becomes 's'); kept in a
+	 * userdata so that an error in a __tostring frees it. */
+	nf = lua_newuserdatauv(L, flen + 1, 0);
+	memcpy(nf, fmt, flen + 1);
+	while (i < flen) {
+		if (fmt[i++] != '%')
 			continue;
-		if (fmt < end && *fmt == '%') {
-			fmt++;
+		if (i < flen && fmt[i] == '%') {
+			i++;
 			continue;
 		}
 		arg++;
-		while (fmt < end && strchr("-+ #0123456789.", *fmt) != NULL)
-			fmt++;
-		if (fmt >= end)
+		spec = i;
+		while (i < flen && strchr("-+ #0123456789.", fmt[i]) != NULL)
+			i++;
+		if (i >= flen)
 			break;
-		if (*fmt == 'p')
-			return luaL_error(L, "string.format: '%%p' is not "
-					     "allowed in the sandbox "
-					     "(addresses differ between runs)");
-		if (*fmt == 's' && arg <= top &&
-		    lua_type(L, arg) != LUA_TSTRING &&
-		    lua_type(L, arg) != LUA_TNUMBER) {
+		if (fmt[i] == 'p') {
+			char id[32];
+			size_t f;
+
+			for (f = spec; f < i; f++)
+				if (fmt[f] != '-' &&
+				    (fmt[f] < '0' || fmt[f] > '9'))
+					return luaL_error(
+					    L,
+					    "invalid conversion "
+					    "specification: '%%%s'",
+					    lua_pushlstring(L, fmt + spec,
+							    i - spec + 1));
+			luaL_checkany(L, arg);
+			switch (lua_type(L, arg)) {
+			case LUA_TTABLE:
+			case LUA_TFUNCTION:
+			case LUA_TUSERDATA:
+			case LUA_TTHREAD:
+			case LUA_TSTRING:
+				snprintf(id, sizeof(id), "#%lld",
+					 (long long)identity(L, arg));
+				lua_pushstring(L, id);
+				break;
+			default:
+				lua_pushliteral(L, "(null)");
+				break;
+			}
+			lua_replace(L, arg);
+			nf[i] = 's';
+		} else if (fmt[i] == 's' && arg <= top &&
+			   lua_type(L, arg) != LUA_TSTRING &&
+			   lua_type(L, arg) != LUA_TNUMBER) {
 			push_tostring(L, arg);
 			lua_replace(L, arg);
 		}
-		fmt++;
+		i++;
 	}
+	lua_pushlstring(L, nf, flen);
+	lua_replace(L, 1);
+	lua_settop(L, top);
 	lua_pushvalue(L, lua_upvalueindex(1));
 	lua_insert(L, 1);
 	lua_call(L, top, 1);
@@ -570,46 +626,76 @@ env_format(lua_State *L)
 
 /* ---- base replacements ---- */
 
-/* load(chunk [, chunkname [, mode [, env]]]): always text mode and the
- * sandbox environment.  A caller's env is refused rather than silently
- * ignored.  Upvalue 1 is the standard load, 2 the environment. */
+/* load(chunk [, chunkname [, mode [, env]]]): as Lua's, but text only
+ * (a binary chunk can crash the interpreter) and, without an env argument,
+ * the sandbox environment.  Like Lua's it reports a chunk it will not
+ * load by returning nil and a message.  Upvalue 1 is the standard load, 2
+ * the environment. */
 static int
 env_load(lua_State *L)
 {
-	int nres;
+	bool has_env = !lua_isnone(L, 4);
+	const char *mode = luaL_optstring(L, 3, "bt");
 
-	if (!lua_isnoneornil(L, 4))
-		return luaL_error(L, "load: a custom environment is not "
-				     "allowed in the sandbox");
-	if (!lua_isnoneornil(L, 3)) {
-		const char *mode = luaL_checkstring(L, 3);
+	if (strchr(mode, 't') == NULL) {
+		size_t len;
+		const char *s = lua_tolstring(L, 1, &len);
 
-		if (strcmp(mode, "t") != 0 && strcmp(mode, "bt") != 0)
-			return luaL_error(L, "load: only text chunks are "
-					     "allowed in the sandbox");
+		lua_pushnil(L);
+		if (s != NULL && (len == 0 || s[0] != LUA_SIGNATURE[0]))
+			lua_pushfstring(L,
+					"attempt to load a text chunk (mode "
+					"is '%s')",
+					mode);
+		else
+			lua_pushliteral(L, "binary chunks are not allowed in "
+					   "the sandbox");
+		return 2;
 	}
-	lua_settop(L, 2);
+	lua_settop(L, 4);
+	lua_pushliteral(L, "t");
+	lua_replace(L, 3);
+	if (!has_env) {
+		lua_pushvalue(L, lua_upvalueindex(2));
+		lua_replace(L, 4);
+	}
 	lua_pushvalue(L, lua_upvalueindex(1));
 	lua_insert(L, 1);
-	lua_pushliteral(L, "t");
-	lua_pushvalue(L, lua_upvalueindex(2));
-	nres = lua_gettop(L);
 	lua_call(L, 4, LUA_MULTRET);
-	(void)nres;
 	return lua_gettop(L);
 }
 
+/* collectgarbage: Lua's (upvalue 1), every option.  A full collection or
+ * a step costs time in proportion to the heap, which the memory limit
+ * bounds; it is charged to the instruction budget at one instruction per
+ * 64 bytes in use, so a loop of collections ends with the instruction
+ * limit like any other loop. */
 static int
 env_collectgarbage(lua_State *L)
 {
 	const char *opt = luaL_optstring(L, 1, "collect");
 
-	if (strcmp(opt, "count") != 0)
-		return luaL_error(L, "collectgarbage: only \"count\" is "
-				     "allowed in the sandbox");
-	lua_pushnumber(L, (lua_Number)lua_gc(L, LUA_GCCOUNT, 0) +
-			      (lua_Number)lua_gc(L, LUA_GCCOUNTB, 0) / 1024);
-	return 1;
+	if (strcmp(opt, "collect") == 0 || strcmp(opt, "step") == 0)
+		luabox_charge_instructions(
+		    ((uint64_t)lua_gc(L, LUA_GCCOUNT, 0) << 10) / 64 + 1);
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+	return lua_gettop(L);
+}
+
+/* math.randomseed([x [, y]]): Lua's (upvalue 1) with arguments, which is
+ * deterministic; without, Lua would seed from the clock and an address,
+ * so it seeds from the bundle again, as at the start of the run. */
+static int
+env_randomseed(lua_State *L)
+{
+	if (lua_isnone(L, 1))
+		lua_pushinteger(L, (lua_Integer)env_cfg->seed);
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+	return lua_gettop(L);
 }
 
 static bool
@@ -640,8 +726,20 @@ require_unmark(lua_State *L)
 	return 0;
 }
 
-/* require(name): a module of the bundle only ("a.b" is a/b.lua), loaded
- * once, as text, in the sandbox environment.  Upvalue 1 caches results. */
+/* Standard libraries a sandbox leaves out, and why, for require's
+ * message. */
+static const char *const absent_lib[][2] = {
+	{ "io", "scripts read data through the data API and write through "
+		"output" },
+	{ "debug", "it can read and change any variable and hook" },
+	{ "package", "modules come from the bundle only, through require" },
+};
+
+/* require(name): the standard libraries the sandbox has (as in Lua's
+ * package.loaded: string, table, math, utf8, coroutine, os, _G, and data
+ * and output), else a module of the bundle ("a.b" is a/b.lua), loaded
+ * once, as text, in the sandbox environment.  Upvalue 1 caches results
+ * and holds the libraries from the start. */
 static int
 env_require(lua_State *L)
 {
@@ -652,6 +750,12 @@ env_require(lua_State *L)
 	size_t i;
 	int rc;
 
+	for (i = 0; i < PT_ARRAY_LEN(absent_lib); i++)
+		if (strcmp(name, absent_lib[i][0]) == 0)
+			return luaL_error(L,
+					  "require: '%s' is not available in "
+					  "the sandbox (%s)",
+					  name, absent_lib[i][1]);
 	if (!valid_module_name(name))
 		return luaL_error(L, "require: invalid module name '%s'", name);
 	if (lua_getfield(L, lua_upvalueindex(1), name) != LUA_TNIL) {
@@ -1039,11 +1143,13 @@ static const luaL_Reg os_funcs[] = {
 /* ---- assembly ---- */
 
 /* Copy the fields of global library `lib` named in the NULL-terminated
- * list `allowed` into a new table and set it, wrapped in a read-only
- * proxy, as env[lib].  `env` is an absolute index.  An allowlisted name the
- * library lacks is an error of this build, so it fails closed. */
+ * list `allowed`, and those of `optional` (may be NULL) it has, into a new
+ * table, set it as env[lib] and leave it on the stack.  `env` is an
+ * absolute index.  An allowlisted name the library lacks is an error of
+ * this build, so it fails closed. */
 static void
-add_library(lua_State *L, int env, const char *lib, const char *const *allowed)
+add_library(lua_State *L, int env, const char *lib, const char *const *allowed,
+	    const char *const *optional)
 {
 	lua_getglobal(L, lib);
 	lua_newtable(L);
@@ -1055,9 +1161,15 @@ add_library(lua_State *L, int env, const char *lib, const char *const *allowed)
 				    *allowed, SBX_EXIT_SETUP_FAILED);
 		lua_setfield(L, -2, *allowed);
 	}
-	luaenv_readonly(L, -1, lib);
+	for (; optional != NULL && *optional != NULL; optional++) {
+		if (lua_getfield(L, -2, *optional) == LUA_TNIL)
+			lua_pop(L, 1);
+		else
+			lua_setfield(L, -2, *optional);
+	}
+	lua_remove(L, -2);
+	lua_pushvalue(L, -1);
 	lua_setfield(L, env, lib);
-	lua_pop(L, 2);
 }
 
 /* Replace function `name` of global library `lib` by `fn` with the
@@ -1086,7 +1198,10 @@ push_weak_table(lua_State *L)
 void
 luaenv_build(lua_State *L, const struct luabox_config *cfg)
 {
-	int env;
+	static const char *const cached[] = { "string", "table",     "math",
+					      "utf8",	"coroutine", "os",
+					      "data",	"output",    "_G" };
+	int env, loaded;
 	size_t i;
 
 	env_cfg = cfg;
@@ -1112,60 +1227,74 @@ luaenv_build(lua_State *L, const struct luabox_config *cfg)
 	lua_setfield(L, env, "next");
 	push_weak_table(L);
 	lua_setfield(L, LUA_REGISTRYINDEX, IDS_KEY);
-	lua_pushcfunction(L, env_collectgarbage);
+	lua_getglobal(L, "collectgarbage");
+	lua_pushcclosure(L, env_collectgarbage, 1);
 	lua_setfield(L, env, "collectgarbage");
 	lua_getglobal(L, "load");
 	lua_pushvalue(L, env);
 	lua_pushcclosure(L, env_load, 2);
 	lua_setfield(L, env, "load");
 	lua_newtable(L);
+	loaded = lua_gettop(L);
+	lua_pushvalue(L, loaded);
 	lua_pushcclosure(L, env_require, 1);
 	lua_setfield(L, env, "require");
 	lua_pushvalue(L, env);
 	lua_setfield(L, env, "_G");
 
-	/* string: no dump, also not through ("").dump; protect the
-	 * metatable of strings. */
+	/* string: no dump, format without addresses.  Methods of strings
+	 * ("x"):upper() are looked up in the script's string table, as in
+	 * Lua, so what a script adds to it works as a method too; the
+	 * original table is left behind. */
 	lua_getglobal(L, "string");
 	lua_pushnil(L);
-	lua_setfield(L, -2, "dump");
+	lua_setfield(L, -2, "dump"); /* not even in the original */
 	lua_pop(L, 1);
-	/* format is replaced in the real table too: ("%p"):format(t) reaches
-	 * it through the string metatable. */
 	wrap_function(L, "string", "format", env_format);
+	add_library(L, env, "string", string_allowed, NULL);
 	lua_pushliteral(L, "");
 	if (lua_getmetatable(L, -1)) {
-		lua_pushliteral(L, LUABOX_LOCKED);
-		lua_setfield(L, -2, "__metatable");
+		lua_pushvalue(L, -3);
+		lua_setfield(L, -2, "__index");
 		lua_pop(L, 1);
 	}
+	lua_pop(L, 2);
+	add_library(L, env, "table", table_allowed, NULL);
 	lua_pop(L, 1);
-	add_library(L, env, "string", string_allowed);
-	add_library(L, env, "table", table_allowed);
-	add_library(L, env, "utf8", utf8_allowed);
+	add_library(L, env, "utf8", utf8_allowed, NULL);
+	lua_pop(L, 1);
 
-	/* math.random: seeded from the bundle, randomseed not offered. */
+	/* math.random starts from the bundle's seed. */
 	lua_getglobal(L, "math");
 	lua_getfield(L, -1, "randomseed");
 	lua_pushinteger(L, (lua_Integer)cfg->seed);
 	lua_call(L, 1, 0);
-	lua_pop(L, 1);
-	add_library(L, env, "math", math_allowed);
+	add_library(L, env, "math", math_allowed, math_compat);
+	lua_getfield(L, -2, "randomseed");
+	lua_pushcclosure(L, env_randomseed, 1);
+	lua_setfield(L, -2, "randomseed");
+	lua_pop(L, 2);
 
 	wrap_function(L, "coroutine", "create", env_cocharge);
 	wrap_function(L, "coroutine", "wrap", env_cocharge);
-	add_library(L, env, "coroutine", coroutine_allowed);
-
-	luaL_newlib(L, os_funcs);
-	luaenv_readonly(L, -1, "os");
-	lua_setfield(L, env, "os");
+	add_library(L, env, "coroutine", coroutine_allowed, NULL);
 	lua_pop(L, 1);
 
-	/* data at env-2, output at env-1 */
+	luaL_newlib(L, os_funcs);
+	lua_setfield(L, env, "os");
+
+	/* data at env-2, output at env-1: the proeftuin API stays read-only */
 	luaenv_readonly(L, env - 2, "data");
 	lua_setfield(L, env, "data");
 	luaenv_readonly(L, env - 1, "output");
 	lua_setfield(L, env, "output");
+
+	/* require gives the libraries, as package.loaded does in Lua. */
+	for (i = 0; i < PT_ARRAY_LEN(cached); i++) {
+		lua_getfield(L, env, cached[i]);
+		lua_setfield(L, loaded, cached[i]);
+	}
+	lua_pop(L, 1); /* loaded */
 
 	/* The environment is every chunk's globals from now on, including
 	 * chunks the standard load would give the real global table. */
