@@ -1289,11 +1289,18 @@ luaenv_build(lua_State *L, const struct luabox_config *cfg)
 	luaenv_readonly(L, env - 1, "output");
 	lua_setfield(L, env, "output");
 
-	/* require gives the libraries, as package.loaded does in Lua. */
+	/* require gives the libraries, as package.loaded does in Lua; and
+	 * the registry's table of loaded modules holds them instead of the
+	 * originals, so that an error message names a function as Lua does
+	 * ("bad argument #1 to 'tostring'"). */
+	lua_newtable(L);
 	for (i = 0; i < PT_ARRAY_LEN(cached); i++) {
 		lua_getfield(L, env, cached[i]);
+		lua_pushvalue(L, -1);
 		lua_setfield(L, loaded, cached[i]);
+		lua_setfield(L, -2, cached[i]);
 	}
+	lua_setfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
 	lua_pop(L, 1); /* loaded */
 
 	/* The environment is every chunk's globals from now on, including
