@@ -726,6 +726,22 @@ require_unmark(lua_State *L)
 	return 0;
 }
 
+/* The script of the bundle at `base` followed by `suffix`, or NULL. */
+static const struct luabox_script *
+bundle_script(const char *base, const char *suffix)
+{
+	size_t i, bl = strlen(base), sl = strlen(suffix);
+
+	for (i = 0; i < env_cfg->nscripts; i++) {
+		const char *p = env_cfg->scripts[i].path;
+
+		if (strlen(p) == bl + sl && memcmp(p, base, bl) == 0 &&
+		    strcmp(p + bl, suffix) == 0)
+			return &env_cfg->scripts[i];
+	}
+	return NULL;
+}
+
 /* Standard libraries a sandbox leaves out, and why, for require's
  * message. */
 static const char *const absent_lib[][2] = {
@@ -737,8 +753,9 @@ static const char *const absent_lib[][2] = {
 
 /* require(name): the standard libraries the sandbox has (as in Lua's
  * package.loaded: string, table, math, utf8, coroutine, os, _G, and data
- * and output), else a module of the bundle ("a.b" is a/b.lua), loaded
- * once, as text, in the sandbox environment.  Upvalue 1 caches results
+ * and output), else a module of the bundle ("a.b" is a/b.lua or else
+ * a/b/init.lua), loaded once, as text, in the sandbox environment, and
+ * given its name and path as Lua gives them.  Upvalue 1 caches results
  * and holds the libraries from the start. */
 static int
 env_require(lua_State *L)
@@ -765,17 +782,17 @@ env_require(lua_State *L)
 		return 1;
 	}
 	lua_pop(L, 1);
+	/* As Lua's ./?.lua;./?/init.lua, in the bundle. */
 	for (i = 0; name[i] != '\0'; i++)
 		sbuf_addc(&path, name[i] == '.' ? '/' : name[i]);
-	sbuf_adds(&path, ".lua");
-	for (i = 0; i < env_cfg->nscripts; i++)
-		if (strcmp(env_cfg->scripts[i].path, path.buf) == 0)
-			sc = &env_cfg->scripts[i];
+	sc = bundle_script(path.buf, ".lua");
+	if (sc == NULL)
+		sc = bundle_script(path.buf, "/init.lua");
 	if (sc == NULL) {
 		lua_pushfstring(L,
 				"require: module '%s' not found in the "
-				"bundle (looked for %s)",
-				name, path.buf);
+				"bundle (looked for %s.lua and %s/init.lua)",
+				name, path.buf, path.buf);
 		sbuf_free(&path);
 		return lua_error(L);
 	}
@@ -803,14 +820,17 @@ env_require(lua_State *L)
 	lua_toclose(L, -1);
 	lua_pushvalue(L, -2); /* the chunk */
 	lua_pushstring(L, name);
-	lua_call(L, 1, 1);
+	lua_pushstring(L, sc->path);
+	lua_call(L, 2, 1);
 	if (lua_isnil(L, -1)) {
 		lua_pop(L, 1);
 		lua_pushboolean(L, 1);
 	}
 	lua_pushvalue(L, -1);
 	lua_setfield(L, lua_upvalueindex(1), name);
-	return 1;
+	/* Lua's require also returns where the module was found. */
+	lua_pushstring(L, sc->path);
+	return 2;
 }
 
 /* coroutine.create / wrap: charge a full hook interval, because the new

@@ -26,6 +26,10 @@ for case in "$HERE"/cases/*.lua; do
 	mkdir -p "$d/bundle/data"
 	cp "$HERE/run.lua" "$d/bundle/run.lua"
 	cp "$case" "$d/bundle/case.lua"
+	# modules a case requires: cases/NAME.d/ is copied into the bundle
+	if [ -d "$HERE/cases/$name.d" ]; then
+		cp -R "$HERE/cases/$name.d/." "$d/bundle/"
+	fi
 	cp "$SRC/scripts/examples/default/data/sample.csv" "$d/bundle/data/"
 	cat >"$d/bundle/experiment.ini" <<'INI'
 [experiment]

@@ -5,10 +5,11 @@
 -- text output "result" in the sandbox.  On stock Lua the names the
 -- sandbox leaves out are removed first, so a case that needs them fails
 -- in both places alike.
-local write
+local write, prefix
 if io ~= nil then
 	write = io.write
-	package.path = arg[1] .. "/?.lua"
+	prefix = arg[1] .. "/"
+	package.path = arg[1] .. "/?.lua;" .. arg[1] .. "/?/init.lua"
 	io, debug, dofile, loadfile = nil, nil, nil, nil
 	os = { clock = os.clock, date = os.date, time = os.time,
 		difftime = os.difftime }
@@ -17,13 +18,16 @@ end
 
 local out = {}
 
--- Values as text, the same in both places: chunk names lose their
--- folder, bytes outside printable ASCII are written as \ddd (the text
--- output must be UTF-8, a case's strings need not be), and objects are
--- not printed by address.
+-- Values as text, the same in both places: paths lose the case's folder
+-- (stock Lua names files by their full path), bytes outside printable
+-- ASCII are written as \ddd (the text output must be UTF-8, a case's
+-- strings need not be), and objects are not printed by address.
 local function show(v)
 	if type(v) == "string" then
-		v = v:gsub("[^%s:\"']*/(case%.lua:)", "%1")
+		if prefix ~= nil then
+			local magic = prefix:gsub("[%^%$%(%)%%%.%[%]%*%+%-%?]", "%%%0")
+			v = v:gsub(magic, "")
+		end
 		return (v:gsub("[^\t\32-\126]", function(c)
 			return string.format("\\%03d", c:byte())
 		end))
