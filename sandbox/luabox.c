@@ -290,8 +290,6 @@ static const char *const absent_hints[][2] = {
 			       "use require" },
 	{ "field 'execute'", "if that is os.execute: it is not available in "
 			     "the sandbox" },
-	{ "field 'getenv'", "if that is os.getenv: it is not available in "
-			    "the sandbox" },
 	{ "field 'exit'", "if that is os.exit: it is not available in the "
 			  "sandbox; return from the script, or call error" },
 	{ "field 'tmpname'", "if that is os.tmpname: it is not available in "

@@ -16,7 +16,8 @@
  *   math     all; random starts from cfg->seed, and so does randomseed()
  *            without arguments
  *   coroutine all; create and wrap charge the instruction budget
- *   os       clock date difftime time, pure functions over cfg->clock
+ *   os       clock date difftime time, pure functions over cfg->clock,
+ *            and getenv, which finds no variable set
  *   data, output   the proeftuin API, read-only
  *
  * The library tables are plain tables, as in stock Lua: a script may add
@@ -1155,9 +1156,20 @@ os_difftime(lua_State *L)
 	return 1;
 }
 
+/* os.getenv(name): the sandbox has no environment, so every variable is
+ * unset, as Lua reports one: nil. */
+static int
+os_getenv(lua_State *L)
+{
+	luaL_checkstring(L, 1);
+	lua_pushnil(L);
+	return 1;
+}
+
 static const luaL_Reg os_funcs[] = {
-	{ "clock", os_clock }, { "date", os_date }, { "difftime", os_difftime },
-	{ "time", os_time },   { NULL, NULL },
+	{ "clock", os_clock },	     { "date", os_date },
+	{ "difftime", os_difftime }, { "getenv", os_getenv },
+	{ "time", os_time },	     { NULL, NULL },
 };
 
 /* ---- assembly ---- */
