@@ -11,12 +11,11 @@
  * luaout.c; record layouts in channel.h):
  *  - the environment is an allowlist (luaenv.c); library tables are
  *    plain tables, data and output read-only proxies; `load` is text-only,
- *    in the sandbox environment unless given an env as in Lua; `require` gives the sandbox's
- *    libraries and loads scripts of the bundle;
- *    os.time/os.date use cfg->clock and UTC only; os.clock is virtual time
- *    (instructions used / 1e8), so it is deterministic; math.random is
- *    seeded from cfg->seed, and so is math.randomseed() without
- *    arguments;
+ *    in the sandbox environment unless given an env as in Lua; `require` gives
+ * the sandbox's libraries and loads scripts of the bundle; os.time/os.date use
+ * cfg->clock and UTC only; os.clock is virtual time (instructions used / 1e8),
+ * so it is deterministic; math.random is seeded from cfg->seed, and so is
+ * math.randomseed() without arguments;
  *  - limits end the child at once, uncatchable: MEMORY_LIMIT when the
  *    allocator would pass cfg->memory_bytes, INSTRUCTION_LIMIT when the
  *    global budget is spent (coroutines included), OUTPUT_LIMIT when

@@ -26,32 +26,8 @@ COLS=person_id,birth_year,gender,neighbourhood,household_size,income_decile,yout
 
 [ -x "$BENCH" ] || { echo "data.sh: build $BENCH first (ninja -C $BUILD)" >&2; exit 1; }
 mkdir -p "$WORK"
-CSV=$WORK/people-$ROWS.csv
-
-if [ ! -s "$CSV" ]; then
-	echo "generating $ROWS rows in $CSV"
-	mawk -v rows="$ROWS" 'BEGIN {
-		srand(7)
-		print "person_id,birth_year,gender,neighbourhood,household_size,income_decile,youth_care"
-		g[0] = "F"; g[1] = "M"; g[2] = "X"
-		for (i = 1; i <= rows; i++)
-			printf "%d,%d,%s,wijk-%03d,%d,%d,%d\n", 1000000 + i,
-			    1930 + int(rand() * 95), g[int(rand() * 2.02)],
-			    1 + int(rand() * 120), 1 + int(rand() * 6),
-			    1 + int(rand() * 10), (rand() < 0.08)
-	}' > "$CSV.tmp"
-	mv "$CSV.tmp" "$CSV"
-fi
+CSV=$(sh "$(dirname "$0")/people.sh" "$ROWS" "$WORK")
 echo "data: $(wc -c < "$CSV") bytes, $ROWS rows"
-
-cat > "$WORK/grouped.lua" <<'EOF'
-local ds = data.open("people")
-local opts = { by = { "neighbourhood", "gender" } }
-local n = ds:count(opts)
-local care = ds:sum("youth_care", opts)
-output.table("count_by_nb_gender", n)
-output.table("youth_care_by_nb_gender", care)
-EOF
 
 cat > "$WORK/rows.lua" <<'EOF'
 local ds = data.open("people")
