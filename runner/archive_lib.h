@@ -39,6 +39,7 @@
 	X(archive_write_free)                                                  \
 	X(archive_write_set_format_pax_restricted)                             \
 	X(archive_write_add_filter_gzip)                                       \
+	X(archive_write_add_filter_zstd)                                       \
 	X(archive_write_set_options)                                           \
 	X(archive_write_set_bytes_in_last_block)                               \
 	X(archive_write_open_fd)                                               \

@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 
 #include "cli.h"
+#include "review.h"
 #include "textsafe.h"
 
 char *
@@ -189,4 +191,32 @@ cli_source_date_epoch(bool *set)
 		    s);
 	*set = true;
 	return v;
+}
+
+char *
+cli_keyring_dir(const char *opt)
+{
+	const char *env = getenv("PROEFTUIN_KEYRING"), *base;
+
+	if (opt != NULL)
+		return xstrdup(opt);
+	if (env != NULL && *env != '\0')
+		return xstrdup(env);
+	base = getenv("XDG_CONFIG_HOME");
+	if (base != NULL && base[0] == '/')
+		return xasprintf("%s/proeftuin/keys", base);
+	base = getenv("HOME");
+	if (base == NULL || base[0] != '/')
+		die(EX_USAGE, "no keyring: HOME is not set; hint: name one "
+			      "with --keyring DIR");
+	return xasprintf("%s/.config/proeftuin/keys", base);
+}
+
+char *
+cli_event_time(void)
+{
+	bool set;
+	long long epoch = cli_source_date_epoch(&set);
+
+	return review_event_time(epoch, set);
 }

@@ -47,4 +47,12 @@ int cli_parse(int argc, char **argv, const struct cli_opt *opts,
  * malformed value. */
 long long cli_source_date_epoch(bool *set);
 
+/* The keyring folder: --keyring, else $PROEFTUIN_KEYRING, else
+ * $XDG_CONFIG_HOME/proeftuin/keys, else ~/.config/proeftuin/keys. */
+char *cli_keyring_dir(const char *opt);
+
+/* The time of a review or release event, RFC 3339 UTC: SOURCE_DATE_EPOCH
+ * when set (so tests and re-runs are byte-identical), else the clock. */
+char *cli_event_time(void);
+
 #endif

@@ -7,6 +7,7 @@
 #include <sysexits.h>
 
 #include "admission.h"
+#include "attest.h"
 #include "cli.h"
 #include "commands.h"
 #include "intake.h"
@@ -15,8 +16,11 @@
 #include "outdir.h"
 #include "pipeline.h"
 #include "profile.h"
+#include "sign.h"
 
-#define RUN_USAGE "proeftuin run BUNDLE --profile PROFILE [--out DIR] [--force]"
+#define RUN_USAGE                                                              \
+	"proeftuin run BUNDLE --profile PROFILE [--out DIR] [--force] "        \
+	"[--sign NAME [--keyring DIR]]"
 #define CHECK_USAGE "proeftuin check BUNDLE --profile PROFILE [--json]"
 
 /* The absolute form of `path`, or of its nearest existing ancestor with
@@ -89,6 +93,35 @@ refuse_out_near_bundle(const char *bundle, const char *out_dir)
 	free(o);
 }
 
+/* The custodian's signed provenance of the report in `files`, added to
+ * them (outside SHA256SUMS, which it names). */
+static void
+sign_report(struct outset *files, const struct key *k)
+{
+	struct sbuf sums = SBUF_INIT, stm = SBUF_INIT, env = SBUF_INIT;
+	struct report_facts facts;
+	struct pt_err err = { 0, "" };
+	const struct outfile *json = NULL;
+	size_t i;
+
+	for (i = 0; i < files->n; i++)
+		if (strcmp(files->v[i].name, "report.json") == 0)
+			json = &files->v[i];
+	if (json == NULL)
+		die(EX_SOFTWARE, "internal error: no report.json to sign");
+	outdir_sums(files, &sums);
+	if (report_facts_parse(sums.buf, sums.len, json->data.buf,
+			       json->data.len, &facts, &err) < 0)
+		die(EX_SOFTWARE, "internal error: %s", err.msg);
+	attest_provenance(&facts, k, &stm);
+	dsse_sign(k, INTOTO_PAYLOAD_TYPE, stm.buf, stm.len, &env);
+	outset_add(files, PROVENANCE_FILE, env.buf, env.len, false);
+	report_facts_fini(&facts);
+	sbuf_free(&sums);
+	sbuf_free(&stm);
+	sbuf_free(&env);
+}
+
 static int
 verdict_exit(enum status s)
 {
@@ -100,12 +133,15 @@ verdict_exit(enum status s)
 int
 cmd_run(int argc, char **argv)
 {
-	const char *profile_path = NULL, *out_dir = "proeftuin-report";
+	const char *profile_path = NULL, *out_dir = "proeftuin-report",
+		   *sign = NULL, *keyring = NULL;
 	bool force = false, help = false;
 	const struct cli_opt opts[] = {
 		{ "profile", 'p', true, &profile_path, NULL },
 		{ "out", 'o', true, &out_dir, NULL },
 		{ "force", 'f', false, NULL, &force },
+		{ "sign", 's', true, &sign, NULL },
+		{ "keyring", 'k', true, &keyring, NULL },
 		{ "help", 'h', false, NULL, &help },
 		{ NULL, 0, false, NULL, NULL },
 	};
@@ -113,6 +149,7 @@ cmd_run(int argc, char **argv)
 	struct pipeline_product prod;
 	struct profile *profile;
 	struct pt_err err = { 0, "" };
+	struct key key;
 	int n = cli_parse(argc, argv, opts, RUN_USAGE);
 
 	if (help) {
@@ -121,6 +158,14 @@ cmd_run(int argc, char **argv)
 	}
 	if (n != 1 || profile_path == NULL)
 		die(EX_USAGE, "usage: %s", RUN_USAGE);
+	/* The key first: a custodian's typo must not cost a whole run. */
+	if (sign != NULL) {
+		char *dir = cli_keyring_dir(keyring);
+
+		if (key_load_private(dir, sign, &key, &err) < 0)
+			die_err(&err);
+		free(dir);
+	}
 	memset(&po, 0, sizeof(po));
 	po.bundle_path = argv[1];
 	po.source_date_epoch = cli_source_date_epoch(&po.have_date);
@@ -146,6 +191,10 @@ cmd_run(int argc, char **argv)
 		}
 		warnx_("%s", note.buf != NULL ? note.buf : "");
 		sbuf_free(&note);
+	}
+	if (sign != NULL) {
+		sign_report(&prod.files, &key);
+		key_fini(&key);
 	}
 	if (outdir_commit(out_dir, force, &prod.files, &err) < 0)
 		die_err(&err);

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attest.h"
 #include "cli.h"
 #include "commands.h"
 #include "json_parse.h"
@@ -21,9 +22,13 @@
 #include "outdir.h"
 #include "pipeline.h"
 #include "profile.h"
+#include "release.h"
 #include "report.h"
+#include "review.h"
 
-#define VERIFY_USAGE "proeftuin verify DIR --bundle BUNDLE --profile PROFILE"
+#define VERIFY_USAGE                                                           \
+	"proeftuin verify DIR [--bundle BUNDLE --profile PROFILE] "            \
+	"[--keyring DIR]"
 #define MAX_REPORT_FILE (256u * 1024 * 1024)
 
 /* Read DIR/NAME without following symlinks.  0, or -1 when absent or not a
@@ -150,7 +155,9 @@ first_stray(const char *dir, char **made, size_t nmade)
 		if (stray == NULL && strcmp(e, ".") != 0 &&
 		    strcmp(e, "..") != 0 && strcmp(e, "outputs") != 0 &&
 		    strcmp(e, "review") != 0 && strcmp(e, "run.log") != 0 &&
-		    strcmp(e, "SHA256SUMS") != 0 && !is_listed(made, nmade, e))
+		    strcmp(e, "SHA256SUMS") != 0 &&
+		    strcmp(e, PROVENANCE_FILE) != 0 &&
+		    strcmp(e, DECISIONS_DIR) != 0 && !is_listed(made, nmade, e))
 			stray = xstrdup(e);
 		free(ents[i]);
 	}
@@ -231,14 +238,80 @@ explain_json(const struct sbuf *recorded, const struct sbuf *fresh)
 	jv_free(b);
 }
 
+/*
+ * The signatures of a report folder or a release package: 0 when every
+ * one holds (a summary on stdout), else EXIT_FAIL with the first failure
+ * named.  A folder without any signature is 66 when `required`, else 0.
+ */
+static int
+verify_signatures(const char *dir, const char *keyring, bool required)
+{
+	char *ring_dir = cli_keyring_dir(keyring), *rel, *prov, *who;
+	struct pt_err err = { 0, "" };
+	struct review_state st;
+	struct keyring ring;
+	struct stat sb;
+	bool package;
+	int status = 0;
+	size_t i;
+
+	rel = xasprintf("%s/" RELEASE_FILE, dir);
+	prov = xasprintf("%s/" PROVENANCE_FILE, dir);
+	package = lstat(rel, &sb) == 0;
+	if (!package && lstat(prov, &sb) < 0) {
+		free(rel);
+		free(prov);
+		free(ring_dir);
+		if (required)
+			die(EX_NOINPUT,
+			    "%s holds no signature (" PROVENANCE_FILE
+			    " or " RELEASE_FILE
+			    "); hint: to re-run the report add "
+			    "--bundle and --profile",
+			    dir);
+		return 0;
+	}
+	if (keyring_load(ring_dir, &ring, &err) < 0)
+		die_err(&err);
+	if (package ? release_verify(dir, &ring, &err) < 0
+		    : review_load(dir, &ring, false, &st, &err) < 0) {
+		printf("invalid: %s\n", err.msg);
+		status = EXIT_FAIL;
+	} else if (!package) {
+		struct sbuf names = SBUF_INIT;
+
+		for (i = 0; i < st.nauthors; i++)
+			sbuf_printf(&names, "%s%s", i > 0 ? ", " : "",
+				    st.authors[i].name);
+		who = console_safe(names.buf != NULL ? names.buf : "none");
+		printf("signatures: valid (run by %s; %zu decision record%s "
+		       "by %s; %zu audit event%s)\n",
+		       st.custodian->name, st.nrecords,
+		       st.nrecords == 1 ? "" : "s", who, st.nevents,
+		       st.nevents == 1 ? "" : "s");
+		free(who);
+		sbuf_free(&names);
+		review_fini(&st);
+	} else {
+		printf("release: valid (signed statement, every file's "
+		       "digest, the report's provenance and every decision)\n");
+	}
+	keyring_fini(&ring);
+	free(rel);
+	free(prov);
+	free(ring_dir);
+	return status;
+}
+
 int
 cmd_verify(int argc, char **argv)
 {
-	const char *bundle = NULL, *profile_path = NULL;
+	const char *bundle = NULL, *profile_path = NULL, *keyring = NULL;
 	bool help = false;
 	const struct cli_opt opts[] = {
 		{ "bundle", 'b', true, &bundle, NULL },
 		{ "profile", 'p', true, &profile_path, NULL },
+		{ "keyring", 'k', true, &keyring, NULL },
 		{ "help", 'h', false, NULL, &help },
 		{ NULL, 0, false, NULL, NULL },
 	};
@@ -259,9 +332,11 @@ cmd_verify(int argc, char **argv)
 		printf("usage: %s\n", VERIFY_USAGE);
 		return 0;
 	}
-	if (n != 1 || bundle == NULL || profile_path == NULL)
+	if (n != 1 || (bundle == NULL) != (profile_path == NULL))
 		die(EX_USAGE, "usage: %s", VERIFY_USAGE);
 	dir = argv[1];
+	if (bundle == NULL)
+		return verify_signatures(dir, keyring, true);
 	if (read_recorded(dir, "report.json", &rec_json) < 0 ||
 	    read_recorded(dir, "SHA256SUMS", &rec_sums) < 0)
 		die(EX_NOINPUT, "%s: no report.json and SHA256SUMS to verify",
@@ -334,6 +409,8 @@ cmd_verify(int argc, char **argv)
 	}
 	if (status == 0)
 		printf("identical\n");
+	if (status == 0)
+		status = verify_signatures(dir, keyring, false);
 
 	for (i = 0; i < nnames; i++)
 		free(names[i]);

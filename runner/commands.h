@@ -8,5 +8,8 @@ int cmd_verify(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
 int cmd_pack(int argc, char **argv);
 int cmd_init(int argc, char **argv);
+int cmd_key(int argc, char **argv);
+int cmd_review(int argc, char **argv);
+int cmd_release(int argc, char **argv);
 
 #endif

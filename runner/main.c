@@ -29,6 +29,11 @@ static const struct command commands[] = {
 	{ "profile", cmd_profile, "profile lint|show PROFILE" },
 	{ "pack", cmd_pack, "pack DIR [-o FILE] [--force]" },
 	{ "init", cmd_init, "init DIR [--profile PROFILE]" },
+	{ "review", cmd_review,
+	  "review DIR --as NAME [--approve OUT ... | --decide ... | --list | "
+	  "--serve]" },
+	{ "release", cmd_release, "release DIR --to PKG --as NAME" },
+	{ "key", cmd_key, "key new NAME --email ADDRESS" },
 };
 
 static void

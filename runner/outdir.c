@@ -77,8 +77,18 @@ refuse_non_report(const char *dir, struct pt_err *err)
 	bool report = lstat(json, &a) == 0 && S_ISREG(a.st_mode) &&
 		      lstat(sums, &b) == 0 && S_ISREG(b.st_mode);
 
+	char *dec = xasprintf("%s/decisions", dir);
+	bool decided = lstat(dec, &a) == 0;
+
 	free(json);
 	free(sums);
+	free(dec);
+	/* The advisors' records and the audit log are nobody's to delete. */
+	if (report && decided)
+		return pt_err_set(err, EX_CANTCREAT,
+				  "%s holds advisors' decisions, which --force "
+				  "would delete; hint: choose another --out",
+				  dir);
 	if (report)
 		return 0;
 	return pt_err_set(err, EX_CANTCREAT,
@@ -348,9 +358,9 @@ outdir_sums(const struct outset *set, struct sbuf *sums)
 	free(sorted);
 }
 
-int
-outdir_commit(const char *dir, bool force, const struct outset *set,
-	      struct pt_err *err)
+static int
+commit_set(const char *dir, bool force, const struct outset *set,
+	   bool write_sums, struct pt_err *err)
 {
 	char *parent = parent_of(dir), *tmp = NULL;
 	struct sbuf sums = SBUF_INIT;
@@ -413,9 +423,11 @@ outdir_commit(const char *dir, bool force, const struct outset *set,
 		if (write_file(tfd, set->v[i].name, &set->v[i].data, err) < 0)
 			goto fail;
 	}
-	outdir_sums(set, &sums);
-	if (write_file(tfd, "SHA256SUMS", &sums, err) < 0)
-		goto fail;
+	if (write_sums) {
+		outdir_sums(set, &sums);
+		if (write_file(tfd, "SHA256SUMS", &sums, err) < 0)
+			goto fail;
+	}
 	if (fsync_path(tmp) < 0 && errno != EINVAL) {
 		pt_err_set(err, EX_IOERR, "%s: %s", tmp, strerror(errno));
 		goto fail;
@@ -447,9 +459,9 @@ out:
 
 		snprintf(cause, sizeof(cause), "%s", err->msg);
 		pt_err_set(err, err->code,
-			   "the report was not written to %s (%s); nothing "
-			   "there was changed",
-			   dir, cause);
+			   "%s%s was not written (%s); nothing there was "
+			   "changed",
+			   write_sums ? "the report at " : "", dir, cause);
 	}
 	if (tfd >= 0)
 		close(tfd);
@@ -457,4 +469,18 @@ out:
 	free(parent);
 	sbuf_free(&sums);
 	return rc;
+}
+
+int
+outdir_commit(const char *dir, bool force, const struct outset *set,
+	      struct pt_err *err)
+{
+	return commit_set(dir, force, set, true, err);
+}
+
+int
+outdir_commit_files(const char *dir, const struct outset *set,
+		    struct pt_err *err)
+{
+	return commit_set(dir, false, set, false, err);
 }

@@ -46,4 +46,10 @@ int outdir_precheck(const char *dir, bool force, struct pt_err *err);
 int outdir_commit(const char *dir, bool force, const struct outset *set,
 		  struct pt_err *err);
 
+/* The same for a folder that is not a report (a release package): the
+ * files of `set` only, no SHA256SUMS written; refused when `dir` exists
+ * and is not empty. */
+int outdir_commit_files(const char *dir, const struct outset *set,
+			struct pt_err *err);
+
 #endif

@@ -82,11 +82,18 @@ write_parents(struct archive *a, const char *path, const char *done,
 }
 
 static int
-write_file(struct archive *a, const struct bundle_file *f, struct pt_err *err)
+write_data(struct archive *a, const struct pack_entry *f, struct pt_err *err)
 {
 	char buf[65536];
 	off_t off = 0;
 
+	if (f->data != NULL) {
+		if (f->size > 0 &&
+		    al->archive_write_data(a, f->data, (size_t)f->size) !=
+			(la_ssize_t)f->size)
+			return arc_err(a, f->path, err);
+		return 0;
+	}
 	for (;;) {
 		ssize_t n = pread(f->fd, buf, sizeof(buf), off);
 
@@ -108,8 +115,27 @@ write_file(struct archive *a, const struct bundle_file *f, struct pt_err *err)
 }
 
 static int
-write_archive(const struct bundle *b, int fd, long long mtime,
-	      struct pt_err *err)
+set_filter(struct archive *a, enum pack_filter filter)
+{
+	/* Compression levels fixed, gzip without its timestamp and name,
+	 * zstd without a checksum flag that could differ by version. */
+	if (filter == PACK_ZSTD)
+		return al->archive_write_add_filter_zstd(a) == ARCHIVE_OK &&
+			       al->archive_write_set_options(
+				   a, "zstd:compression-level=19") == ARCHIVE_OK
+			   ? 0
+			   : -1;
+	return al->archive_write_add_filter_gzip(a) == ARCHIVE_OK &&
+		       al->archive_write_set_options(
+			   a, "gzip:!timestamp,"
+			      "gzip:compression-level=9") == ARCHIVE_OK
+		   ? 0
+		   : -1;
+}
+
+static int
+write_archive(const struct pack_entry *v, size_t n, enum pack_filter filter,
+	      int fd, long long mtime, struct pt_err *err)
 {
 	struct archive *a = al->archive_write_new();
 	const char *prev = NULL;
@@ -118,26 +144,21 @@ write_archive(const struct bundle *b, int fd, long long mtime,
 
 	if (a == NULL)
 		pt_oom();
-	/* pax restricted: plain ustar headers unless a name needs more;
-	 * gzip level fixed and without the timestamp (nor a name). */
+	/* pax restricted: plain ustar headers unless a name needs more. */
 	if (al->archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
-	    al->archive_write_add_filter_gzip(a) != ARCHIVE_OK ||
-	    al->archive_write_set_options(a, "gzip:!timestamp,"
-					     "gzip:compression-level=9") !=
-		ARCHIVE_OK ||
+	    set_filter(a, filter) < 0 ||
 	    al->archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
 	    al->archive_write_open_fd(a, fd) != ARCHIVE_OK) {
 		arc_err(a, "cannot set up the archive writer", err);
 		goto out;
 	}
-	for (i = 0; i < b->nfiles; i++) {
-		const struct bundle_file *f = &b->files[i];
-
-		if (write_parents(a, f->path, prev, mtime, err) < 0 ||
-		    write_header(a, f->path, false, f->size, mtime, err) < 0 ||
-		    write_file(a, f, err) < 0)
+	for (i = 0; i < n; i++) {
+		if (write_parents(a, v[i].path, prev, mtime, err) < 0 ||
+		    write_header(a, v[i].path, false, v[i].size, mtime, err) <
+			0 ||
+		    write_data(a, &v[i], err) < 0)
 			goto out;
-		prev = f->path;
+		prev = v[i].path;
 	}
 	if (al->archive_write_close(a) != ARCHIVE_OK) {
 		arc_err(a, "finishing the archive", err);
@@ -153,8 +174,8 @@ out:
  * without `force`, link() refuses to replace a file that appeared in the
  * meantime. */
 static int
-write_out(const struct bundle *b, const char *out, bool force, long long mtime,
-	  struct pt_err *err)
+write_out(const struct pack_entry *v, size_t n, enum pack_filter filter,
+	  const char *out, bool force, long long mtime, struct pt_err *err)
 {
 	char *tmp = xasprintf("%s.XXXXXX", out);
 	mode_t mask;
@@ -169,7 +190,7 @@ write_out(const struct bundle *b, const char *out, bool force, long long mtime,
 	}
 	mask = umask(0);
 	umask(mask);
-	rc = write_archive(b, fd, mtime, err);
+	rc = write_archive(v, n, filter, fd, mtime, err);
 	if (rc == 0 && (fchmod(fd, 0644 & ~mask) < 0 || fsync(fd) < 0))
 		rc = pt_err_set(err, EX_IOERR, "%s: %s", tmp, strerror(errno));
 	if (close(fd) < 0 && rc == 0)
@@ -193,14 +214,51 @@ write_out(const struct bundle *b, const char *out, bool force, long long mtime,
 	return rc;
 }
 
+/* Names are UTF-8 (checked by the caller); let libarchive treat them so
+ * when it writes pax path records. */
+static int
+write_utf8(const struct pack_entry *v, size_t n, enum pack_filter filter,
+	   const char *out, bool force, long long mtime, struct pt_err *err)
+{
+	locale_t utf8, old;
+	int rc;
+
+	utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	if (utf8 == (locale_t)0)
+		return pt_err_set(err, EX_OSERR,
+				  "cannot load the C.UTF-8 locale");
+	old = uselocale(utf8);
+	rc = write_out(v, n, filter, out, force, mtime, err);
+	uselocale(old);
+	freelocale(utf8);
+	return rc;
+}
+
+int
+pack_entries(const struct pack_entry *v, size_t n, enum pack_filter filter,
+	     const char *out, bool force, long long mtime, struct pt_err *err)
+{
+	struct stat st;
+
+	al = archive_lib_load(err);
+	if (al == NULL)
+		return -1;
+	if (!force && lstat(out, &st) == 0)
+		return pt_err_set(err, EX_CANTCREAT,
+				  "%s exists; hint: use --force to replace it",
+				  out);
+	return write_utf8(v, n, filter, out, force, mtime, err);
+}
+
 int
 pack_folder(const char *dir, const char *out, bool force, long long mtime,
 	    struct intake_problems *problems, char digest[PT_SHA256_HEX],
 	    struct pt_err *err)
 {
+	struct pack_entry *entries;
 	struct bundle b;
 	struct stat st;
-	locale_t utf8, old;
+	size_t i;
 	int rc;
 
 	if (stat(dir, &st) < 0)
@@ -221,19 +279,14 @@ pack_folder(const char *dir, const char *out, bool force, long long mtime,
 			bundle_fini(&b);
 		return rc;
 	}
-	/* Names are UTF-8 (intake checked them); let libarchive treat them
-	 * so when it writes pax path records. */
-	utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
-	if (utf8 == (locale_t)0) {
-		bundle_fini(&b);
-		return pt_err_set(err, EX_OSERR,
-				  "cannot load the C.UTF-8 "
-				  "locale");
+	entries = xcalloc(b.nfiles + 1, sizeof(*entries));
+	for (i = 0; i < b.nfiles; i++) {
+		entries[i].path = b.files[i].path;
+		entries[i].fd = b.files[i].fd;
+		entries[i].size = b.files[i].size;
 	}
-	old = uselocale(utf8);
-	rc = write_out(&b, out, force, mtime, err);
-	uselocale(old);
-	freelocale(utf8);
+	rc = write_utf8(entries, b.nfiles, PACK_GZIP, out, force, mtime, err);
+	free(entries);
 	memcpy(digest, b.digest, PT_SHA256_HEX);
 	bundle_fini(&b);
 	return rc;

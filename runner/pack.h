@@ -31,4 +31,24 @@ int pack_folder(const char *dir, const char *out, bool force, long long mtime,
 		struct intake_problems *problems, char digest[PT_SHA256_HEX],
 		struct pt_err *err);
 
+/* One file of an archive: its bytes in memory (`data`) or, when `data` is
+ * NULL, read from `fd` at offset 0. */
+struct pack_entry {
+	const char *path;
+	const void *data;
+	int fd;
+	uint64_t size;
+};
+
+enum pack_filter { PACK_GZIP, PACK_ZSTD };
+
+/*
+ * Write the `n` entries (sorted by path, names UTF-8 and checked by the
+ * caller) as a deterministic tar, compressed with `filter`, to `out`, with
+ * the same rules and the same atomic replacement as pack_folder.
+ */
+int pack_entries(const struct pack_entry *v, size_t n, enum pack_filter filter,
+		 const char *out, bool force, long long mtime,
+		 struct pt_err *err);
+
 #endif

@@ -29,6 +29,7 @@
 #define LIM(f) offsetof(struct profile, limits.f)
 #define BUN(f) offsetof(struct profile, bundle.f)
 #define DIS(f) offsetof(struct profile, disclosure.f)
+#define REV(f) offsetof(struct profile, review.f)
 #define DS "dataset.NAME"
 
 /* Defaults are the conservative choice for a pilot that has said nothing:
@@ -101,6 +102,9 @@ const struct profile_key profile_keys[] = {
 	  ACTION_REVIEW },
 	{ "disclosure", "missing", PK_ACTION, false, DIS(missing), 0, 0, 0,
 	  ACTION_REVIEW },
+
+	/* Two, as Airlock: one advisor's oversight is caught by the other. */
+	{ "review", "reviewers", PK_INT, false, REV(reviewers), 0, 2, 9, 2 },
 };
 const size_t profile_nkeys = PT_ARRAY_LEN(profile_keys);
 

@@ -78,6 +78,11 @@ struct profile_disclosure {
 	enum rule_action missing;
 };
 
+/* [review]: how many advisors must approve before a held output leaves. */
+struct profile_review {
+	int64_t reviewers;
+};
+
 struct profile {
 	char *path;
 	char sha256[PT_SHA256_HEX]; /* of exactly the bytes that were parsed */
@@ -93,6 +98,7 @@ struct profile {
 	struct profile_limits limits;
 	struct profile_bundle bundle;
 	struct profile_disclosure disclosure;
+	struct profile_review review;
 	struct profile_dataset *datasets;
 	size_t ndatasets;
 	size_t frozen_bytes; /* size of the read-only mapping */

@@ -99,6 +99,12 @@ h_text(struct sbuf *out, const char *s)
 	sbuf_free(&clean);
 }
 
+void
+html_text(struct sbuf *out, const char *s)
+{
+	h_text(out, s);
+}
+
 /* Bundle text that keeps its lines, for a <pre> block. */
 static void
 h_text_lines(struct sbuf *out, const char *s)

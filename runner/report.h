@@ -58,5 +58,9 @@ void report_frameworks(struct report *r);
 void render_json(const struct jv *root, struct sbuf *out);
 void render_markdown(const struct jv *root, struct sbuf *out);
 void render_html(const struct jv *root, struct sbuf *out);
+/* Bundle text for an HTML page: cleaned (textsafe.h), capped, and with
+ * & < > " ' : / escaped, so it can neither open a tag nor leave an
+ * attribute nor form a URL; "—" when absent or empty. */
+void html_text(struct sbuf *out, const char *s);
 
 #endif
