@@ -34,11 +34,12 @@ static const char *const base_lines[] = {
 	"[limits]",			   /* 9 */
 	"[bundle]",			   /* 10 */
 	"[disclosure]",			   /* 11 */
-	"[dataset.d]",			   /* 12 */
-	"access = aggregate",		   /* 13 */
-	"columns = a, b",		   /* 14 */
-	"personal = yes",		   /* 15 */
-	"special_category = no",	   /* 16 */
+	"[review]",			   /* 12 */
+	"[dataset.d]",			   /* 13 */
+	"access = aggregate",		   /* 14 */
+	"columns = a, b",		   /* 15 */
+	"personal = yes",		   /* 16 */
+	"special_category = no",	   /* 17 */
 };
 
 /* Build the base with `key = value` set in `section` (replacing the base's
