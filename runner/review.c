@@ -450,6 +450,20 @@ load_decisions(struct review_state *st, int dfd, const struct keyring *ring,
 		const char *rec;
 
 		memset(&e, 0, sizeof(e));
+		if (st->nevents == 0 && ev != NULL &&
+		    strcmp(obj_str(ev, "prev"), st->audit_head) != 0) {
+			pt_err_set(err, EX_DATAERR,
+				   DECISIONS_DIR
+				   "/audit.jsonl belongs to another "
+				   "report (its chain starts at "
+				   "%.12s…, this report's "
+				   "SHA256SUMS is %.12s…): "
+				   "decisions never carry over "
+				   "to a changed report",
+				   obj_str(ev, "prev"), st->audit_head);
+			jv_free(ev);
+			goto out;
+		}
 		if (ev == NULL || !jv_get_int(ev, "seq", &seq) ||
 		    seq != (int64_t)st->nevents + 1 ||
 		    jv_get_str(ev, "event") == NULL ||
