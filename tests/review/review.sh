@@ -20,7 +20,10 @@ export PROEFTUIN_KEYRING="$T/keys"
 export SOURCE_DATE_EPOCH=1767225600
 unset XDG_CONFIG_HOME
 
-# Keys from fixed seeds: every signature below is the same on every run.
+# Keys from fixed seeds: every signature below is the same on every run
+# of the same build on the same host (the report, and so what is signed,
+# holds what the sandbox read back about the host: statements.py names
+# such digests for the golden file).
 "$MKKEY" "$T/keys" custodian data@zwolle.example seed-custodian
 "$MKKEY" "$T/keys" alice alice@zwolle.example seed-alice
 "$MKKEY" "$T/keys" bob bob@zwolle.example seed-bob
@@ -55,7 +58,6 @@ expect 0 "the pilot runs and is signed by the custodian" -- \
 	--sign custodian
 [ -f "$T/pass/provenance.dsse.json" ]
 ok $? "run --sign writes provenance.dsse.json"
-golden provenance.dsse.json "$T/pass/provenance.dsse.json"
 payload "$T/pass/provenance.dsse.json" >"$T/prov.json"
 has "$T/prov.json" '"predicateType":"https://slsa.dev/provenance/v1"' &&
 	has "$T/prov.json" '"_type":"https://in-toto.io/Statement/v1"' &&
@@ -85,8 +87,6 @@ for who in alice bob; do
 		--comment "within the purpose" --conditions "review yearly" \
 		--public
 done
-golden alice.jsonl "$T/pass/decisions/alice.jsonl"
-golden audit.jsonl "$T/pass/decisions/audit.jsonl"
 payload "$T/pass/decisions/alice.jsonl" 2 >"$T/vsa.json"
 has "$T/vsa.json" '"predicateType":"https://slsa.dev/verification_summary/v1"' &&
 	has "$T/vsa.json" '"verificationResult":"PASSED"' &&
@@ -99,7 +99,12 @@ has "$T/out" "released: 6 outputs, withheld: 0"
 ok $? "release says what left"
 [ -d "$T/pkg" ] && [ -f "$T/pkg.tar.zst" ]
 ok $? "release writes the package folder and its .tar.zst"
-golden release.dsse.json "$T/pkg/release.dsse.json"
+python3 "$SRC/tests/review/statements.py" "$T/pass" "$T/pkg" \
+	>"$T/statements.txt"
+golden statements.txt "$T/statements.txt"
+cmp -s "$T/statements.txt" "$GOLD/statements.txt" ||
+	diff -u "$GOLD/statements.txt" "$T/statements.txt" | head -30 |
+	sed 's/^/# /'
 expect 0 "verify checks the released package" -- "$PT" verify "$T/pkg"
 has "$T/out" "release: valid"
 ok $? "verify: release valid"
