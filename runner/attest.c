@@ -328,6 +328,24 @@ set_link(struct jv *o, const struct record_link *l)
 		jv_set_str(o, "time", l->time);
 }
 
+/* A comment for the reviewers only is signed by its digest: the text stays
+ * in the report folder (decisions/NAME.notes) and never enters a package,
+ * while the record still proves what was written. */
+static void
+set_comment(struct jv *o, const char *comment, bool public_comment)
+{
+	char hex[PT_SHA256_HEX];
+
+	if (public_comment || *comment == '\0') {
+		jv_set_str(o, "comment", comment);
+		jv_set_str(o, "visibility", "public");
+		return;
+	}
+	pt_sha256_hex(comment, strlen(comment), hex);
+	jv_set_str(o, "comment_sha256", hex);
+	jv_set_str(o, "visibility", "reviewers");
+}
+
 static struct jv *
 report_subject(const struct report_facts *f)
 {
@@ -348,8 +366,7 @@ attest_vote(const struct report_facts *f, const struct record_link *l,
 		jv_push(subjects, descriptor(o->file, o->sha256));
 	jv_set_str(pred, "output", o->name);
 	jv_set_str(pred, "vote", vote_name(vote));
-	jv_set_str(pred, "comment", comment);
-	jv_set_str(pred, "visibility", public_comment ? "public" : "reviewers");
+	set_comment(pred, comment, public_comment);
 	set_link(pred, l);
 	finish(statement(VOTE_TYPE, subjects, pred), out);
 }
@@ -391,9 +408,8 @@ attest_decision(const struct report_facts *f, const struct record_link *l,
 	jv_set_str(pred, "slsaVersion", "1.0");
 	d = jv_obj_at(pred, "proeftuin_decision");
 	jv_set_str(d, "decision", vote_name(decision));
-	jv_set_str(d, "comment", comment);
+	set_comment(d, comment, public_comment);
 	jv_set_str(d, "conditions", conditions);
-	jv_set_str(d, "visibility", public_comment ? "public" : "reviewers");
 	set_link(d, l);
 	finish(statement(VSA_TYPE, report_subject(f), pred), out);
 }

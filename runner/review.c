@@ -25,6 +25,8 @@
 
 /* Read `name` under `dfd` without following a symlink.  0, 1 when absent,
  * -1 with errno for anything else (a folder, a FIFO, a read error). */
+static const char *next_line(const struct sbuf *text, size_t *pos, size_t *len);
+
 static int
 read_at(int dfd, const char *name, struct sbuf *out)
 {
@@ -168,6 +170,16 @@ check_allowed(const struct review_state *st, const struct key *who,
 				  "%s has already given an overall decision; "
 				  "a decision is final",
 				  who->name);
+	/* Two keys of one person are one reviewer, not two. */
+	for (i = 0; i < st->nrecords; i++)
+		if (strcmp(st->records[i].author->name, who->name) != 0 &&
+		    strcasecmp(st->records[i].author->email, who->email) == 0)
+			return pt_err_set(
+			    err, EX_DATAERR,
+			    "%s has the e-mail address of %s "
+			    "(%s), who has already reviewed; "
+			    "one person counts once",
+			    who->name, st->records[i].author->name, who->email);
 	if (is_vote) {
 		o = report_output_find(&st->facts, output);
 		if (o == NULL)
@@ -219,6 +231,58 @@ obj_str(const struct jv *o, const char *key)
 	const char *s = jv_get_str(o, key);
 
 	return s != NULL ? s : "";
+}
+
+/* The comment of a record: in the clear, or (for the reviewers only) from
+ * NAME.notes, checked against the digest the record signs.  A package
+ * has no notes: the comment is then withheld. */
+static int
+private_comment(const struct review_state *st, const struct author_file *af,
+		const struct jv *link, int64_t seq, struct review_record *r,
+		const char *where, struct pt_err *err)
+{
+	const char *want = jv_get_str(link, "comment_sha256");
+	size_t pos = 0, len;
+	const char *line;
+
+	if (want == NULL) {
+		r->comment = xstrdup(obj_str(link, "comment"));
+		return 0;
+	}
+	while ((line = next_line(&af->notes, &pos, &len)) != NULL) {
+		const char *why;
+		size_t at;
+		struct jv *n = json_parse(line, len, &why, &at);
+		int64_t nseq;
+		char hex[PT_SHA256_HEX];
+
+		if (n != NULL && jv_get_int(n, "seq", &nseq) && nseq == seq &&
+		    jv_get_str(n, "comment") != NULL) {
+			const char *c = jv_get_str(n, "comment");
+
+			pt_sha256_hex(c, strlen(c), hex);
+			if (strcmp(hex, want) != 0) {
+				jv_free(n);
+				return pt_err_set(err, EX_DATAERR,
+						  "%s: its private comment in "
+						  "decisions/%s.notes is not "
+						  "the one it signed",
+						  where, af->name);
+			}
+			r->comment = xstrdup(c);
+			jv_free(n);
+			return 0;
+		}
+		jv_free(n);
+	}
+	if (!st->package)
+		return pt_err_set(err, EX_DATAERR,
+				  "%s: its private comment is missing from "
+				  "decisions/%s.notes",
+				  where, af->name);
+	r->comment = xstrdup("(for the reviewers only; not in the package)");
+	r->comment_withheld = true;
+	return 0;
 }
 
 /* Check the record `line` of `af` against the audit event `ev` and the
@@ -300,7 +364,8 @@ take_record(struct review_state *st, struct author_file *af,
 			pt_err_set(err, EX_DATAERR, "%s has no vote", where);
 			goto out;
 		}
-		r.comment = xstrdup(obj_str(pred, "comment"));
+		if (private_comment(st, af, link, seq, &r, where, err) < 0)
+			goto out;
 		r.conditions = xstrdup("");
 	} else {
 		if (vote_parse(obj_str(link, "decision"), &r.vote) < 0) {
@@ -308,7 +373,8 @@ take_record(struct review_state *st, struct author_file *af,
 				   where);
 			goto out;
 		}
-		r.comment = xstrdup(obj_str(link, "comment"));
+		if (private_comment(st, af, link, seq, &r, where, err) < 0)
+			goto out;
 		r.conditions = xstrdup(obj_str(link, "conditions"));
 	}
 	r.public_comment = strcmp(obj_str(link, "visibility"), "public") == 0;
@@ -408,6 +474,12 @@ load_decisions(struct review_state *st, int dfd, const struct keyring *ring,
 			continue;
 		if (strcmp(e, "audit.jsonl") == 0) {
 			r = read_at(ddfd, e, &st->audit);
+		} else if (el > 6 && strcmp(e + el - 6, ".notes") == 0 &&
+			   (name = xstrndup(e, el - 6)) != NULL &&
+			   key_name_ok(name)) {
+			r = read_at(ddfd, e,
+				    &author_file(st, name, true)->notes);
+			free(name);
 		} else if (el > 6 && strcmp(e + el - 6, ".jsonl") == 0 &&
 			   (name = xstrndup(e, el - 6)) != NULL &&
 			   key_name_ok(name)) {
@@ -668,6 +740,7 @@ review_fini(struct review_state *st)
 	for (i = 0; i < st->nauthors; i++) {
 		free(st->authors[i].name);
 		sbuf_free(&st->authors[i].text);
+		sbuf_free(&st->authors[i].notes);
 	}
 	free(st->authors);
 	sbuf_free(&st->audit);
@@ -897,6 +970,13 @@ commit(struct review_state *st, struct pt_err *err)
 		free(name);
 		if (r < 0)
 			goto fail;
+		if (st->authors[i].notes.len == 0)
+			continue;
+		name = xasprintf("%s.notes", st->authors[i].name);
+		r = write_at(sfd, name, &st->authors[i].notes, err);
+		free(name);
+		if (r < 0)
+			goto fail;
 	}
 	if (write_at(sfd, "audit.jsonl", &st->audit, err) < 0)
 		goto fail;
@@ -973,6 +1053,15 @@ review_record_add(struct review_state *st, const struct review_request *r,
 		   o != NULL ? o->name : NULL, vote_name(r->vote), hex, r->time,
 		   &line);
 	sbuf_add(&af->text, env.buf, env.len);
+	if (!r->public_comment && *comment != '\0') {
+		struct jv *note = jv_obj();
+
+		jv_set_int(note, "seq", link.seq);
+		jv_set_str(note, "comment", comment);
+		jv_write(note, &af->notes);
+		sbuf_addc(&af->notes, '\n');
+		jv_free(note);
+	}
 	sbuf_add(&st->audit, line.buf, line.len);
 	sbuf_addc(&st->audit, '\n');
 	rc = commit(st, err);

@@ -4,6 +4,9 @@
  * The report's files are never changed.  Decisions live in DIR/decisions/:
  *   NAME.jsonl   one DSSE envelope per line, each signed by the advisor
  *                NAME: a vote on one output or the overall decision;
+ *   NAME.notes   the text of NAME's comments for the reviewers only, one
+ *                {"comment","seq"} line each; the record signs its digest,
+ *                and a release package leaves this file out;
  *   audit.jsonl  every review and release event, one canonical JSON line
  *                each, chained by the digest of the line before.
  * Every record is bound to the digest of SHA256SUMS, to the author's
@@ -31,7 +34,8 @@ struct review_record {
 	enum vote_kind vote;
 	char *comment, *conditions; /* conditions: decisions only */
 	bool public_comment;
-	char *time; /* or NULL */
+	bool comment_withheld; /* private, and this is a package */
+	char *time;	       /* or NULL */
 };
 
 struct audit_event {
@@ -47,6 +51,7 @@ struct audit_event {
 struct author_file {
 	char *name;
 	struct sbuf text;
+	struct sbuf notes;	  /* NAME.notes: the private comments */
 	char last[PT_SHA256_HEX]; /* digest of its last record */
 	int64_t n;
 };

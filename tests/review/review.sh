@@ -28,6 +28,8 @@ unset XDG_CONFIG_HOME
 "$MKKEY" "$T/keys" alice alice@zwolle.example seed-alice
 "$MKKEY" "$T/keys" bob bob@zwolle.example seed-bob
 "$MKKEY" "$T/keys" carol carol@zwolle.example seed-carol
+# A second key of alice's.
+"$MKKEY" "$T/keys" alice2 Alice@zwolle.example seed-alice2
 # The pilot's own contact, with a key in the keyring all the same.
 "$MKKEY" "$T/keys" team preventie@example.org seed-team
 # A stranger whose key is in no one's keyring.
@@ -162,6 +164,10 @@ expect 65 "alice cannot decide twice" -- \
 expect 65 "alice cannot vote after her decision" -- \
 	"$PT" review "$R" --as alice --approve youth_care_by_age
 
+expect 65 "a second key of one person does not make a second reviewer" -- \
+	"$PT" review "$R" --as alice2 --approve notes --comment "me again"
+has "$T/err" "alice2 has the e-mail address of alice"
+ok $? "message says one person counts once"
 expect 0 "bob lists the report before deciding" -- \
 	"$PT" review "$R" --as bob --list
 ! has "$T/out" alice && ! has "$T/out" "secret-comment"
@@ -261,6 +267,11 @@ awk 'NR == 1 { first = $0; next } NR == 2 { print; print first; next }
 verify_invalid "reordered records" "records were changed, reordered or replayed"
 sed -n '1p' "$T/saved/alice.jsonl" >>"$D/alice.jsonl"
 verify_invalid "a replayed record" "holds a record that the audit log does not name"
+sed 's/secret-comment-of-alice/secret-comment-of-bob/' \
+	"$T/saved/alice.notes" >"$D/alice.notes"
+verify_invalid "an edited private comment" "is not the one it signed"
+rm "$D/alice.notes"
+verify_invalid "a removed private comment" "private comment is missing"
 sed 's/"summary":"approve"/"summary":"reject"/' "$T/saved/audit.jsonl" \
 	>"$D/audit.jsonl"
 verify_invalid "an edited audit log" "does not say what audit event 1 says"
@@ -299,6 +310,7 @@ ok $? "verify names the changed file"
 cp "$T/report.md" "$R/report.md"
 
 # --- 4. Release of the held output, and a package changed afterwards ------
+cp -a "$R" "$T/rep-copy"
 expect 0 "the custodian releases, leaving out the table with changes" -- \
 	"$PT" release "$R" --to "$T/rel" --as custodian \
 	--leave-out children_by_wijk
@@ -311,6 +323,14 @@ has "$T/rel.json" '"reason":"approved by alice, bob"' &&
 	has "$T/rel.json" '"reason":"left out by the releaser"'
 ok $? "the release statement says who approved and what was left out"
 expect 0 "the package verifies" -- "$PT" verify "$T/rel"
+! grep -rq "secret-comment-of-alice" "$T/rel" "$T/rel.tar.zst" &&
+	grep -q "secret-comment-of-alice" "$R/decisions/alice.notes"
+ok $? "a comment for the reviewers stays in the report folder, out of the package"
+"$PT" release "$T/rep-copy" --to "$T/rel-again" --as custodian \
+	--leave-out children_by_wijk >/dev/null
+cmp -s "$T/rel.tar.zst" "$T/rel-again.tar.zst" &&
+	diff -r "$T/rel" "$T/rel-again" >/dev/null
+ok $? "the same decisions give a byte-identical package and archive"
 expect 0 "the report folder still verifies, with the release logged" -- \
 	"$PT" verify "$R"
 has "$R/decisions/audit.jsonl" '"event":"release"'
