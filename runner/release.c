@@ -14,6 +14,7 @@
 #include "outdir.h"
 #include "pack.h"
 #include "release.h"
+#include "release_page.h"
 #include "review.h"
 
 #define MAX_FILE (256u * 1024 * 1024)
@@ -213,8 +214,7 @@ outfile_cmp(const void *a, const void *b)
 		      ((const struct outfile *)b)->name);
 }
 
-/* Package members in name order (a shell sort: few files, and qsort is
- * fine here, outside the jail). */
+/* Package members in name order (qsort is fine here, outside the jail). */
 static void
 sort_set(struct outset *set)
 {
@@ -348,6 +348,16 @@ release_make(const struct release_opts *o, struct release_summary *sum,
 	for (i = 0; i < st.nrecords; i++)
 		add_key(&set, st.records[i].author);
 	add_key(&set, o->who);
+	{
+		struct release_page page = { &st, o->who, o->time, items, n };
+		struct sbuf md = SBUF_INIT, html = SBUF_INIT;
+
+		release_page_render(&page, &md, &html);
+		outset_add(&set, "release.md", md.buf, md.len, false);
+		outset_add(&set, "release.html", html.buf, html.len, false);
+		sbuf_free(&md);
+		sbuf_free(&html);
+	}
 	sort_set(&set);
 
 	pf = xcalloc(set.n + 1, sizeof(*pf));

@@ -54,6 +54,12 @@ md_text(struct sbuf *out, const char *s)
 	sbuf_free(&clean);
 }
 
+void
+md_inline(struct sbuf *out, const char *s)
+{
+	md_text(out, s);
+}
+
 static void
 md_row(struct sbuf *out, const char *key, const char *value)
 {

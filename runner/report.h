@@ -62,5 +62,8 @@ void render_html(const struct jv *root, struct sbuf *out);
  * & < > " ' : / escaped, so it can neither open a tag nor leave an
  * attribute nor form a URL; "—" when absent or empty. */
 void html_text(struct sbuf *out, const char *s);
+/* The same for Markdown: cleaned, capped, with HTML and Markdown syntax
+ * escaped, on one line. */
+void md_inline(struct sbuf *out, const char *s);
 
 #endif

@@ -322,6 +322,11 @@ payload "$T/rel/release.dsse.json" >"$T/rel.json"
 has "$T/rel.json" '"reason":"approved by alice, bob"' &&
 	has "$T/rel.json" '"reason":"left out by the releaser"'
 ok $? "the release statement says who approved and what was left out"
+has "$T/rel/release.md" "## Audit log" &&
+	has "$T/rel/release.md" "bob decision: approve" &&
+	has "$T/rel/release.html" "<h2>Audit log</h2>" &&
+	! grep -q "<script" "$T/rel/release.html"
+ok $? "release.md and release.html show the decisions and the audit log"
 expect 0 "the package verifies" -- "$PT" verify "$T/rel"
 ! grep -rq "secret-comment-of-alice" "$T/rel" "$T/rel.tar.zst" &&
 	grep -q "secret-comment-of-alice" "$R/decisions/alice.notes"

@@ -30,7 +30,8 @@ def main():
     names = {}
     for d in dirs:
         for f in ("report.json", "report.md", "report.html", "SHA256SUMS",
-                  "provenance.dsse.json", "release.dsse.json"):
+                  "provenance.dsse.json", "release.dsse.json",
+                  "release.md", "release.html"):
             p = os.path.join(d, f)
             if os.path.exists(p):
                 with open(p, "rb") as fh:
@@ -61,7 +62,8 @@ def main():
 
     for d in dirs:
         tag = os.path.basename(d.rstrip("/"))
-        for f in ("provenance.dsse.json", "release.dsse.json"):
+        for f in ("provenance.dsse.json", "release.dsse.json",
+                  "release.md", "release.html"):
             p = os.path.join(d, f)
             if os.path.exists(p) and not (d != dirs[0] and
                                           f == "provenance.dsse.json"):
