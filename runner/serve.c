@@ -172,14 +172,16 @@ respond(struct MHD_Connection *c, unsigned int status, const char *type,
 		return MHD_NO;
 	mhd.MHD_add_response_header(res, "Content-Type", type);
 	/* Nothing but this page's own forms and inline style; no framing, no
-	 * referrer (the token is in the URL), no caching. */
+	 * referrer to elsewhere (the token is in the URL: "same-origin", not
+	 * "no-referrer", under which a browser sends "Origin: null" on our
+	 * own forms), no caching. */
 	mhd.MHD_add_response_header(
 	    res, "Content-Security-Policy",
 	    "default-src 'none'; style-src 'unsafe-inline'; form-action "
 	    "'self'; frame-ancestors 'none'; base-uri 'none'");
 	mhd.MHD_add_response_header(res, "X-Frame-Options", "DENY");
 	mhd.MHD_add_response_header(res, "X-Content-Type-Options", "nosniff");
-	mhd.MHD_add_response_header(res, "Referrer-Policy", "no-referrer");
+	mhd.MHD_add_response_header(res, "Referrer-Policy", "same-origin");
 	mhd.MHD_add_response_header(res, "Cache-Control", "no-store");
 	r = mhd.MHD_queue_response(c, status, res);
 	mhd.MHD_destroy_response(res);
@@ -540,9 +542,11 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 			    c, MHD_HEADER_KIND, "Origin");
 			site = mhd.MHD_lookup_connection_value(
 			    c, MHD_HEADER_KIND, "Sec-Fetch-Site");
-			if ((origin != NULL &&
-			     strcmp(origin, sv->origin) != 0) ||
-			    (site != NULL && strcmp(site, "same-origin") != 0))
+			/* A browser's Sec-Fetch-Site is decisive; without it
+			 * (an older client) the Origin must be ours. */
+			if (site != NULL ? strcmp(site, "same-origin") != 0
+					 : origin != NULL &&
+					       strcmp(origin, sv->origin) != 0)
 				return refuse(c, 403,
 					      "refused: the request came from "
 					      "another origin");
