@@ -282,6 +282,29 @@ remove_package(const char *dir)
 	(void)rmdir(dir);
 }
 
+/* True when the (not yet existing) path `to` lies in the folder `dir`. */
+static bool
+inside(const char *to, const char *dir)
+{
+	char *copy = xstrdup(to), *slash = strrchr(copy, '/'), *parent,
+	     *real_dir = realpath(dir, NULL);
+	bool in = false;
+	size_t n;
+
+	if (slash != NULL)
+		*slash = '\0';
+	parent = realpath(slash == NULL ? "." : (*copy ? copy : "/"), NULL);
+	if (parent != NULL && real_dir != NULL) {
+		n = strlen(real_dir);
+		in = strncmp(parent, real_dir, n) == 0 &&
+		     (parent[n] == '\0' || parent[n] == '/');
+	}
+	free(copy);
+	free(parent);
+	free(real_dir);
+	return in;
+}
+
 int
 release_make(const struct release_opts *o, struct release_summary *sum,
 	     struct pt_err *err)
@@ -309,6 +332,11 @@ release_make(const struct release_opts *o, struct release_summary *sum,
 				  "hint: choose another --to",
 				  lstat(o->to, &sb) == 0 ? o->to
 							 : sum->archive);
+	if (inside(o->to, o->dir))
+		return pt_err_set(err, EX_USAGE,
+				  "%s would be inside the report folder %s; "
+				  "hint: choose a --to outside it",
+				  o->to, o->dir);
 	lock = review_lock(o->dir, err);
 	if (lock < 0)
 		return -1;

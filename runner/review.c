@@ -622,6 +622,56 @@ out:
 	return rc;
 }
 
+/* A file in outputs/ or review/ that SHA256SUMS does not name would look
+ * released (or held) to a reader; refuse it. */
+static int
+check_strays(const struct review_state *st, int dfd, struct pt_err *err)
+{
+	static const char *const subs[] = { "outputs", "review" };
+	size_t s, i;
+
+	for (s = 0; s < PT_ARRAY_LEN(subs); s++) {
+		int fd =
+		    openat(dfd, subs[s],
+			   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		struct dirent *e;
+		DIR *d;
+
+		if (fd < 0)
+			continue;
+		d = fdopendir(fd);
+		if (d == NULL) {
+			close(fd);
+			continue;
+		}
+		while ((e = readdir(d)) != NULL) {
+			char *rel;
+			bool listed = false;
+
+			if (strcmp(e->d_name, ".") == 0 ||
+			    strcmp(e->d_name, "..") == 0)
+				continue;
+			rel = xasprintf("%s/%s", subs[s], e->d_name);
+			for (i = 0; i < st->facts.nfiles; i++)
+				listed =
+				    listed ||
+				    strcmp(st->facts.files[i].name, rel) == 0;
+			if (!listed) {
+				pt_err_set(err, EX_DATAERR,
+					   "%s/%s is not in SHA256SUMS: it was "
+					   "not made by the run",
+					   st->dir, rel);
+				free(rel);
+				closedir(d);
+				return -1;
+			}
+			free(rel);
+		}
+		closedir(d);
+	}
+	return 0;
+}
+
 int
 review_load(const char *dir, const struct keyring *ring, bool package,
 	    struct review_state *st, struct pt_err *err)
@@ -672,6 +722,8 @@ review_load(const char *dir, const struct keyring *ring, bool package,
 			goto out;
 		}
 	}
+	if (!package && check_strays(st, dfd, err) < 0)
+		goto out;
 	if (read_at(dfd, PROVENANCE_FILE, &prov) != 0) {
 		pt_err_set(err, EX_DATAERR,
 			   "%s is not signed (no " PROVENANCE_FILE "); hint: "

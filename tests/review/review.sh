@@ -118,6 +118,15 @@ expect 65 "the team's contact cannot release" -- \
 	"$PT" release "$T/pass" --to "$T/pkg3" --as team
 has "$T/err" "team's contact and cannot release"
 ok $? "message names the contact"
+expect 64 "a package inside the report folder is refused" -- \
+	"$PT" release "$T/pass" --to "$T/pass/outputs/pkg" --as custodian
+[ ! -e "$T/pass/outputs/pkg" ]
+ok $? "nothing was written into the report folder"
+echo "1,2" >"$T/pass/outputs/leak.csv"
+expect 2 "a file slipped into outputs/ is found" -- "$PT" verify "$T/pass"
+has "$T/out" "outputs/leak.csv is not in SHA256SUMS"
+ok $? "verify names the slipped-in file"
+rm "$T/pass/outputs/leak.csv"
 expect 73 "a package is never replaced" -- \
 	"$PT" release "$T/pass" --to "$T/pkg" --as custodian
 expect 73 "run --force does not delete the advisors' decisions" -- \
