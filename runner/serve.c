@@ -24,6 +24,7 @@
 #define MHD_SONAME "libmicrohttpd.so.12"
 #define MAX_BODY (64u * 1024)
 #define TOKEN_BYTES 32
+#define OUTPUT_SHOWN (64 * 1024)
 
 /* Every libmicrohttpd function the page calls, loaded at run time as
  * libarchive is (archive_lib.h): only `review --serve` needs it. */
@@ -202,12 +203,63 @@ static const char page_css[] =
     ".msg{padding:.5rem;border-left:4px solid}.ok{border-color:#1a7f37}"
     ".err{border-color:#cf222e}textarea{width:100%;min-height:3rem}"
     "fieldset{border:none;padding:0}label{margin-right:1rem}"
-    "pre{white-space:pre-wrap}";
+    "pre{white-space:pre-wrap;background:#f6f6f6;padding:.5rem;"
+    "max-height:20rem;overflow:auto}"
+    ".file{overflow-wrap:anywhere}";
 
 static void
 add_text(struct sbuf *p, const char *s)
 {
 	html_text(p, s);
+}
+
+/* Text that keeps its lines: each line escaped, joined by `sep`. */
+static void
+add_lines(struct sbuf *p, const char *s, const char *sep)
+{
+	const char *nl;
+
+	while (s != NULL && *s != '\0') {
+		char *line;
+
+		nl = strchr(s, '\n');
+		line = nl != NULL ? xstrndup(s, (size_t)(nl - s)) : xstrdup(s);
+		if (*line != '\0')
+			html_text(p, line);
+		free(line);
+		if (nl == NULL)
+			break;
+		sbuf_adds(p, sep);
+		s = nl + 1;
+	}
+}
+
+/* The output's own text, so the advisor judges what would leave; its
+ * digest was checked against SHA256SUMS when the state was loaded. */
+static void
+add_output_text(struct sbuf *p, const char *dir, const char *file)
+{
+	char *path = xasprintf("%s/%s", dir, file);
+	char buf[OUTPUT_SHOWN + 1];
+	ssize_t n = -1;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+	free(path);
+	if (fd >= 0) {
+		n = read(fd, buf, OUTPUT_SHOWN);
+		close(fd);
+	}
+	if (n < 0) {
+		sbuf_adds(p, "<p>(cannot be read)</p>");
+		return;
+	}
+	buf[n] = '\0';
+	sbuf_adds(p, "<pre class=\"content\">");
+	add_lines(p, buf, "\n");
+	sbuf_adds(p, "</pre>");
+	if (n == OUTPUT_SHOWN)
+		sbuf_adds(p, "<p>(the first 64 KiB are shown; read the file "
+			     "for the rest)</p>");
 }
 
 static void
@@ -268,12 +320,12 @@ record_text(struct sbuf *p, const char *who, const struct review_record *r)
 		sbuf_adds(p,
 			  r->public_comment ? " (public) " : " (reviewers) ");
 		sbuf_adds(p, "<q>");
-		add_text(p, r->comment);
+		add_lines(p, r->comment, "<br>");
 		sbuf_adds(p, "</q>");
 	}
 	if (r->conditions != NULL && *r->conditions != '\0') {
 		sbuf_adds(p, " conditions: <q>");
-		add_text(p, r->conditions);
+		add_lines(p, r->conditions, "<br>");
 		sbuf_adds(p, "</q>");
 	}
 	sbuf_adds(p, "</li>");
@@ -327,7 +379,7 @@ render_page(struct sbuf *p, const struct server *sv,
 		review_tally_output(st, o, &t);
 		sbuf_printf(p, "<section id=\"output-%zu\"><h3>", i);
 		add_text(p, o->name);
-		sbuf_adds(p, " <small>");
+		sbuf_adds(p, " <small class=\"file\">");
 		add_text(p, o->file != NULL ? o->file : "withheld");
 		sbuf_adds(p, "</small></h3><p>");
 		sbuf_adds(p, o->file == NULL ? "Broke a rule: never leaves."
@@ -335,11 +387,16 @@ render_page(struct sbuf *p, const struct server *sv,
 					     : "Passed every rule.");
 		if (!blind)
 			sbuf_printf(p,
-				    " <span class=\"tally\">%s: %d approve, "
-				    "%d request changes, %d reject</span>",
-				    output_decision_name(t.decision),
-				    t.approvals, t.changes, t.rejects);
+				    " <span class=\"tally\">Votes: %d "
+				    "approve, %d request changes, %d reject"
+				    "%s%s.</span>",
+				    t.approvals, t.changes, t.rejects,
+				    o->held ? "; " : "",
+				    o->held ? output_decision_name(t.decision)
+					    : "");
 		sbuf_adds(p, "</p>");
+		if (o->file != NULL)
+			add_output_text(p, st->dir, o->file);
 		if (v != NULL) {
 			sbuf_adds(p, "<ul class=\"mine\">");
 			record_text(p, "your vote", v);
@@ -695,6 +752,13 @@ serve_review(const struct serve_opts *o, struct pt_err *err)
 	while (poll(pfd, sfd >= 0 ? 2 : 1, -1) < 0 && errno == EINTR)
 		;
 	mhd.MHD_stop_daemon(d);
+	/* Take the signal that ended us, or restoring the mask would let it
+	 * kill the process: Ctrl-C is the way to stop, not a failure. */
+	if (sfd >= 0 && (pfd[1].revents & POLLIN) != 0) {
+		struct signalfd_siginfo si;
+
+		(void)!read(sfd, &si, sizeof(si));
+	}
 	rc = 0;
 out:
 	if (sfd >= 0)
