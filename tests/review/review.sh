@@ -373,7 +373,30 @@ pkg_invalid "a package log without its release" "does not end with this release"
 cp "$T/pkg/release.dsse.json" "$T/rel/release.dsse.json"
 pkg_invalid "another release's statement" "differs from the release statement"
 
-# --- 5. A FAIL report releases nothing -----------------------------------
+# --- 5. A writer killed at any moment leaves the old state or the new --
+bad=0
+for delay in 0 0.001 0.002 0.003 0.004 0.005 0.006 0.008 0.010 0.015 \
+	0.020 0.030; do
+	rm -rf "$T/k"
+	cp -a "$T/rep-copy" "$T/k"
+	before=$(wc -l <"$T/k/decisions/audit.jsonl")
+	"$PT" review "$T/k" --as carol --approve notes --comment "fine" \
+		>/dev/null 2>&1 &
+	pid=$!
+	sleep "$delay"
+	kill -9 "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	after=$(wc -l <"$T/k/decisions/audit.jsonl")
+	if ! "$PT" verify "$T/k" >/dev/null 2>&1 ||
+	    [ $((after - before)) -gt 1 ]; then
+		echo "# killed after ${delay}s: $("$PT" verify "$T/k" 2>&1)" >&2
+		bad=$((bad + 1))
+	fi
+done
+[ "$bad" -eq 0 ]
+ok $? "a reviewer killed mid-write leaves decisions that verify (12 moments)"
+
+# --- 6. A FAIL report releases nothing -----------------------------------
 cp -r "$PILOT" "$T/f"
 echo 'error("stop")' >>"$T/f/analysis.lua"
 expect 2 "a failing pilot runs as FAIL" -- \
