@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "admission.h"
+#include "suggest.h"
 #include "inifile.h"
 #include "json.h"
 
@@ -77,7 +78,9 @@ check_dataset(const struct manifest_dataset *md, const struct profile *p,
 
 	if (pd == NULL || pd->access == ACCESS_NONE) {
 		add(a, "dataset_granted", md->name, false,
-		    "the profile grants no access to dataset '%s'", md->name);
+		    MANIFEST_NAME ":%d: the profile grants no access to "
+				  "dataset '%s'",
+		    md->line, md->name);
 		return;
 	}
 	add(a, "dataset_granted", md->name, true, "access %s",
@@ -97,14 +100,35 @@ check_dataset(const struct manifest_dataset *md, const struct profile *p,
 
 		if (ini_list_has(pd->identifiers, pd->nidentifiers, col))
 			add(a, "identifier_not_requested", col, false,
-			    "column '%s' of '%s' is an identifier and is never "
-			    "readable",
-			    col, md->name);
-		else if (!ini_list_has(pd->columns, pd->ncolumns, col))
-			add(a, "column_granted", col, false,
-			    "column '%s' of '%s' is not granted by the profile",
-			    col, md->name);
-		else
+			    MANIFEST_NAME ":%d: column '%s' of '%s' is an "
+					  "identifier and is never readable; "
+					  "hint: remove it from columns in "
+					  "[dataset.%s]",
+			    md->columns_line, col, md->name, md->name);
+		else if (!ini_list_has(pd->columns, pd->ncolumns, col)) {
+			const char *near =
+			    suggest_word(col, (const char *const *)pd->columns,
+					 pd->ncolumns);
+			char *list = quoted_list(pd->columns, pd->ncolumns);
+
+			if (near != NULL)
+				add(a, "column_granted", col, false,
+				    MANIFEST_NAME ":%d: column '%s' of '%s' is "
+						  "not granted by the profile; "
+						  "did you mean '%s'?",
+				    md->columns_line, col, md->name, near);
+			else
+				add(a, "column_granted", col, false,
+				    MANIFEST_NAME ":%d: column '%s' of '%s' is "
+						  "not granted by the profile, "
+						  "which grants %s; hint: ask "
+						  "the custodian for it, or "
+						  "remove it from columns in "
+						  "[dataset.%s]",
+				    md->columns_line, col, md->name, list,
+				    md->name);
+			free(list);
+		} else
 			add(a, "column_granted", col, true, "granted");
 		if (nheader < 0)
 			continue;
@@ -113,9 +137,9 @@ check_dataset(const struct manifest_dataset *md, const struct profile *p,
 			    "in the header of the %s", what);
 		else
 			add(a, "column_in_header", col, false,
-			    "column '%s' is not in the header of the %s of "
-			    "'%s'",
-			    col, what, md->name);
+			    MANIFEST_NAME ":%d: column '%s' is not in the "
+					  "header of the %s of '%s'",
+			    md->columns_line, col, what, md->name);
 	}
 	if (nheader >= 0)
 		ini_free_list(header, (size_t)nheader);
@@ -172,15 +196,27 @@ admission_run(const struct manifest *m, const struct profile *p,
 	if (ini_list_has(p->purposes, p->npurposes, m->purpose))
 		add(out, "purpose_permitted", m->purpose, true,
 		    "purpose is permitted by profile '%s'", p->name);
-	else
+	else {
+		const char *near = suggest_word(
+		    m->purpose, (const char *const *)p->purposes, p->npurposes);
+		char *list = quoted_list(p->purposes, p->npurposes);
+
 		add(out, "purpose_permitted", m->purpose, false,
-		    "purpose '%s' is not among the profile's purposes",
-		    m->purpose);
+		    MANIFEST_NAME ":%d: purpose '%s' is not among the "
+				  "profile's purposes; %s%s%sprofile '%s' "
+				  "permits %s",
+		    m->purpose_line, m->purpose,
+		    near != NULL ? "did you mean '" : "",
+		    near != NULL ? near : "", near != NULL ? "'? " : "",
+		    p->name, list);
+		free(list);
+	}
 	if (bundle_find(b, m->entry) != NULL)
 		add(out, "entry_present", m->entry, true, "entry script found");
 	else
 		add(out, "entry_present", m->entry, false,
-		    "entry script '%s' is not in the bundle", m->entry);
+		    MANIFEST_NAME ":%d: entry script '%s' is not in the bundle",
+		    m->entry_line, m->entry);
 	for (i = 0; i < m->ndatasets; i++)
 		check_dataset(&m->datasets[i], p, b, out);
 }

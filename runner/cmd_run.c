@@ -122,6 +122,39 @@ sign_report(struct outset *files, const struct key *k)
 	sbuf_free(&env);
 }
 
+/*
+ * Every refusal of the run on stderr, so a team need not open the report
+ * to learn why: "proeftuin: BUNDLE/experiment.ini:LINE: message" for the
+ * manifest and admission, "proeftuin: BUNDLE: message" for the rest.  The
+ * script's own ending is the console note, printed separately.
+ */
+static void
+print_refusals(const struct report *r, const char *bundle)
+{
+	const struct jv *findings = jv_get(r->root, "findings");
+	size_t i;
+
+	for (i = 0; i < jv_len(findings); i++) {
+		const struct jv *f = jv_at(findings, i);
+		const char *status = jv_get_str(f, "status");
+		const char *stage = jv_get_str(f, "stage");
+		const char *msg = jv_get_str(f, "message");
+		bool manifest;
+
+		if (status == NULL || strcmp(status, "fail") != 0 ||
+		    stage == NULL || msg == NULL ||
+		    strcmp(stage, "execution") == 0)
+			continue;
+		manifest = strncmp(msg, MANIFEST_NAME ":", 14) == 0;
+		if (manifest)
+			warnx_("%s/%s", bundle, msg);
+		else if (strcmp(stage, "admission") == 0)
+			warnx_("%s/" MANIFEST_NAME ": %s", bundle, msg);
+		else
+			warnx_("%s: %s", bundle, msg);
+	}
+}
+
 static int
 verdict_exit(enum status s)
 {
@@ -177,6 +210,7 @@ cmd_run(int argc, char **argv)
 		die_err(&err);
 	if (pipeline_run(&po, &prod, &err) < 0)
 		die_err(&err);
+	print_refusals(&prod.report, argv[1]);
 	if (prod.console_note != NULL) {
 		/* The note carries the script's own error text: indent its
 		 * later lines so none can pass for the runner's own

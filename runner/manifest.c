@@ -6,6 +6,7 @@
 
 #include "inifile.h"
 #include "manifest.h"
+#include "suggest.h"
 
 #define MAX_TEXT 2000
 
@@ -127,11 +128,27 @@ parse_experiment_key(struct manifest *m, const struct ini_entry *e,
 					  MANIFEST_NAME ":%d: %s is empty",
 					  e->line, e->key);
 		*fields[i].slot = xstrdup(e->value);
+		if (strcmp(e->key, "purpose") == 0)
+			m->purpose_line = e->line;
+		else if (strcmp(e->key, "entry") == 0)
+			m->entry_line = e->line;
 		return 0;
 	}
-	return pt_err_set(err, EX_DATAERR,
-			  MANIFEST_NAME ":%d: unknown key '%s' in [experiment]",
-			  e->line, e->key);
+	{
+		const char *keys[16];
+		const char *near;
+		size_t nk = 0;
+
+		for (i = 0; i < nfields && nk < PT_ARRAY_LEN(keys) - 1; i++)
+			keys[nk++] = fields[i].key;
+		keys[nk++] = "seed";
+		near = suggest_word(e->key, keys, nk);
+		return pt_err_set(
+		    err, EX_DATAERR,
+		    MANIFEST_NAME ":%d: unknown key '%s' in [experiment]%s%s%s",
+		    e->line, e->key, near != NULL ? "; did you mean '" : "",
+		    near != NULL ? near : "", near != NULL ? "'?" : "");
+	}
 }
 
 static int
@@ -165,11 +182,21 @@ parse_dataset_key(struct manifest *m, const struct ini_entry *e,
 					  MANIFEST_NAME ":%d: columns: %s",
 					  e->line, why);
 		d->ncolumns = (size_t)n;
+		d->columns_line = e->line;
 		return 0;
 	}
-	return pt_err_set(err, EX_DATAERR,
-			  MANIFEST_NAME ":%d: unknown key '%s' in [dataset.%s]",
-			  e->line, e->key, name);
+	{
+		static const char *const keys[] = { "file", "columns" };
+		const char *near = suggest_word(e->key, keys, 2);
+
+		return pt_err_set(err, EX_DATAERR,
+				  MANIFEST_NAME ":%d: unknown key '%s' in "
+						"[dataset.%s]%s%s%s",
+				  e->line, e->key, name,
+				  near != NULL ? "; did you mean '" : "",
+				  near != NULL ? near : "",
+				  near != NULL ? "'?" : "");
+	}
 }
 
 static int
@@ -182,11 +209,17 @@ parse_exception_key(struct manifest *m, const struct ini_entry *e,
 		return pt_err_set(err, EX_DATAERR,
 				  MANIFEST_NAME ":%d: bad output name '%s'",
 				  e->line, output);
-	if (strcmp(e->key, "reason") != 0)
+	if (strcmp(e->key, "reason") != 0) {
+		static const char *const keys[] = { "reason" };
+		const char *near = suggest_word(e->key, keys, 1);
+
 		return pt_err_set(err, EX_DATAERR,
 				  MANIFEST_NAME ":%d: unknown key '%s' in "
-						"[exception.%s]",
-				  e->line, e->key, output);
+						"[exception.%s]%s",
+				  e->line, e->key, output,
+				  near != NULL ? "; did you mean 'reason'?"
+					       : "");
+	}
 	if (!text_ok(e->value) || e->value[0] == '\0')
 		return pt_err_set(err, EX_DATAERR,
 				  MANIFEST_NAME ":%d: reason must be a "

@@ -19,7 +19,8 @@ struct manifest_dataset {
 	char *file; /* path inside the bundle */
 	char **columns;
 	size_t ncolumns;
-	int line;
+	int line;	  /* of the [dataset.NAME] header */
+	int columns_line; /* of its columns key, or 0 */
 };
 
 struct manifest_exception {
@@ -36,6 +37,7 @@ struct manifest {
 	char *purpose;
 	char *description;
 	char *entry;
+	int purpose_line, entry_line; /* 0 when absent */
 	bool has_seed;
 	uint64_t seed;
 	struct manifest_dataset *datasets;

@@ -19,6 +19,7 @@
 #include "intake.h"
 #include "manifest.h"
 #include "pipeline.h"
+#include "suggest.h"
 #include "textsafe.h"
 
 struct ctx {
@@ -683,6 +684,71 @@ known_error_code(const char *cls)
 	return NULL;
 }
 
+/*
+ * The data API stops a script that reads a column it may not read with
+ * "dataset 'D': column 'C' is not granted by the profile".  The runner knows
+ * why, and says it so the team asks for the right thing: an identifier, a
+ * grant the manifest does not declare, a slip of the pen, or a column the
+ * profile does not grant.  NULL when `msg` is not that message.
+ */
+static char *
+explain_column(const struct ctx *c, const char *msg)
+{
+	static const char head[] = "dataset '", mid[] = "': column '",
+			  tail[] = "' is not granted by the profile";
+	const struct manifest_dataset *md = NULL;
+	const struct profile_dataset *pd;
+	const char *p, *q;
+	char *ds, *col, *out, *list;
+	const char *near;
+	size_t i, n = strlen(msg);
+
+	if (strncmp(msg, head, sizeof(head) - 1) != 0 || n < sizeof(tail) ||
+	    strcmp(msg + n - (sizeof(tail) - 1), tail) != 0)
+		return NULL;
+	p = msg + sizeof(head) - 1;
+	q = strstr(p, mid);
+	if (q == NULL)
+		return NULL;
+	ds = xstrndup(p, (size_t)(q - p));
+	col = xstrndup(
+	    q + sizeof(mid) - 1,
+	    (size_t)(msg + n - (sizeof(tail) - 1) - (q + sizeof(mid) - 1)));
+	pd = profile_dataset(c->o->profile, ds);
+	for (i = 0; i < c->manifest->ndatasets; i++)
+		if (strcmp(c->manifest->datasets[i].name, ds) == 0)
+			md = &c->manifest->datasets[i];
+	if (pd == NULL || md == NULL) {
+		out = NULL;
+	} else if (ini_list_has(pd->identifiers, pd->nidentifiers, col)) {
+		list = quoted_list(md->columns, md->ncolumns);
+		out = xasprintf("dataset '%s': column '%s' is an identifier "
+				"and is never readable; the script may read %s",
+				ds, col, list);
+		free(list);
+	} else if (ini_list_has(pd->columns, pd->ncolumns, col)) {
+		out = xasprintf("dataset '%s': column '%s' is granted by the "
+				"profile but not declared in " MANIFEST_NAME
+				"; hint: add it to columns in [dataset.%s]",
+				ds, col, ds);
+	} else if ((near = suggest_word(col, (const char *const *)md->columns,
+					md->ncolumns)) != NULL) {
+		out = xasprintf("dataset '%s': there is no column '%s' to "
+				"read; did you mean '%s'?",
+				ds, col, near);
+	} else {
+		list = quoted_list(pd->columns, pd->ncolumns);
+		out = xasprintf("dataset '%s': column '%s' is not granted by "
+				"the profile, which grants %s; hint: ask the "
+				"custodian for it",
+				ds, col, list);
+		free(list);
+	}
+	free(ds);
+	free(col);
+	return out;
+}
+
 /* What to tell the team when the child was stopped from outside and could
  * send no error of its own. */
 static char *
@@ -804,8 +870,15 @@ stage_execute(struct ctx *c, struct pt_err *err)
 	if (ex.sbx.end != SBX_OK || !res->done) {
 		struct jv *s = jv_obj_at(c->r->root, "setting");
 		char *fallback = end_without_record(c->o->profile, &ex);
-		const char *msg =
-		    res->error_message != NULL ? res->error_message : fallback;
+		char *column =
+		    res->error_message != NULL && res->error_class != NULL &&
+			    strcmp(res->error_class, "COLUMN_NOT_GRANTED") == 0
+			? explain_column(c, res->error_message)
+			: NULL;
+		const char *msg = column != NULL ? column
+				  : res->error_message != NULL
+				      ? res->error_message
+				      : fallback;
 		/* A finding code the data API gave (e.g. COLUMN_NOT_GRANTED)
 		 * says more than the end class; only known names are used. */
 		const char *code = known_error_code(res->error_class);
@@ -839,6 +912,7 @@ stage_execute(struct ctx *c, struct pt_err *err)
 		c->out->console_note = text_clean_dup(raw, 4000, true);
 		free(raw);
 		free(fallback);
+		free(column);
 	}
 	stage_outputs(c, res);
 	exec_outcome_fini(&ex);

@@ -20,6 +20,7 @@
 #include "json.h"
 #include "manifest.h"
 #include "profile.h"
+#include "suggest.h"
 
 #define MAX_TEXT 2000
 #define MAX_COLUMN 255
@@ -433,8 +434,21 @@ apply_entry(struct loader *L, const struct ini_entry *e, struct pt_err *err)
 		lines[k] = e->line;
 		return set_value(&profile_keys[k], base, e, path, err);
 	}
-	return pt_err_set(err, EX_CONFIG, "%s:%d: unknown key '%s' in [%s]",
-			  path, e->line, e->key, e->section);
+	{
+		const char *keys[64];
+		const char *near;
+		size_t nk = 0;
+
+		for (k = 0; k < profile_nkeys && nk < PT_ARRAY_LEN(keys); k++)
+			if (strcmp(profile_keys[k].section, section) == 0)
+				keys[nk++] = profile_keys[k].key;
+		near = suggest_word(e->key, keys, nk);
+		return pt_err_set(
+		    err, EX_CONFIG, "%s:%d: unknown key '%s' in [%s]%s%s%s",
+		    path, e->line, e->key, e->section,
+		    near != NULL ? "; did you mean '" : "",
+		    near != NULL ? near : "", near != NULL ? "'?" : "");
+	}
 }
 
 static size_t

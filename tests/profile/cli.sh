@@ -123,11 +123,11 @@ ok $? "lint: out-of-range limit exits 78 with file:line"
 
 bad_profile "$head_lines" '[disclosure]' 'min_cel = 10'
 run "$pt" profile lint "$tmp/bad.ini"
-[ $rc = 78 ] && [ "$(cat "$tmp/err")" = "proeftuin: $tmp/bad.ini:9: unknown key 'min_cel' in [disclosure]" ]
+[ $rc = 78 ] && [ "$(cat "$tmp/err")" = "proeftuin: $tmp/bad.ini:9: unknown key 'min_cel' in [disclosure]; did you mean 'min_cell'?" ]
 ok $? "lint: misspelt key exits 78 with file:line"
 
 run "$pt" check "$src/scripts/examples/default" --profile "$tmp/bad.ini"
-[ $rc = 78 ] && [ "$(cat "$tmp/err")" = "proeftuin: $tmp/bad.ini:9: unknown key 'min_cel' in [disclosure]" ]
+[ $rc = 78 ] && [ "$(cat "$tmp/err")" = "proeftuin: $tmp/bad.ini:9: unknown key 'min_cel' in [disclosure]; did you mean 'min_cell'?" ]
 ok $? "check: a bad profile exits 78 before the bundle is looked at"
 
 bad_profile "$head_lines" '[dataset.kids]' 'access = rows' 'columns = a' \

@@ -59,7 +59,7 @@ has_bytes "$T/out" '\302\233' && r=1 || r=0
 ok $r "no U+009B (CSI) on stdout"
 has_bytes "$T/out" '\342\200\256' && r=1 || r=0
 ok $r "no U+202E (right-to-left override) on stdout"
-grep -q 'x.*y: column' "$T/out"
+grep -q 'x.*y: experiment.ini:[0-9]*: column' "$T/out"
 ok $? "the rest of the name is still shown"
 
 # Output names that differ only in case are one file on the case-insensitive

@@ -1,0 +1,100 @@
+#!/bin/sh
+# tests/cli/messages.sh - what a team reads on stderr when a run or check is
+# refused: the exact text of each message, with the bundle path, the line,
+# and the hint that names the fix ("did you mean", the permitted values).
+# TAP output.  Usage: messages.sh PROEFTUIN SRCDIR
+set -u
+
+PT=$1
+SRC=$2
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+. "$SRC/tests/lib/tap.sh"
+
+PROFILE="$SRC/profiles/crowd-safety.ini"
+
+# bundle NAME SED [LUA]: the crowd-safety pilot with its manifest edited.
+bundle() {
+	rm -rf "$T/$1"
+	cp -r "$SRC/scripts/examples/crowd-safety" "$T/$1"
+	sed -i "$2" "$T/$1/experiment.ini"
+	if [ $# -ge 3 ]; then
+		printf '%s\n' "$3" >"$T/$1/analysis.lua"
+	fi
+}
+
+# says DESC TEXT: the first line of stderr is exactly TEXT.
+says() {
+	[ "$(head -n 1 "$T/err")" = "$2" ]
+	ok $? "$1"
+	[ "$(head -n 1 "$T/err")" = "$2" ] ||
+		echo "# got: $(head -n 1 "$T/err")" >&2
+}
+
+cols() {
+	echo "s/^columns.*/columns = $1/"
+}
+
+bundle key 's/^purpose /purpsoe /'
+expect 2 "a misspelt manifest key fails the run" -- \
+	"$PT" run "$T/key" --profile "$PROFILE" --out "$T/o"
+says "a misspelt key: file, line and did you mean" \
+	"proeftuin: $T/key/experiment.ini:6: unknown key 'purpsoe' in [experiment]; did you mean 'purpose'?"
+bundle purpose 's/^purpose .*/purpose = crowd-monitorin/'
+expect 2 "a misspelt purpose fails the run" -- \
+	"$PT" run "$T/purpose" --profile "$PROFILE" --out "$T/o" --force
+says "a refused purpose lists the permitted ones" \
+	"proeftuin: $T/purpose/experiment.ini:6: purpose 'crowd-monitorin' is not among the profile's purposes; did you mean 'crowd-monitoring'? profile 'crowd-safety' permits 'crowd-monitoring' and 'event-planning'"
+bundle ident "$(cols 'zone, visitors, mac_hash')"
+expect 2 "an identifier in the manifest fails the run" -- \
+	"$PT" run "$T/ident" --profile "$PROFILE" --out "$T/o" --force
+says "an identifier is named as one, with the fix" \
+	"proeftuin: $T/ident/experiment.ini:13: column 'mac_hash' of 'counts' is an identifier and is never readable; hint: remove it from columns in [dataset.counts]"
+bundle slip "$(cols 'zone, visitrs')"
+expect 2 "a misspelt column fails the run" -- \
+	"$PT" run "$T/slip" --profile "$PROFILE" --out "$T/o" --force
+says "a misspelt column: did you mean" \
+	"proeftuin: $T/slip/experiment.ini:13: column 'visitrs' of 'counts' is not granted by the profile; did you mean 'visitors'?"
+bundle ungranted "$(cols 'zone, speed')"
+expect 2 "an ungranted column fails the run" -- \
+	"$PT" run "$T/ungranted" --profile "$PROFILE" --out "$T/o" --force
+says "an ungranted column lists what is granted" \
+	"proeftuin: $T/ungranted/experiment.ini:13: column 'speed' of 'counts' is not granted by the profile, which grants 'zone', 'window_start' and 'visitors'; hint: ask the custodian for it, or remove it from columns in [dataset.counts]"
+
+# The same refusals, told by the runner when the script reads a column.
+reads() {
+	echo "local ds = data.open('counts')
+output.table('t', ds:count({ by = { '$1' } }))"
+}
+bundle undeclared "$(cols 'zone, visitors')" "$(reads window_start)"
+expect 2 "reading a granted but undeclared column stops the run" -- \
+	"$PT" run "$T/undeclared" --profile "$PROFILE" --out "$T/o" --force
+says "granted but not declared: add it to the manifest" \
+	"proeftuin: script stopped: Lua error: dataset 'counts': column 'window_start' is granted by the profile but not declared in experiment.ini; hint: add it to columns in [dataset.counts]"
+bundle readident "$(cols 'zone, visitors')" "$(reads mac_hash)"
+expect 2 "reading an identifier stops the run" -- \
+	"$PT" run "$T/readident" --profile "$PROFILE" --out "$T/o" --force
+says "an identifier read: never readable" \
+	"proeftuin: script stopped: Lua error: dataset 'counts': column 'mac_hash' is an identifier and is never readable; the script may read 'zone' and 'visitors'"
+bundle readslip "$(cols 'zone, visitors')" "$(reads zon)"
+expect 2 "reading a misspelt column stops the run" -- \
+	"$PT" run "$T/readslip" --profile "$PROFILE" --out "$T/o" --force
+says "a misspelt read: did you mean" \
+	"proeftuin: script stopped: Lua error: dataset 'counts': there is no column 'zon' to read; did you mean 'zone'?"
+bundle readother "$(cols 'zone, visitors')" "$(reads speed)"
+expect 2 "reading an ungranted column stops the run" -- \
+	"$PT" run "$T/readother" --profile "$PROFILE" --out "$T/o" --force
+says "an ungranted read lists what is granted" \
+	"proeftuin: script stopped: Lua error: dataset 'counts': column 'speed' is not granted by the profile, which grants 'zone', 'window_start' and 'visitors'; hint: ask the custodian for it"
+grep -q "is granted by the profile but not declared" "$T/o/report.md"
+[ $? -ne 0 ] && grep -q "which grants" "$T/o/report.md"
+ok $? "the report says the same as the terminal"
+
+# A profile's misspelt key.
+printf '[profile]\nname = x\nversoin = 1\n' >"$T/bad.ini"
+expect 78 "a misspelt profile key is refused" -- \
+	"$PT" profile lint "$T/bad.ini"
+says "a misspelt profile key: did you mean" \
+	"proeftuin: $T/bad.ini:3: unknown key 'versoin' in [profile]; did you mean 'version'?"
+
+finish
