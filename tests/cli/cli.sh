@@ -190,7 +190,7 @@ local t = c:sum("mac_hash", { by = { "zone" } })'
 expect 2 "reading an identifier column: FAIL exits 2" -- "$PT" run "$T/grant" --profile "$PROFILE" --out "$T/og"
 grep -q '"code":"COLUMN_NOT_GRANTED"' "$T/og/report.json"
 ok $? "finding COLUMN_NOT_GRANTED"
-grep -q "column 'mac_hash' is not granted" "$T/err"
+grep -q "column 'mac_hash' is an identifier and is never readable" "$T/err"
 ok $? "the team is told which column"
 grep -q '"code":"DATA_MINIMISATION"' "$T/og/report.json" && r=1 || r=0
 ok $r "no data-minimisation advice from a run that did not finish"
