@@ -9,22 +9,46 @@
 #include "inifile.h"
 #include "json.h"
 
+static void vnote(struct admission *a, const char *name, const char *subject,
+		  bool passed, bool attention, const char *fmt, va_list ap)
+    PT_PRINTF(6, 0);
+
+void
+admission_note(struct admission *a, const char *name, const char *subject,
+	       bool passed, bool attention, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vnote(a, name, subject, passed, attention, fmt, ap);
+	va_end(ap);
+}
+
 static void PT_PRINTF(5, 6)
     add(struct admission *a, const char *name, const char *subject, bool passed,
 	const char *fmt, ...)
 {
-	struct admission_check *c;
-	struct sbuf sb = SBUF_INIT;
 	va_list ap;
 
 	va_start(ap, fmt);
-	sbuf_vprintf(&sb, fmt, ap);
+	vnote(a, name, subject, passed, false, fmt, ap);
 	va_end(ap);
+}
+
+static void
+vnote(struct admission *a, const char *name, const char *subject, bool passed,
+      bool attention, const char *fmt, va_list ap)
+{
+	struct admission_check *c;
+	struct sbuf sb = SBUF_INIT;
+
+	sbuf_vprintf(&sb, fmt, ap);
 	a->v = xreallocarray(a->v, a->n + 1, sizeof(*a->v));
 	c = &a->v[a->n++];
 	c->name = xstrdup(name);
 	c->subject = xstrdup(subject);
 	c->passed = passed;
+	c->attention = attention;
 	c->reason = sbuf_steal(&sb);
 	if (!passed)
 		a->passed = false;
@@ -246,9 +270,93 @@ admission_to_json(const struct admission *a)
 
 		jv_set_str(c, "check", a->v[i].name);
 		jv_set_str(c, "subject", a->v[i].subject);
-		jv_set_str(c, "status", a->v[i].passed ? "pass" : "fail");
+		jv_set_str(c, "status",
+			   !a->v[i].passed     ? "fail"
+			   : a->v[i].attention ? "attention"
+					       : "pass");
 		jv_set_str(c, "reason", a->v[i].reason);
 		jv_push(arr, c);
 	}
 	return arr;
+}
+
+/* Every string literal of `text` ("..." or '...', escapes skipped, long
+ * brackets not: output names are short quoted strings). */
+static void
+string_literals(const char *text, size_t len, char ***out, size_t *n)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		char q = text[i];
+		size_t start;
+
+		if (q == '-' && i + 1 < len && text[i + 1] == '-') {
+			while (i < len && text[i] != '\n')
+				i++;
+			continue;
+		}
+		if (q != '"' && q != '\'') {
+			i++;
+			continue;
+		}
+		start = ++i;
+		while (i < len && text[i] != q && text[i] != '\n') {
+			if (text[i] == '\\')
+				i++;
+			i++;
+		}
+		if (i < len && text[i] == q && i - start <= 100 && i > start) {
+			*out = xreallocarray(*out, *n + 1, sizeof(**out));
+			(*out)[(*n)++] = xstrndup(text + start, i - start);
+		}
+		i++;
+	}
+}
+
+void
+admission_check_sources(const struct manifest *m, const struct bundle *b,
+			struct admission *a)
+{
+	char **lits = NULL;
+	size_t nlits = 0, i, j;
+
+	for (i = 0; i < b->nfiles; i++) {
+		const struct bundle_file *f = &b->files[i];
+		size_t n = strlen(f->path);
+		struct sbuf text = SBUF_INIT;
+
+		if (n < 5 || strcmp(f->path + n - 4, ".lua") != 0 ||
+		    bundle_read(f, &text, NULL) < 0) {
+			sbuf_free(&text);
+			continue;
+		}
+		string_literals(text.buf != NULL ? text.buf : "", text.len,
+				&lits, &nlits);
+		sbuf_free(&text);
+	}
+	for (i = 0; i < m->nexceptions; i++) {
+		const char *name = m->exceptions[i].output;
+		bool found = false;
+		const char *near;
+
+		for (j = 0; j < nlits && !found; j++)
+			found = strcmp(lits[j], name) == 0;
+		if (found) {
+			add(a, "exception_names_output", name, true,
+			    "a script names output '%s'", name);
+			continue;
+		}
+		near = suggest_word(name, (const char *const *)lits, nlits);
+		admission_note(a, "exception_names_output", name, true, true,
+			       MANIFEST_NAME ":%d: [exception.%s] names no "
+					     "output any script writes%s%s%s",
+			       m->exceptions[i].line, name,
+			       near != NULL ? "; did you mean '" : "",
+			       near != NULL ? near : "",
+			       near != NULL ? "'?" : "");
+	}
+	for (j = 0; j < nlits; j++)
+		free(lits[j]);
+	free(lits);
 }

@@ -18,6 +18,7 @@ struct admission_check {
 	char *name;    /* e.g. "purpose_permitted" */
 	char *subject; /* dataset, column or file it is about, or "" */
 	bool passed;
+	bool attention; /* passed, but the team should look (check only) */
 	char *reason;
 };
 
@@ -39,6 +40,21 @@ void admission_run(const struct manifest *m, const struct profile *p,
 void admission_fini(struct admission *a);
 /* The checks as a JSON array, in the order they ran. */
 struct jv *admission_to_json(const struct admission *a);
+
+/* Append a check; a failed one clears a->passed.  `attention` marks a
+ * passed check the team should still look at. */
+void admission_note(struct admission *a, const char *name, const char *subject,
+		    bool passed, bool attention, const char *fmt, ...)
+    PT_PRINTF(6, 7);
+
+/*
+ * What `check` can tell of the scripts without running them: every
+ * [exception.NAME] should name an output some script writes (its name as
+ * a string literal in a .lua file); one that no script names is an
+ * attention item, with the nearest name a script does use.
+ */
+void admission_check_sources(const struct manifest *m, const struct bundle *b,
+			     struct admission *a);
 
 /* An empty, passing list, for admission_check_exceptions after a run. */
 void admission_init(struct admission *a);

@@ -220,3 +220,9 @@ cli_event_time(void)
 
 	return review_event_time(epoch, set);
 }
+
+void
+cli_help(const char *usage, const char *text)
+{
+	printf("usage: %s\n\n%s", usage, text);
+}

@@ -47,6 +47,10 @@ int cli_parse(int argc, char **argv, const struct cli_opt *opts,
  * malformed value. */
 long long cli_source_date_epoch(bool *set);
 
+/* A command's --help on stdout: its usage line(s), then `text` (what it
+ * does, its options, an example). */
+void cli_help(const char *usage, const char *text);
+
 /* The keyring folder: --keyring, else $PROEFTUIN_KEYRING, else
  * $XDG_CONFIG_HOME/proeftuin/keys, else ~/.config/proeftuin/keys. */
 char *cli_keyring_dir(const char *opt);

@@ -93,7 +93,13 @@ cmd_pack(int argc, char **argv)
 	int n = cli_parse(argc, argv, opts, PACK_USAGE), rc;
 
 	if (help) {
-		printf("usage: %s\n", PACK_USAGE);
+		cli_help(PACK_USAGE,
+			 "Check the folder DIR as intake would and write a "
+			 "deterministic .tar.gz.\n\noptions:\n"
+			 "  -o FILE      the archive (default DIR.tar.gz)\n"
+			 "  -f, --force  replace an existing archive\n\n"
+			 "example:\n  proeftuin pack mybundle -o "
+			 "mybundle.tar.gz\n");
 		return 0;
 	}
 	if (n != 1)
@@ -157,7 +163,13 @@ cmd_init(int argc, char **argv)
 	int n = cli_parse(argc, argv, opts, INIT_USAGE);
 
 	if (help) {
-		printf("usage: %s\n", INIT_USAGE);
+		cli_help(INIT_USAGE,
+			 "Write a starter bundle into the new folder DIR that "
+			 "passes check.\n\noptions:\n"
+			 "  -p, --profile PROFILE  shape it after this profile "
+			 "(default: the shipped default)\n\n"
+			 "example:\n  proeftuin init mybundle --profile "
+			 "profiles/crowd-safety.ini\n");
 		return 0;
 	}
 	if (n != 1)

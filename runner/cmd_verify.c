@@ -329,7 +329,20 @@ cmd_verify(int argc, char **argv)
 	int n = cli_parse(argc, argv, opts, VERIFY_USAGE), status = 0;
 
 	if (help) {
-		printf("usage: %s\n", VERIFY_USAGE);
+		cli_help(VERIFY_USAGE,
+			 "Without --bundle and --profile: check the signatures "
+			 "of a report folder or\nrelease package.  With them: "
+			 "re-run the bundle and prove every file in\n"
+			 "SHA256SUMS is byte-identical, then check the "
+			 "signatures.\n\noptions:\n"
+			 "  -b, --bundle BUNDLE    the bundle to re-run\n"
+			 "  -p, --profile PROFILE  the profile it ran under\n"
+			 "  -k, --keyring DIR      trusted public keys "
+			 "(default ~/.config/proeftuin/keys)\n\n"
+			 "exit status: 0 identical/valid, 2 differs/invalid\n"
+			 "examples:\n  proeftuin verify report --bundle "
+			 "mybundle --profile profiles/default.ini\n  "
+			 "proeftuin verify release-1\n");
 		return 0;
 	}
 	if (n != 1 || (bundle == NULL) != (profile_path == NULL))

@@ -95,7 +95,7 @@ execute_run(const struct exec_input *in, struct exec_outcome *out,
 	}
 
 	datasets = xcalloc(m->ndatasets ? m->ndatasets : 1, sizeof(*datasets));
-	for (i = 0; i < m->ndatasets; i++) {
+	for (i = 0; i < m->ndatasets && !in->compile_only; i++) {
 		const struct profile_dataset *pd =
 		    profile_dataset(in->profile, m->datasets[i].name);
 
@@ -119,15 +119,18 @@ execute_run(const struct exec_input *in, struct exec_outcome *out,
 	cfg.nscripts = nscripts;
 	cfg.entry = m->entry;
 	cfg.datasets = datasets;
-	cfg.ndatasets = m->ndatasets;
+	cfg.ndatasets = in->compile_only ? 0 : m->ndatasets;
+	cfg.compile_only = in->compile_only;
 	cfg.memory_bytes = (uint64_t)lim->memory_mb << 20;
 	cfg.instructions = (uint64_t)lim->instructions;
 	cfg.output_bytes = (uint64_t)lim->output_kb << 10;
 	cfg.seed = out->seed = derive_seed(in->bundle, m);
 	cfg.clock = in->clock;
 	disclosure_params(in->profile, &cfg.disclosure);
-	cfg.audit_seed =
-	    derive_audit_seed(in->bundle, in->dataset_sha256, m->ndatasets);
+	cfg.audit_seed = in->compile_only
+			     ? 0
+			     : derive_audit_seed(in->bundle, in->dataset_sha256,
+						 m->ndatasets);
 
 	pl = luabox_payload(&cfg);
 	if (sbx_run(pol, &pl, &out->sbx, err) < 0)

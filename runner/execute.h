@@ -24,6 +24,7 @@ struct exec_input {
 	const char *const *dataset_sources;
 	const char *const *dataset_sha256; /* of those bytes, hex */
 	int64_t clock;			   /* SOURCE_DATE_EPOCH, or 0 */
+	bool compile_only; /* compile every script, run none, read no data */
 };
 
 struct exec_outcome {

@@ -134,21 +134,8 @@ parse_experiment_key(struct manifest *m, const struct ini_entry *e,
 			m->entry_line = e->line;
 		return 0;
 	}
-	{
-		const char *keys[16];
-		const char *near;
-		size_t nk = 0;
-
-		for (i = 0; i < nfields && nk < PT_ARRAY_LEN(keys) - 1; i++)
-			keys[nk++] = fields[i].key;
-		keys[nk++] = "seed";
-		near = suggest_word(e->key, keys, nk);
-		return pt_err_set(
-		    err, EX_DATAERR,
-		    MANIFEST_NAME ":%d: unknown key '%s' in [experiment]%s%s%s",
-		    e->line, e->key, near != NULL ? "; did you mean '" : "",
-		    near != NULL ? near : "", near != NULL ? "'?" : "");
-	}
+	/* check_known_key has refused anything else. */
+	return pt_err_set(err, EX_SOFTWARE, "internal error: key '%s'", e->key);
 }
 
 static int
@@ -185,18 +172,7 @@ parse_dataset_key(struct manifest *m, const struct ini_entry *e,
 		d->columns_line = e->line;
 		return 0;
 	}
-	{
-		static const char *const keys[] = { "file", "columns" };
-		const char *near = suggest_word(e->key, keys, 2);
-
-		return pt_err_set(err, EX_DATAERR,
-				  MANIFEST_NAME ":%d: unknown key '%s' in "
-						"[dataset.%s]%s%s%s",
-				  e->line, e->key, name,
-				  near != NULL ? "; did you mean '" : "",
-				  near != NULL ? near : "",
-				  near != NULL ? "'?" : "");
-	}
+	return pt_err_set(err, EX_SOFTWARE, "internal error: key '%s'", e->key);
 }
 
 static int
@@ -209,17 +185,9 @@ parse_exception_key(struct manifest *m, const struct ini_entry *e,
 		return pt_err_set(err, EX_DATAERR,
 				  MANIFEST_NAME ":%d: bad output name '%s'",
 				  e->line, output);
-	if (strcmp(e->key, "reason") != 0) {
-		static const char *const keys[] = { "reason" };
-		const char *near = suggest_word(e->key, keys, 1);
-
-		return pt_err_set(err, EX_DATAERR,
-				  MANIFEST_NAME ":%d: unknown key '%s' in "
-						"[exception.%s]%s",
-				  e->line, e->key, output,
-				  near != NULL ? "; did you mean 'reason'?"
-					       : "");
-	}
+	if (strcmp(e->key, "reason") != 0)
+		return pt_err_set(err, EX_SOFTWARE, "internal error: key '%s'",
+				  e->key);
 	if (!text_ok(e->value) || e->value[0] == '\0')
 		return pt_err_set(err, EX_DATAERR,
 				  MANIFEST_NAME ":%d: reason must be a "
@@ -232,6 +200,37 @@ parse_exception_key(struct manifest *m, const struct ini_entry *e,
 	x->reason = xstrdup(e->value);
 	x->line = e->line;
 	return 0;
+}
+
+const char *const manifest_keys[] = {
+	"experiment.name",    "experiment.version", "experiment.team",
+	"experiment.contact", "experiment.purpose", "experiment.description",
+	"experiment.entry",   "experiment.seed",    "dataset.file",
+	"dataset.columns",    "exception.reason",
+};
+const size_t manifest_nkeys = PT_ARRAY_LEN(manifest_keys);
+
+/* Refuse a key the list does not hold, with the nearest listed one. */
+static int
+check_known_key(const struct ini_entry *e, const char *kind, struct pt_err *err)
+{
+	const char *keys[PT_ARRAY_LEN(manifest_keys)];
+	const char *near;
+	size_t i, n = 0, klen = strlen(kind);
+
+	for (i = 0; i < manifest_nkeys; i++)
+		if (strncmp(manifest_keys[i], kind, klen) == 0 &&
+		    manifest_keys[i][klen] == '.') {
+			if (strcmp(manifest_keys[i] + klen + 1, e->key) == 0)
+				return 0;
+			keys[n++] = manifest_keys[i] + klen + 1;
+		}
+	near = suggest_word(e->key, keys, n);
+	return pt_err_set(err, EX_DATAERR,
+			  MANIFEST_NAME ":%d: unknown key '%s' in [%s]%s%s%s",
+			  e->line, e->key, e->section,
+			  near != NULL ? "; did you mean '" : "",
+			  near != NULL ? near : "", near != NULL ? "'?" : "");
 }
 
 int
@@ -259,12 +258,19 @@ manifest_parse(const char *buf, size_t len, struct manifest **out,
 		const struct ini_entry *e = &doc.entries[i];
 
 		if (strcmp(e->section, "experiment") == 0)
-			rc = parse_experiment_key(m, e, fields,
-						  PT_ARRAY_LEN(fields), err);
+			rc = check_known_key(e, "experiment", err) < 0
+				 ? -1
+				 : parse_experiment_key(
+				       m, e, fields, PT_ARRAY_LEN(fields), err);
 		else if (strncmp(e->section, "dataset.", 8) == 0)
-			rc = parse_dataset_key(m, e, e->section + 8, err);
+			rc = check_known_key(e, "dataset", err) < 0
+				 ? -1
+				 : parse_dataset_key(m, e, e->section + 8, err);
 		else if (strncmp(e->section, "exception.", 10) == 0)
-			rc = parse_exception_key(m, e, e->section + 10, err);
+			rc = check_known_key(e, "exception", err) < 0
+				 ? -1
+				 : parse_exception_key(m, e, e->section + 10,
+						       err);
 		else
 			rc = pt_err_set(err, EX_DATAERR,
 					MANIFEST_NAME ":%d: unknown section "

@@ -56,6 +56,13 @@ int manifest_parse(const char *buf, size_t len, struct manifest **out,
 		   struct pt_err *err);
 void manifest_free(struct manifest *m);
 
+/* Every key the parser accepts, as "SECTION.KEY" with SECTION one of
+ * experiment, dataset or exception (for [dataset.NAME] and
+ * [exception.OUTPUT]); a key outside this list is refused, so the list is
+ * what proeftuin-bundle(5) must document. */
+extern const char *const manifest_keys[];
+extern const size_t manifest_nkeys;
+
 /* True for a safe relative bundle path: no empty, "." or ".." components,
  * no leading '/', no backslash, no control characters, valid UTF-8. */
 bool manifest_path_ok(const char *path);

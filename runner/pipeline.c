@@ -540,6 +540,7 @@ stage_outputs(struct ctx *c, const struct run_results *res)
 	struct jv *arr = jv_arr_at(c->r->root, "outputs");
 	struct checked_output *cos = xcalloc(res->noutputs + 1, sizeof(*cos));
 	bool *dup = xcalloc(res->noutputs + 1, sizeof(*dup));
+	const char **names;
 	bool run_failed;
 	size_t i, j;
 
@@ -659,14 +660,33 @@ stage_outputs(struct ctx *c, const struct run_results *res)
 			       res->noutputs == 1 ? "output" : "outputs");
 	free(cos);
 	free(dup);
-	for (j = 0; j < c->manifest->nexceptions; j++)
-		if (results_output(res, c->manifest->exceptions[j].output) ==
-		    NULL)
-			report_finding(c->r, "output", STATUS_PASS,
-				       "EXCEPTION_UNUSED",
-				       c->manifest->exceptions[j].output,
-				       "an exception was asked for an output "
-				       "the script did not produce");
+	/* A misspelt exception would leave the output it meant without
+	 * its reason: the advisor and the team must see it. */
+	names = xcalloc(res->noutputs + 1, sizeof(*names));
+	for (j = 0; j < res->noutputs; j++)
+		names[j] = res->outputs[j].name;
+	for (j = 0; j < c->manifest->nexceptions; j++) {
+		const struct manifest_exception *x =
+		    &c->manifest->exceptions[j];
+		const char *near;
+
+		if (results_output(res, x->output) != NULL)
+			continue;
+		near = suggest_word(x->output, names, res->noutputs);
+		report_finding(
+		    c->r, "output", STATUS_REVIEW, "EXCEPTION_UNUSED",
+		    x->output,
+		    MANIFEST_NAME ":%d: [exception.%s] names no "
+				  "output of this run%s%s%s",
+		    x->line, x->output, near != NULL ? "; did you mean '" : "",
+		    near != NULL ? near : "", near != NULL ? "'?" : "");
+	}
+	free(names);
+	if (res->noutputs == 0 && res->done)
+		report_finding(c->r, "output", STATUS_REVIEW, "NO_OUTPUTS", "",
+			       "the script made no outputs, so nothing can "
+			       "leave; hint: call output.table or output.text "
+			       "(see proeftuin-lua(7))");
 }
 
 /* The finding codes a child may send besides the end classes (see

@@ -806,6 +806,20 @@ profile_load(const char *path, struct profile **out, struct pt_err *err)
 
 	*out = NULL;
 	rc = ini_read_file(path, EX_CONFIG, &sb, err);
+	if (rc < 0 && err != NULL && err->code == EX_NOINPUT) {
+		char *ini = xasprintf("%s.ini", path);
+		char *m = access(ini, R_OK) == 0
+			      ? xasprintf("%s; did you mean %s?", err->msg, ini)
+			      : xasprintf("%s; hint: --profile takes the path "
+					  "of the custodian's profile file "
+					  "(the shipped ones are in "
+					  "profiles/)",
+					  err->msg);
+
+		pt_err_set(err, EX_NOINPUT, "%s", m);
+		free(m);
+		free(ini);
+	}
 	if (rc == 0)
 		rc = profile_parse(sb.buf != NULL ? sb.buf : "", sb.len, path,
 				   out, err);

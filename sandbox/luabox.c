@@ -363,6 +363,35 @@ luabox_prepare(const struct luabox_config *cfg, int chan_fd)
 	return SBX_EXIT_OK;
 }
 
+/* `check`: load (compile) every script, run none, and end. */
+static PT_NORETURN void
+compile_all(lua_State *L, const struct luabox_config *cfg, int chan_fd)
+{
+	struct sbuf errs = SBUF_INIT;
+	size_t i;
+
+	for (i = 0; i < cfg->nscripts; i++) {
+		const struct luabox_script *sc = &cfg->scripts[i];
+		char *chunkname = xasprintf("@%s", sc->path);
+
+		if (luaL_loadbufferx(L, sc->text, sc->len, chunkname, "t") !=
+		    LUA_OK) {
+			const char *m = lua_tostring(L, -1);
+
+			sbuf_printf(&errs, "%s%s", errs.len > 0 ? "\n" : "",
+				    m != NULL ? m : "cannot be compiled");
+		}
+		lua_settop(L, 0);
+		free(chunkname);
+	}
+	if (errs.len > 0)
+		luabox_stop("SYNTAX_ERROR", errs.buf, NULL, SBX_EXIT_LUA_ERROR);
+	box.stopping = true;
+	if (chan_send(chan_fd, CHAN_DONE, NULL) < 0)
+		_exit(SBX_EXIT_OUTPUT_LIMIT);
+	_exit(SBX_EXIT_OK);
+}
+
 int
 luabox_main(const struct luabox_config *cfg, int chan_fd)
 {
@@ -374,6 +403,8 @@ luabox_main(const struct luabox_config *cfg, int chan_fd)
 	if (box.L == NULL || box.cfg != cfg)
 		luabox_prepare(cfg, chan_fd);
 	L = box.L;
+	if (cfg->compile_only)
+		compile_all(L, cfg, chan_fd);
 	entry = find_script(cfg, cfg->entry != NULL ? cfg->entry : "");
 	if (entry == NULL)
 		luabox_stop("LUA_ERROR", "entry script not in the bundle", NULL,

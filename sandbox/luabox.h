@@ -90,6 +90,10 @@ struct luabox_config {
 	int64_t clock;	       /* os.time() value: SOURCE_DATE_EPOCH or 0 */
 	struct sdc_params disclosure; /* what an answer must satisfy */
 	uint64_t audit_seed;	      /* picks the auditor's prime */
+	/* Compile every script and run none (`check`): a syntax error ends
+	 * the child with SYNTAX_ERROR and every file's first error, as
+	 * "path:line: message" lines. */
+	bool compile_only;
 };
 
 /* Build the state, its libraries and the curated environment; no script

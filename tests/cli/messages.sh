@@ -90,6 +90,52 @@ grep -q "is granted by the profile but not declared" "$T/o/report.md"
 [ $? -ne 0 ] && grep -q "which grants" "$T/o/report.md"
 ok $? "the report says the same as the terminal"
 
+# check catches what run would: syntax errors in every Lua file, and an
+# exception that no script names.
+bundle syntax "$(cols 'zone, visitors')
+\$a\\
+\\
+[exception.evening_peek]\\
+reason = the peak of the evening" 'local x =
+function f(
+output.text("evening_peak", "x")'
+printf 'return {\n' >"$T/syntax/helpers.lua"
+expect 2 "check refuses a bundle whose scripts do not compile" -- \
+	"$PT" check "$T/syntax" --profile "$PROFILE"
+has "$T/out" "FAIL  scripts_compile            analysis.lua:2: '(' expected near 'f'" &&
+	has "$T/out" "FAIL  scripts_compile            helpers.lua:2: unexpected symbol near <eof>"
+ok $? "check names every file and line that does not compile"
+has "$T/out" "attn  exception_names_output     evening_peek: experiment.ini:16: [exception.evening_peek] names no output any script writes; did you mean 'evening_peak'?"
+ok $? "check: a misspelt exception is an attention item with did you mean"
+bundle unused 's/^columns.*/columns = zone, visitors/
+$a\
+\
+[exception.evening_peek]\
+reason = the peak of the evening' 'output.text("evening_peak", "the method")'
+expect 1 "a run with a misspelt exception is REVIEW" -- \
+	"$PT" run "$T/unused" --profile "$PROFILE" --out "$T/o" --force
+has "$T/err" "proeftuin: $T/unused/experiment.ini:16: [exception.evening_peek] names no output of this run; did you mean 'evening_peak'?"
+ok $? "run: the misspelt exception on stderr, with did you mean"
+bundle none "$(cols 'zone, visitors')" 'local x = 1'
+expect 1 "a run without outputs is REVIEW, not PASS" -- \
+	"$PT" run "$T/none" --profile "$PROFILE" --out "$T/o" --force
+says "no outputs: said on stderr, with the fix" \
+	"proeftuin: $T/none: the script made no outputs, so nothing can leave; hint: call output.table or output.text (see proeftuin-lua(7))"
+
+# A wrong profile path.
+expect 66 "a missing profile is refused" -- \
+	"$PT" check "$T/none" --profile "$SRC/profiles/crowd-safety"
+says "a profile path without .ini: did you mean" \
+	"proeftuin: $SRC/profiles/crowd-safety: no such file or directory; did you mean $SRC/profiles/crowd-safety.ini?"
+
+# Every command's --help: usage, what it does, and an example.
+for c in run check verify profile pack init review release key; do
+	"$PT" "$c" --help >"$T/out" 2>&1
+	grep -q "^usage: proeftuin $c" "$T/out" && grep -qi "example" "$T/out" &&
+		[ "$(wc -l <"$T/out")" -ge 5 ]
+	ok $? "$c --help has its usage, options and an example"
+done
+
 # A profile's misspelt key.
 printf '[profile]\nname = x\nversoin = 1\n' >"$T/bad.ini"
 expect 78 "a misspelt profile key is refused" -- \
