@@ -62,6 +62,23 @@ join(struct sbuf *sb, char *const *v, size_t n, bool quote)
 			    quote ? "'" : "", v[i], quote ? "'" : "");
 }
 
+/* `n` with thousands separated ("2,000,000,000"), then `one` or `many`. */
+static void
+count(struct sbuf *sb, int64_t n, const char *one, const char *many)
+{
+	char digits[32];
+	size_t len, i;
+
+	snprintf(digits, sizeof(digits), "%lld", (long long)n);
+	len = strlen(digits);
+	for (i = 0; i < len; i++) {
+		sbuf_addc(sb, digits[i]);
+		if (digits[i] != '-' && (len - i - 1) % 3 == 0 && i + 1 < len)
+			sbuf_addc(sb, ',');
+	}
+	sbuf_printf(sb, " %s", n == 1 ? one : many);
+}
+
 static void
 human_bytes(struct sbuf *sb, int64_t b)
 {
@@ -177,8 +194,13 @@ show(const struct profile *p, struct sbuf *out)
 	sbuf_reset(&s);
 	sbuf_adds(&s, p->npurposes == 1
 			  ? "An experiment must name the purpose "
-			  : "An experiment must name one of these purposes: ");
-	join(&s, p->purposes, p->npurposes, true);
+			  : "An experiment must name one of the purposes ");
+	for (i = 0; i < p->npurposes; i++)
+		sbuf_printf(&s, "%s'%s'",
+			    i == 0		    ? ""
+			    : i + 1 == p->npurposes ? " or "
+						    : ", ",
+			    p->purposes[i]);
 	sbuf_printf(&s,
 		    ". The legal basis stated is: %s. The public interest "
 		    "served is %s (%s).",
@@ -205,12 +227,15 @@ show(const struct profile *p, struct sbuf *out)
 		show_dataset(out, p, &p->datasets[i]);
 
 	sbuf_reset(&s);
-	sbuf_printf(&s,
-		    "A script may run for at most %lld seconds of wall-clock "
-		    "time and %lld seconds of CPU time, use at most %lld MiB "
-		    "of memory and %lld Lua instructions, and write at most ",
-		    (long long)l->wall_seconds, (long long)l->cpu_seconds,
-		    (long long)l->memory_mb, (long long)l->instructions);
+	sbuf_adds(&s, "A script may run for at most ");
+	count(&s, l->wall_seconds, "second", "seconds");
+	sbuf_adds(&s, " of wall-clock time and ");
+	count(&s, l->cpu_seconds, "second", "seconds");
+	sbuf_adds(&s, " of CPU time, use at most ");
+	human_bytes(&s, l->memory_mb << 20);
+	sbuf_adds(&s, " of memory and ");
+	count(&s, l->instructions, "Lua instruction", "Lua instructions");
+	sbuf_adds(&s, ", and write at most ");
 	human_bytes(&s, l->output_kb * 1024);
 	sbuf_adds(&s, " of outputs and ");
 	human_bytes(&s, l->log_kb * 1024);
@@ -218,36 +243,57 @@ show(const struct profile *p, struct sbuf *out)
 		      "stopped when it crosses a limit.");
 	para(out, "\nLimits\n", "", s.buf);
 	sbuf_reset(&s);
-	sbuf_printf(&s, "A bundle may hold at most %lld files and ",
-		    (long long)b->max_entries);
+	sbuf_adds(&s, "A bundle may hold at most ");
+	count(&s, b->max_entries, "file", "files");
+	sbuf_adds(&s, " and ");
 	human_bytes(&s, b->max_bytes);
 	sbuf_adds(&s, " in all, no file larger than ");
 	human_bytes(&s, b->max_file_bytes);
-	sbuf_printf(&s,
-		    ", folders at most %lld deep and paths at most %lld "
-		    "bytes long; an archive may expand to at most %lld times "
-		    "its size.",
-		    (long long)b->max_depth, (long long)b->max_path,
-		    (long long)b->max_ratio);
+	sbuf_adds(&s, ", folders at most ");
+	count(&s, b->max_depth, "level", "levels");
+	sbuf_adds(&s, " deep and paths at most ");
+	count(&s, b->max_path, "byte", "bytes");
+	sbuf_adds(&s, " long; an archive may expand to at most ");
+	count(&s, b->max_ratio, "time", "times");
+	sbuf_adds(&s, " its size.");
 	para(out, "\n", "", s.buf);
 
 	sbuf_adds(out, "\nDisclosure rules for every output\n");
 	sbuf_reset(&s);
-	sbuf_printf(&s,
-		    "Every cell must come from at least %lld contributors; "
-		    "smaller cells are suppressed and the output goes to "
-		    "review.",
-		    (long long)d->min_cell);
+	if (d->min_cell == 1) {
+		sbuf_adds(&s, "A cell may come from a single contributor (no "
+			      "minimum cell size).");
+	} else {
+		sbuf_adds(&s, "Every cell must come from at least ");
+		count(&s, d->min_cell, "contributor", "contributors");
+		sbuf_adds(&s, "; smaller cells are suppressed and the output "
+			      "goes to review.");
+	}
 	para(out, "- ", "  ", s.buf);
 	sbuf_reset(&s);
-	sbuf_printf(&s, "Released counts are rounded to a multiple of %lld.",
-		    (long long)d->round_to);
+	if (d->round_to == 1)
+		sbuf_adds(&s, "Released counts and sums are not rounded.");
+	else
+		sbuf_printf(&s,
+			    "Released counts and sums are rounded to a "
+			    "multiple of %lld.",
+			    (long long)d->round_to);
 	para(out, "- ", "  ", s.buf);
 	sbuf_reset(&s);
-	sbuf_printf(&s,
-		    "The largest %lld contributions may together make up at "
-		    "most %lld%% of a cell (dominance rule).",
-		    (long long)d->dominance_n, (long long)d->dominance_k);
+	if (d->dominance_k >= 100)
+		sbuf_adds(&s, "The dominance rule is switched off (k is "
+			      "100%).");
+	else if (d->dominance_n == 1)
+		sbuf_printf(&s,
+			    "The largest contribution may make up at most "
+			    "%lld%% of a cell (dominance rule).",
+			    (long long)d->dominance_k);
+	else
+		sbuf_printf(&s,
+			    "The largest %lld contributions may together make "
+			    "up at most %lld%% of a cell (dominance rule).",
+			    (long long)d->dominance_n,
+			    (long long)d->dominance_k);
 	para(out, "- ", "  ", s.buf);
 	sbuf_reset(&s);
 	if (d->p_percent > 0)
@@ -261,8 +307,9 @@ show(const struct profile *p, struct sbuf *out)
 		sbuf_adds(&s, "The p% rule is switched off.");
 	para(out, "- ", "  ", s.buf);
 	sbuf_reset(&s);
-	sbuf_printf(&s, "A table may have at most %lld rows.",
-		    (long long)d->max_rows);
+	sbuf_adds(&s, "A table may have at most ");
+	count(&s, d->max_rows, "row", "rows");
+	sbuf_addc(&s, '.');
 	para(out, "- ", "  ", s.buf);
 	sbuf_reset(&s);
 	sbuf_printf(&s,
@@ -274,6 +321,14 @@ show(const struct profile *p, struct sbuf *out)
 	para(out, "- ", "  ",
 	     "Identifier columns are never released, and free text always "
 	     "goes to a person for review.");
+	sbuf_reset(&s);
+	sbuf_printf(&s,
+		    "Nothing leaves until it is released.  An output held for "
+		    "review leaves only when %lld advisors, none of them the "
+		    "team's contact, have approved it and the report as a "
+		    "whole ([review] reviewers).",
+		    (long long)p->review.reviewers);
+	para(out, "\nRelease\n", "", s.buf);
 	sbuf_reset(&s);
 	sbuf_printf(&s, "Profile digest (SHA-256): %s", p->sha256);
 	para(out, "\n", "", s.buf);

@@ -136,6 +136,37 @@ for c in run check verify profile pack init review release key; do
 	ok $? "$c --help has its usage, options and an example"
 done
 
+# profile show in plain, grammatical sentences, also at the edges.
+sed -e 's/^wall_seconds = 30/wall_seconds = 1/' \
+	-e 's/^cpu_seconds  = 10/cpu_seconds  = 1/' \
+	-e 's/^min_cell    = 10/min_cell    = 1/' \
+	-e 's/^round_to    = 5/round_to    = 1/' \
+	-e 's/^dominance_k = 85/dominance_k = 100/' \
+	-e 's/^p_percent   = 10/p_percent   = 0/' \
+	-e 's/^max_rows    = 1000/max_rows    = 1/' \
+	"$SRC/profiles/default.ini" >"$T/edge.ini"
+expect 0 "profile show explains a profile at its edges" -- \
+	"$PT" profile show "$T/edge.ini"
+tr '\n' ' ' <"$T/out" | tr -s ' ' >"$T/flat"
+for sentence in "at most 1 second of wall-clock time and 1 second of CPU time" \
+	"500,000,000 Lua instructions" \
+	"A cell may come from a single contributor (no minimum cell size)." \
+	"Released counts and sums are not rounded." \
+	"The dominance rule is switched off (k is 100%)." \
+	"The p% rule is switched off." \
+	"A table may have at most 1 row." \
+	"leaves only when 2 advisors"; do
+	has "$T/flat" "$sentence"
+	ok $? "profile show: '$sentence'"
+done
+! grep -q "1 seconds\|1 contributors\|multiple of 1\.\|at most 100%\|1 rows" "$T/flat"
+ok $? "profile show: no '1 seconds', 'multiple of 1' or 'at most 100%'"
+expect 0 "profile show names the purposes with 'or'" -- \
+	"$PT" profile show "$SRC/profiles/crowd-safety.ini"
+tr '\n' ' ' <"$T/out" | tr -s ' ' >"$T/flat"
+has "$T/flat" "must name one of the purposes 'crowd-monitoring' or 'event-planning'."
+ok $? "profile show: one of the purposes 'a' or 'b'"
+
 # A profile's misspelt key.
 printf '[profile]\nname = x\nversoin = 1\n' >"$T/bad.ini"
 expect 78 "a misspelt profile key is refused" -- \
