@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "admission.h"
 #include "attest.h"
@@ -21,7 +22,7 @@
 
 #define RUN_USAGE                                                              \
 	"proeftuin run BUNDLE --profile PROFILE [--out DIR] [--force] "        \
-	"[--sign NAME [--keyring DIR]]"
+	"[--sign NAME [--keyring DIR]] [--quiet]"
 #define CHECK_USAGE "proeftuin check BUNDLE --profile PROFILE [--json]"
 
 /* The absolute form of `path`, or of its nearest existing ancestor with
@@ -162,6 +163,42 @@ print_refusals(const struct report *r, const char *bundle)
 	}
 }
 
+/* The progress line on a terminal: one line, rewritten with a carriage
+ * return (no colours or other escapes, so NO_COLOR holds), cleared before
+ * anything else is printed.  Never in a report. */
+static size_t progress_width;
+
+static void
+progress_line(void *arg, const char *dataset, uint64_t pos, uint64_t size)
+{
+	char *name = console_safe(dataset), line[160];
+	int n;
+
+	(void)arg;
+	n = snprintf(line, sizeof(line),
+		     "proeftuin: running: reading %s, %llu%% of %llu MiB", name,
+		     (unsigned long long)(size > 0 ? pos * 100 / size : 100),
+		     (unsigned long long)((size + (1u << 19)) >> 20));
+	free(name);
+	if (n < 0)
+		return;
+	fprintf(
+	    stderr, "\r%s%*s", line,
+	    (int)(progress_width > (size_t)n ? progress_width - (size_t)n : 0),
+	    "");
+	fflush(stderr);
+	if ((size_t)n > progress_width)
+		progress_width = (size_t)n;
+}
+
+static void
+progress_clear(void)
+{
+	if (progress_width > 0)
+		fprintf(stderr, "\r%*s\r", (int)progress_width, "");
+	progress_width = 0;
+}
+
 static int
 verdict_exit(enum status s)
 {
@@ -175,13 +212,14 @@ cmd_run(int argc, char **argv)
 {
 	const char *profile_path = NULL, *out_dir = "proeftuin-report",
 		   *sign = NULL, *keyring = NULL;
-	bool force = false, help = false;
+	bool force = false, help = false, quiet = false;
 	const struct cli_opt opts[] = {
 		{ "profile", 'p', true, &profile_path, NULL },
 		{ "out", 'o', true, &out_dir, NULL },
 		{ "force", 'f', false, NULL, &force },
 		{ "sign", 's', true, &sign, NULL },
 		{ "keyring", 'k', true, &keyring, NULL },
+		{ "quiet", 'q', false, NULL, &quiet },
 		{ "help", 'h', false, NULL, &help },
 		{ NULL, 0, false, NULL, NULL },
 	};
@@ -206,7 +244,9 @@ cmd_run(int argc, char **argv)
 			 "  -s, --sign NAME        sign the report with the "
 			 "custodian's key NAME\n"
 			 "  -k, --keyring DIR      where the keys are (default "
-			 "~/.config/proeftuin/keys)\n\n"
+			 "~/.config/proeftuin/keys)\n"
+			 "  -q, --quiet            no progress line on a "
+			 "terminal\n\n"
 			 "exit status: 0 PASS, 1 REVIEW, 2 FAIL; see "
 			 "proeftuin(1)\nexample:\n  proeftuin run "
 			 "scripts/examples/crowd-safety --profile "
@@ -232,7 +272,11 @@ cmd_run(int argc, char **argv)
 	refuse_out_near_bundle(argv[1], out_dir);
 	if (outdir_precheck(out_dir, force, &err) < 0)
 		die_err(&err);
-	if (pipeline_run(&po, &prod, &err) < 0)
+	if (!quiet && isatty(STDERR_FILENO))
+		po.progress = progress_line;
+	n = pipeline_run(&po, &prod, &err);
+	progress_clear();
+	if (n < 0)
 		die_err(&err);
 	print_refusals(&prod.report, argv[1]);
 	if (prod.console_note != NULL) {

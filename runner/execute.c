@@ -1,6 +1,8 @@
 /* execute.c - the execution stage; see execute.h. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <sysexits.h>
 
 #include "disclosure.h"
@@ -48,10 +50,39 @@ derive_audit_seed(const struct bundle *b, const char *const *sha256, size_t n)
 	return s;
 }
 
+/* The dataset whose offset moved since the last tick (the one being
+ * read), to the caller's progress function. */
+struct progress_state {
+	const struct exec_input *in;
+	off_t *last;
+};
+
+static void
+progress_tick(void *arg)
+{
+	struct progress_state *ps = arg;
+	const struct manifest *m = ps->in->manifest;
+	size_t i;
+
+	for (i = 0; i < m->ndatasets; i++) {
+		off_t pos = lseek(ps->in->dataset_fds[i], 0, SEEK_CUR);
+		struct stat st;
+
+		if (pos < 0 || pos == ps->last[i] ||
+		    fstat(ps->in->dataset_fds[i], &st) < 0)
+			continue;
+		ps->last[i] = pos;
+		ps->in->progress(ps->in->progress_arg, m->datasets[i].name,
+				 (uint64_t)pos, (uint64_t)st.st_size);
+		return;
+	}
+}
+
 int
 execute_run(const struct exec_input *in, struct exec_outcome *out,
 	    struct pt_err *err)
 {
+	struct progress_state ps = { in, NULL };
 	const struct manifest *m = in->manifest;
 	const struct profile_limits *lim = &in->profile->limits;
 	struct luabox_script *scripts = NULL;
@@ -132,6 +163,10 @@ execute_run(const struct exec_input *in, struct exec_outcome *out,
 			     : derive_audit_seed(in->bundle, in->dataset_sha256,
 						 m->ndatasets);
 
+	if (in->progress != NULL && !in->compile_only && m->ndatasets > 0) {
+		ps.last = xcalloc(m->ndatasets, sizeof(*ps.last));
+		sbx_policy_set_tick(pol, 250, progress_tick, &ps);
+	}
 	pl = luabox_payload(&cfg);
 	if (sbx_run(pol, &pl, &out->sbx, err) < 0)
 		goto out;
@@ -144,6 +179,7 @@ out:
 	free(texts);
 	free(scripts);
 	free(datasets);
+	free(ps.last);
 	sbx_policy_free(pol);
 	return rc;
 }

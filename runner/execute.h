@@ -25,6 +25,12 @@ struct exec_input {
 	const char *const *dataset_sha256; /* of those bytes, hex */
 	int64_t clock;			   /* SOURCE_DATE_EPOCH, or 0 */
 	bool compile_only; /* compile every script, run none, read no data */
+	/* Called about four times a second while the script runs, with how
+	 * far the child has read into a dataset (its file offset, which the
+	 * parent shares); for a terminal only, never for a report. */
+	void (*progress)(void *arg, const char *dataset, uint64_t pos,
+			 uint64_t size);
+	void *progress_arg;
 };
 
 struct exec_outcome {

@@ -856,6 +856,8 @@ stage_execute(struct ctx *c, struct pt_err *err)
 	in.dataset_sources = sources;
 	in.dataset_sha256 = digests;
 	in.clock = c->o->have_date ? c->o->source_date_epoch : 0;
+	in.progress = c->o->progress;
+	in.progress_arg = c->o->progress_arg;
 	rc = execute_run(&in, &ex, err);
 	free(fds);
 	free(sources);

@@ -18,6 +18,10 @@ struct pipeline_opts {
 	const struct profile *profile;
 	bool have_date;
 	long long source_date_epoch;
+	/* Progress for a terminal (execute.h); NULL for none. */
+	void (*progress)(void *arg, const char *dataset, uint64_t pos,
+			 uint64_t size);
+	void *progress_arg;
 };
 
 struct pipeline_product {

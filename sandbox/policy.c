@@ -66,6 +66,15 @@ sbx_policy_set_allowlist(struct sbx_policy *p, enum sbx_allowlist a)
 }
 
 void
+sbx_policy_set_tick(struct sbx_policy *p, unsigned interval_ms, sbx_tick_fn fn,
+		    void *arg)
+{
+	p->tick_ms = interval_ms > 0 ? interval_ms : 1;
+	p->tick_fn = fn;
+	p->tick_arg = arg;
+}
+
+void
 sbx_policy_set_watch(struct sbx_policy *p, int fd, sbx_watch_fn fn, void *arg)
 {
 	p->watch_fd = fd;

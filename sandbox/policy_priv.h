@@ -20,6 +20,9 @@ struct sbx_policy {
 	int watch_fd; /* parent side, -1 for none */
 	sbx_watch_fn watch_fn;
 	void *watch_arg;
+	sbx_tick_fn tick_fn; /* NULL for none */
+	void *tick_arg;
+	unsigned tick_ms;
 	int write_dir_fd; /* -1 unless the intake set one */
 };
 

@@ -131,6 +131,13 @@ typedef int (*sbx_watch_fn)(void *arg, int fd);
 void sbx_policy_set_watch(struct sbx_policy *p, int fd, sbx_watch_fn fn,
 			  void *arg);
 
+/* Called in the parent about every `interval_ms` while the payload runs
+ * (progress on a terminal).  It must not touch the child; what it shows
+ * never reaches a report. */
+typedef void (*sbx_tick_fn)(void *arg);
+void sbx_policy_set_tick(struct sbx_policy *p, unsigned interval_ms,
+			 sbx_tick_fn fn, void *arg);
+
 /* A payload function, called in the child with `chan_fd`, the result
  * channel.  A non-zero return value ends the child with that exit status. */
 typedef int (*sbx_payload_fn)(void *arg, int chan_fd);

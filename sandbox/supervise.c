@@ -671,6 +671,7 @@ supervise_payload(struct run *r, bool *timed_out, bool *output_over)
 	bool chan_open = true, log_open = true, exited = false;
 	const struct sbx_policy *p = r->p;
 	bool watch_open = p->watch_fd >= 0;
+	uint64_t next_tick = now_ns() + (uint64_t)p->tick_ms * 1000000u;
 
 	fcntl(r->chan[0], F_SETFL, O_NONBLOCK);
 	fcntl(r->logp[0], F_SETFL, O_NONBLOCK);
@@ -684,6 +685,15 @@ supervise_payload(struct run *r, bool *timed_out, bool *output_over)
 			break;
 		}
 		timeout_ms = (int)((r->deadline - now) / 1000000u) + 1;
+		if (p->tick_fn != NULL) {
+			if (now >= next_tick) {
+				p->tick_fn(p->tick_arg);
+				next_tick =
+				    now + (uint64_t)p->tick_ms * 1000000u;
+			}
+			if (timeout_ms > (int)p->tick_ms)
+				timeout_ms = (int)p->tick_ms;
+		}
 		fds[0] = (struct pollfd){ r->pidfd, exited ? 0 : POLLIN, 0 };
 		fds[1] =
 		    (struct pollfd){ chan_open ? r->chan[0] : -1, POLLIN, 0 };
