@@ -278,7 +278,6 @@ cmd_run(int argc, char **argv)
 	progress_clear();
 	if (n < 0)
 		die_err(&err);
-	print_refusals(&prod.report, argv[1]);
 	if (prod.console_note != NULL) {
 		/* The note carries the script's own error text: indent its
 		 * later lines so none can pass for the runner's own
@@ -294,6 +293,7 @@ cmd_run(int argc, char **argv)
 		warnx_("%s", note.buf != NULL ? note.buf : "");
 		sbuf_free(&note);
 	}
+	print_refusals(&prod.report, argv[1]);
 	if (sign != NULL) {
 		sign_report(&prod.files, &key);
 		key_fini(&key);
@@ -407,7 +407,8 @@ cmd_check(int argc, char **argv)
 	if (rc < 0)
 		die_err(&err);
 	for (i = 0; i < problems.n; i++)
-		warnx_("%s: %s", problems.v[i].entry, problems.v[i].reason);
+		warnx_("%s/%s: %s", argv[1], problems.v[i].entry,
+		       problems.v[i].reason);
 	if (rc == 1)
 		die(EXIT_FAIL, "bundle refused at intake");
 	mf = bundle_find(&b, MANIFEST_NAME);
@@ -417,7 +418,7 @@ cmd_check(int argc, char **argv)
 		die_err(&err);
 	if (manifest_parse(text.buf != NULL ? text.buf : "", text.len, &m,
 			   &err) < 0)
-		die(EXIT_FAIL, "%s", err.msg);
+		die(EXIT_FAIL, "%s/%s", argv[1], err.msg);
 	admission_run(m, profile, &b, &a);
 	admission_check_sources(m, &b, &a);
 	compile_scripts(m, profile, &b, &a);
@@ -447,6 +448,18 @@ cmd_check(int argc, char **argv)
 		}
 		printf("%s\n", a.passed ? "admitted" : "refused");
 	}
+	/* The refusals also where errors go, in the usual form. */
+	for (i = 0; i < a.n; i++)
+		if (!a.v[i].passed) {
+			/* "experiment.ini:9: ..." and "helpers.lua:2: ..."
+			 * name a file of the bundle. */
+			if (strncmp(a.v[i].reason, MANIFEST_NAME ":", 14) ==
+				0 ||
+			    strcmp(a.v[i].name, "scripts_compile") == 0)
+				warnx_("%s/%s", argv[1], a.v[i].reason);
+			else
+				warnx_("%s: %s", argv[1], a.v[i].reason);
+		}
 	rc = a.passed ? 0 : EXIT_FAIL;
 	admission_fini(&a);
 	manifest_free(m);

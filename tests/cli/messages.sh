@@ -105,6 +105,8 @@ expect 2 "check refuses a bundle whose scripts do not compile" -- \
 has "$T/out" "FAIL  scripts_compile            analysis.lua:2: '(' expected near 'f'" &&
 	has "$T/out" "FAIL  scripts_compile            helpers.lua:2: unexpected symbol near <eof>"
 ok $? "check names every file and line that does not compile"
+has "$T/err" "proeftuin: $T/syntax/analysis.lua:2: '(' expected near 'f'"
+ok $? "check: the syntax error on stderr as BUNDLE/FILE:LINE: message"
 has "$T/out" "attn  exception_names_output     evening_peek: experiment.ini:16: [exception.evening_peek] names no output any script writes; did you mean 'evening_peak'?"
 ok $? "check: a misspelt exception is an attention item with did you mean"
 bundle unused 's/^columns.*/columns = zone, visitors/
@@ -121,6 +123,15 @@ expect 1 "a run without outputs is REVIEW, not PASS" -- \
 	"$PT" run "$T/none" --profile "$PROFILE" --out "$T/o" --force
 says "no outputs: said on stderr, with the fix" \
 	"proeftuin: $T/none: the script made no outputs, so nothing can leave; hint: call output.table or output.text (see proeftuin-lua(7))"
+
+expect 2 "check of a misspelt manifest key" -- \
+	"$PT" check "$T/key" --profile "$PROFILE"
+says "check: a misspelt key with the bundle path" \
+	"proeftuin: $T/key/experiment.ini:6: unknown key 'purpsoe' in [experiment]; did you mean 'purpose'?"
+expect 2 "check of an identifier column" -- \
+	"$PT" check "$T/ident" --profile "$PROFILE"
+says "check: the refusal on stderr too" \
+	"proeftuin: $T/ident/experiment.ini:13: column 'mac_hash' of 'counts' is an identifier and is never readable; hint: remove it from columns in [dataset.counts]"
 
 # A wrong profile path.
 expect 66 "a missing profile is refused" -- \

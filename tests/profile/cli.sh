@@ -100,8 +100,8 @@ ok $? "check: a bundle refused at intake exits 2"
 rm "$tmp/b/data/link.csv"
 printf '[experiment]\nname = x\ncolour = red\n' >"$tmp/b/experiment.ini"
 run "$pt" check "$tmp/b" --profile "$src/profiles/default.ini"
-[ $rc = 2 ] && [ "$(cat "$tmp/err")" = "proeftuin: experiment.ini:3: unknown key 'colour' in [experiment]" ]
-ok $? "check: a bad manifest exits 2 with experiment.ini:LINE"
+[ $rc = 2 ] && [ "$(cat "$tmp/err")" = "proeftuin: $tmp/b/experiment.ini:3: unknown key 'colour' in [experiment]" ]
+ok $? "check: a bad manifest exits 2 with BUNDLE/experiment.ini:LINE"
 
 # Bad profiles: exit 78 with "proeftuin: PATH:LINE: message" for lint and
 # check alike.
