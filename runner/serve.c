@@ -85,6 +85,7 @@ struct request {
 	struct sbuf csrf, output, vote, comment, conditions, visibility;
 	size_t bytes;
 	bool too_big, is_post;
+	bool finish; /* stop the server once this answer is sent */
 };
 
 static int
@@ -153,11 +154,17 @@ static void
 request_done(void *cls, struct MHD_Connection *c, void **con_cls,
 	     enum MHD_RequestTerminationCode toe)
 {
-	(void)cls;
+	struct server *sv = cls;
+	struct request *rq = *con_cls;
+
 	(void)c;
 	(void)toe;
-	if (*con_cls != NULL)
-		request_free(*con_cls);
+	/* Only now is Finish's answer on its way: stopping the daemon
+	 * earlier could cut it off. */
+	if (rq != NULL && rq->finish)
+		(void)!write(sv->quit_pipe[1], "q", 1);
+	if (rq != NULL)
+		request_free(rq);
 	*con_cls = NULL;
 }
 
@@ -655,7 +662,7 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 		static const char done[] = "The review page is closed; your "
 					   "decisions are recorded.\n";
 
-		(void)!write(sv->quit_pipe[1], "q", 1);
+		rq->finish = true;
 		return respond(c, 200, "text/plain; charset=utf-8", done,
 			       strlen(done));
 	}
@@ -727,7 +734,7 @@ serve_review(const struct serve_opts *o, struct pt_err *err)
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)16,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
-	    MHD_OPTION_NOTIFY_COMPLETED, request_done, NULL, MHD_OPTION_END);
+	    MHD_OPTION_NOTIFY_COMPLETED, request_done, &sv, MHD_OPTION_END);
 	if (d == NULL) {
 		pt_err_set(err, EX_UNAVAILABLE,
 			   "cannot listen on 127.0.0.1:%u; hint: another "
