@@ -2,13 +2,13 @@
  * disclosure.c - output checking; see disclosure.h.
  *
  * What a script can publish from the data API was protected before it
- * saw it (sandbox/protect.h): cells withheld, counts and sums rounded,
+ * saw it (sandbox/lua/protect.h): cells withheld, counts and sums rounded,
  * every answer audited against the others.  This file is the second line
  * and the rules on everything else, the same for every table:
  *   1. rules on the shape (name, rows read first, grants, identifiers,
  *      rows, free text, finite numbers);
  *   2. for tables of the runner, the primary rules again on every
- *      released cell with the same code (sandbox/sdc.h): a cell that
+ *      released cell with the same code (sandbox/lua/sdc.h): a cell that
  *      breaks one means the sandbox and this check disagree, and the
  *      output fails closed; rules whose action is review flag cells;
  *   3. custom tables (built by the script) have no evidence: a person
@@ -388,7 +388,7 @@ stat_of(const struct output *o)
 
 /*
  * The engine in the sandbox already applied the primary rules before the
- * script saw an answer (sandbox/protect.h), with the same code (sdc.h):
+ * script saw an answer (sandbox/lua/protect.h), with the same code (sdc.h):
  * a released cell that breaks one here means the two disagree, and the
  * output fails closed.
  */

@@ -690,7 +690,7 @@ stage_outputs(struct ctx *c, const struct run_results *res)
 }
 
 /* The finding codes a child may send besides the end classes (see
- * sandbox/channel.h); anything else falls back to the end class. */
+ * sandbox/common/channel.h); anything else falls back to the end class. */
 static const char *
 known_error_code(const char *cls)
 {

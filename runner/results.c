@@ -2,12 +2,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "evidence.h"
 #include "results.h"
 
 /* Refuse absurd shapes before allocating for them. */
 #define MAX_COLS 1024
 #define MAX_OUTPUTS 1000
-/* As sandbox/data.c MAX_QUERIES. */
+/* As sandbox/lua/data.c MAX_QUERIES. */
 #define MAX_QUERIES 4096
 #define MAX_WHERE 16
 #define MAX_VALUES 100000
@@ -63,7 +64,7 @@ parse_table(struct chan_cursor *c, struct output *o)
 		o->evidence =
 		    xcalloc(o->nrows ? o->nrows : 1, sizeof(*o->evidence));
 		for (i = 0; i < o->nrows; i++)
-			chan_get_evidence(c, &o->evidence[i]);
+			evidence_get(c, &o->evidence[i]);
 	}
 	o->query = chan_get_u32(c);
 	set_flags(o, chan_get_u8(c));

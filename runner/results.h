@@ -1,6 +1,6 @@
 /*
  * results.h - what came back from the sandboxed run, parsed strictly from
- * the result channel (see sandbox/channel.h for the wire format).
+ * the result channel (see sandbox/common/channel.h for the wire format).
  */
 #ifndef PROEFTUIN_RESULTS_H
 #define PROEFTUIN_RESULTS_H

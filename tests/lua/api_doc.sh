@@ -36,14 +36,14 @@ expect 1 "a script lists the functions of its environment" -- \
 [ "$(wc -l <"$T/o/review/functions.txt")" -ge 20 ]
 ok $? "it finds the globals and libraries"
 
-# methods TABLE PREFIX: the names of a luaL_Reg table of sandbox/data.c.
+# methods TABLE PREFIX: the names of a luaL_Reg table of sandbox/lua/data.c.
 methods() {
 	awk -v t="$1" '$0 ~ "luaL_Reg " t "\\[\\]" { on = 1; next }
 		on && /^};/ { exit }
 		on { while (match($0, /"[a-z_]+"/)) {
 			print substr($0, RSTART + 1, RLENGTH - 2)
 			$0 = substr($0, RSTART + RLENGTH) } }' \
-	    "$SRC/sandbox/data.c" | sed "s/^/$2/"
+	    "$SRC/sandbox/lua/data.c" | sed "s/^/$2/"
 }
 methods dataset_methods "ds:" >>"$T/o/review/functions.txt"
 methods agg_methods "agg:" >>"$T/o/review/functions.txt"

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "channel.h"
+#include "evidence.h"
 #include "harness.h"
 
 /*
@@ -118,7 +119,7 @@ parse_table(struct h_run *r, const uint8_t *p, uint32_t len)
 		for (i = 0; i < nrows && !c.bad; i++) {
 			struct sdc_evidence e;
 
-			chan_get_evidence(&c, &e);
+			evidence_get(&c, &e);
 			if (i > 0)
 				sbuf_addc(&t->evidence, '|');
 			if (count)

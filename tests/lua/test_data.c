@@ -941,7 +941,7 @@ test_groups_memory(void **state)
 	sbuf_free(&csv);
 }
 
-/* ---- protected answers (sandbox/protect.h) ---- */
+/* ---- protected answers (sandbox/lua/protect.h) ---- */
 
 static const struct sdc_params protect10 = {
 	.min_cell = 10,

@@ -25,7 +25,24 @@
 /* What getmetatable() returns for every protected metatable. */
 #define LUABOX_LOCKED "protected"
 
-/* luabox.c */
+/* luabox.c: the core (state, budgets, stop), which calls nothing above it */
+/* A new state with the counting allocator and the instruction hook. */
+lua_State *luabox_new_state(const struct luabox_config *cfg, int chan_fd);
+/* The state built for `cfg`, or NULL. */
+lua_State *luabox_state(const struct luabox_config *cfg);
+/* What a stop sends first (the data API registers its usage records). */
+void luabox_on_stop(void (*fn)(int chan_fd));
+/* The traceback of the last uncaught error (taken over), or NULL. */
+void luabox_set_traceback(char *tb);
+const char *luabox_last_traceback(void);
+/* The script is done: a later stop must not recurse. */
+void luabox_stopping(void);
+/* Escape bytes for the run log: controls, invalid UTF-8, C1 and bidi
+ * controls become \xNN; a tab stays (and line feeds with `newlines`, for
+ * error messages). */
+void luabox_escape(struct sbuf *sb, const char *s, size_t n);
+void luabox_escape_lines(struct sbuf *sb, const char *s, size_t n,
+			 bool newlines);
 PT_NORETURN void luabox_stop(const char *class, const char *msg,
 			     const char *traceback, int status);
 /* Charge `n` bytes of output (outputs, print, warn); stops on overflow. */
@@ -47,12 +64,6 @@ void luabox_sort(void *base, size_t n, size_t size,
  * and as the state's globals.  `data` and `output` must be on the stack top
  * (output at -1, data at -2) as plain tables; they are popped. */
 void luaenv_build(lua_State *L, const struct luabox_config *cfg);
-/* Escape bytes for the run log: controls, invalid UTF-8, C1 and bidi
- * controls become \xNN; a tab stays. */
-void luaenv_escape(struct sbuf *sb, const char *s, size_t n);
-/* The same, keeping line feeds when `newlines` (error messages). */
-void luaenv_escape_lines(struct sbuf *sb, const char *s, size_t n,
-			 bool newlines);
 /* True for text the runner accepts in a string field: UTF-8, no NUL. */
 bool luabox_clean_text(const char *s, size_t n);
 /* Wrap table at `idx` in a read-only proxy; pushes the proxy. */

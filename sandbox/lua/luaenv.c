@@ -138,56 +138,6 @@ luaenv_readonly(lua_State *L, int idx, const char *name)
 
 /* ---- the run log ---- */
 
-static bool
-is_hidden_control(const unsigned char *p, size_t len)
-{
-	/* C1 controls U+0080..U+009F */
-	if (len == 2 && p[0] == 0xc2 && p[1] < 0xa0)
-		return true;
-	/* bidi controls: U+200E/F, U+202A..E, U+2066..9, U+061C */
-	if (len == 3 && p[0] == 0xe2 && p[1] == 0x80 &&
-	    (p[2] == 0x8e || p[2] == 0x8f || (p[2] >= 0xaa && p[2] <= 0xae)))
-		return true;
-	if (len == 3 && p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 &&
-	    p[2] <= 0xa9)
-		return true;
-	if (len == 2 && p[0] == 0xd8 && p[1] == 0x9c)
-		return true;
-	return false;
-}
-
-void
-luaenv_escape(struct sbuf *sb, const char *s, size_t n)
-{
-	luaenv_escape_lines(sb, s, n, false);
-}
-
-void
-luaenv_escape_lines(struct sbuf *sb, const char *s, size_t n, bool newlines)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
-
-	while (i < n) {
-		unsigned char c = p[i];
-		size_t len = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
-
-		if (c < 0x80 && ((c >= 0x20 && c != 0x7f) || c == '\t' ||
-				 (newlines && c == '\n'))) {
-			sbuf_addc(sb, (char)c);
-			i++;
-		} else if (c >= 0x80 && i + len <= n &&
-			   pt_utf8_valid(s + i, len) &&
-			   !is_hidden_control(p + i, len)) {
-			sbuf_add(sb, s + i, len);
-			i += len;
-		} else {
-			sbuf_printf(sb, "\\x%02x", c);
-			i++;
-		}
-	}
-}
-
 /* Write one log line; `charged` bytes of it were charged already. */
 static void
 log_line(struct sbuf *sb, size_t charged)
@@ -226,7 +176,7 @@ env_print(lua_State *L)
 		/* Charge before escaping so a flood stops early. */
 		luabox_charge_output(len);
 		charged += len;
-		luaenv_escape(&sb, s, len);
+		luabox_escape(&sb, s, len);
 	}
 	log_line(&sb, charged);
 	return 0;
@@ -253,7 +203,7 @@ env_warn(lua_State *L)
 
 		luabox_charge_output(len);
 		charged += len;
-		luaenv_escape(&sb, s, len);
+		luabox_escape(&sb, s, len);
 	}
 	log_line(&sb, charged);
 	return 0;

@@ -72,7 +72,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sdc.h"
 #include "util.h"
 
 enum chan_type {
@@ -107,7 +106,6 @@ void chan_put_u64(struct sbuf *sb, uint64_t v);
 void chan_put_f64(struct sbuf *sb, double v);
 void chan_put_str(struct sbuf *sb, const char *s, size_t n);
 void chan_put_cstr(struct sbuf *sb, const char *s);
-void chan_put_evidence(struct sbuf *sb, const struct sdc_evidence *e);
 
 /* Append `payload` to `out` framed as one record of `type`. */
 void chan_frame(struct sbuf *out, enum chan_type type,
@@ -138,8 +136,6 @@ size_t chan_get_str(struct chan_cursor *c, const char **out);
  * embedded NULs (sets `bad`).  Never returns NULL. */
 char *chan_get_strdup(struct chan_cursor *c);
 bool chan_cursor_done(const struct chan_cursor *c);
-/* An evidence field; ntop is capped at SDC_MAX_TOP (more sets `bad`). */
-void chan_get_evidence(struct chan_cursor *c, struct sdc_evidence *e);
 
 /* Split a stream into records.  Returns 1 with type, payload and len set and
  * advances *off, 0 at a clean end, -1 on a malformed or oversized record. */

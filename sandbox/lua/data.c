@@ -50,6 +50,7 @@
 #include "atoms.h"
 #include "audit.h"
 #include "channel.h"
+#include "evidence.h"
 #include "csvscan.h"
 #include "luabox_priv.h"
 #include "protect.h"
@@ -1114,7 +1115,7 @@ data_encode_aggregate(lua_State *L, int idx, struct sbuf *sb)
 		chan_put_f64(sb, ag->values[r]);
 	}
 	for (r = 0; r < ag->nrows; r++)
-		chan_put_evidence(sb, &ag->ev[r]);
+		evidence_put(sb, &ag->ev[r]);
 	chan_put_u32(sb, ag->id);
 	return charged;
 }
@@ -1166,6 +1167,8 @@ data_push_lib(lua_State *L, const struct luabox_config *cfg)
 	size_t i;
 
 	data_cfg = cfg;
+	/* A stop sends the usage records first, whatever stopped the run. */
+	luabox_on_stop(data_send_usage);
 	datasets =
 	    xcalloc(cfg->ndatasets > 0 ? cfg->ndatasets : 1, sizeof(*datasets));
 	for (i = 0; i < cfg->ndatasets; i++)

@@ -55,23 +55,6 @@ chan_put_cstr(struct sbuf *sb, const char *s)
 }
 
 void
-chan_put_evidence(struct sbuf *sb, const struct sdc_evidence *e)
-{
-	uint32_t i, n = e->ntop < SDC_MAX_TOP ? e->ntop : SDC_MAX_TOP;
-
-	chan_put_u64(sb, e->rows);
-	chan_put_u64(sb, e->values);
-	chan_put_u64(sb, e->nonzero);
-	chan_put_u64(sb, e->negatives);
-	chan_put_u64(sb, e->missing);
-	chan_put_f64(sb, e->sum);
-	chan_put_f64(sb, e->abs_sum);
-	chan_put_u32(sb, n);
-	for (i = 0; i < n; i++)
-		chan_put_f64(sb, e->top[i]);
-}
-
-void
 chan_frame(struct sbuf *out, enum chan_type type, const struct sbuf *payload)
 {
 	size_t n = payload != NULL ? payload->len : 0;
@@ -208,29 +191,6 @@ bool
 chan_cursor_done(const struct chan_cursor *c)
 {
 	return !c->bad && c->off == c->len;
-}
-
-void
-chan_get_evidence(struct chan_cursor *c, struct sdc_evidence *e)
-{
-	uint32_t i;
-
-	memset(e, 0, sizeof(*e));
-	e->rows = chan_get_u64(c);
-	e->values = chan_get_u64(c);
-	e->nonzero = chan_get_u64(c);
-	e->negatives = chan_get_u64(c);
-	e->missing = chan_get_u64(c);
-	e->sum = chan_get_f64(c);
-	e->abs_sum = chan_get_f64(c);
-	e->ntop = chan_get_u32(c);
-	if (e->ntop > SDC_MAX_TOP) {
-		c->bad = true;
-		e->ntop = 0;
-		return;
-	}
-	for (i = 0; i < e->ntop; i++)
-		e->top[i] = chan_get_f64(c);
 }
 
 int
