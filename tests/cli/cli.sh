@@ -9,34 +9,7 @@ PT=$1
 SRC=$2
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-n=0
-fails=0
-
-ok() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		fails=$((fails + 1))
-	fi
-}
-
-# expect STATUS DESCRIPTION -- COMMAND...: run, keep stdout/stderr in
-# $T/out and $T/err, and check the exit status.
-expect() {
-	want=$1
-	desc=$2
-	shift 3
-	"$@" >"$T/out" 2>"$T/err"
-	got=$?
-	if [ "$got" -ne "$want" ]; then
-		echo "# $desc: exit $got, wanted $want" >&2
-		sed 's/^/# stderr: /' "$T/err" >&2
-	fi
-	[ "$got" -eq "$want" ]
-	ok $? "$desc"
-}
+. "$SRC/tests/lib/tap.sh"
 
 # A small bundle that only writes free text, so it runs without datasets.
 mkbundle() {

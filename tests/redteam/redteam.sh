@@ -8,36 +8,9 @@ PT=$1
 SRC=$2
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-n=0
-fails=0
+. "$SRC/tests/lib/tap.sh"
 export PROEFTUIN_PROFILE_DIR="$SRC/profiles"
 DEFAULT="$SRC/profiles/default.ini"
-
-ok() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		fails=$((fails + 1))
-	fi
-}
-
-# expect STATUS DESCRIPTION -- COMMAND...: run, keep stdout/stderr in
-# $T/out and $T/err, and check the exit status.
-expect() {
-	want=$1
-	desc=$2
-	shift 3
-	"$@" >"$T/out" 2>"$T/err"
-	got=$?
-	if [ "$got" -ne "$want" ]; then
-		echo "# $desc: exit $got, wanted $want" >&2
-		sed 's/^/# stderr: /' "$T/err" >&2
-	fi
-	[ "$got" -eq "$want" ]
-	ok $? "$desc"
-}
 
 # has_bytes FILE PRINTF-FORMAT: does FILE hold these bytes?
 has_bytes() {

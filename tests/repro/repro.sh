@@ -9,18 +9,7 @@ PT=$1
 SRC=$2
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-n=0
-fails=0
-
-ok() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		fails=$((fails + 1))
-	fi
-}
+. "$SRC/tests/lib/tap.sh"
 
 PROFILE="$SRC/profiles/crowd-safety.ini"
 FILES="report.json report.md SHA256SUMS"
