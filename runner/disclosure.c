@@ -771,12 +771,10 @@ build_preview(const struct output *o, struct checked_output *co)
 	struct jv *pv = jv_obj(), *cols = jv_arr(), *rows = jv_arr();
 	struct jv *marks = jv_arr();
 	size_t r, c;
-	size_t shown = o->nrows < DISCLOSURE_PREVIEW_ROWS
-			   ? o->nrows
-			   : DISCLOSURE_PREVIEW_ROWS;
-	size_t cols_shown = o->ncols < DISCLOSURE_PREVIEW_COLS
-				? o->ncols
-				: DISCLOSURE_PREVIEW_COLS;
+	size_t shown =
+	    o->nrows < REPORT_PREVIEW_ROWS ? o->nrows : REPORT_PREVIEW_ROWS;
+	size_t cols_shown =
+	    o->ncols < REPORT_PREVIEW_COLS ? o->ncols : REPORT_PREVIEW_COLS;
 
 	for (c = 0; c < cols_shown; c++) {
 		char *name =
@@ -870,7 +868,7 @@ check_text(const struct output *o, struct checked_output *co)
 	co->preview = jv_obj();
 	{
 		char *shown =
-		    text_clean_dup(o->text, DISCLOSURE_PREVIEW_TEXT, true);
+		    text_clean_dup(o->text, REPORT_PREVIEW_TEXT, true);
 
 		jv_set_str(co->preview, "text", shown);
 		free(shown);

@@ -37,12 +37,6 @@
 #define DISCLOSURE_MAX_CELL_TEXT 80
 /* Cells listed per check in the report; the count is always complete. */
 #define DISCLOSURE_MAX_LISTED_CELLS 200
-/* Rows of each table shown in the report preview. */
-#define DISCLOSURE_PREVIEW_ROWS 50
-/* Columns of each table shown in the report preview. */
-#define DISCLOSURE_PREVIEW_COLS 30
-/* Bytes of a free-text output shown in the report. */
-#define DISCLOSURE_PREVIEW_TEXT 4000
 /* Longest output name or column name kept in the report. */
 #define DISCLOSURE_MAX_NAME 200
 

@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "disclosure.h"
 #include "report.h"
 #include "textsafe.h"
 
@@ -891,7 +890,7 @@ section_outputs(struct sbuf *out, const struct jv *root)
 			    out,
 			    "<p>The text (%lld bytes; at most %d shown, "
 			    "control characters replaced):</p>\n<pre>",
-			    (long long)bytes, DISCLOSURE_PREVIEW_TEXT);
+			    (long long)bytes, REPORT_PREVIEW_TEXT);
 			h_text_lines(out,
 				     jv_get_str(jv_get(o, "preview"), "text"));
 			sbuf_adds(out, "</pre>\n");

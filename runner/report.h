@@ -21,6 +21,11 @@
 /* Caps on finding text; findings often quote bundle text. */
 #define REPORT_MAX_SUBJECT 200
 #define REPORT_MAX_MESSAGE 4000
+/* What the report shows of each output: rows and columns of a table, bytes
+ * of a free text. */
+#define REPORT_PREVIEW_ROWS 50
+#define REPORT_PREVIEW_COLS 30
+#define REPORT_PREVIEW_TEXT 4000
 
 enum status {
 	STATUS_PASS = 0,
