@@ -1,8 +1,8 @@
 #!/bin/sh
-# tests/redteam2/redteam2.sh - hostile analysis scripts end to end through
+# tests/hostile_scripts/hostile_scripts.sh - hostile analysis scripts end to end through
 # `proeftuin run`: what a script can do must not make two runs of the same
 # bundle differ, nor crash the child.  TAP output.
-# Usage: redteam2.sh PROEFTUIN SRCDIR
+# Usage: hostile_scripts.sh PROEFTUIN SRCDIR
 set -u
 
 PT=$1

@@ -1,7 +1,7 @@
 #!/bin/sh
-# tests/redteam/redteam.sh - attacks on the finished tool that found bugs:
+# tests/regressions/regressions.sh - attacks on the finished tool that found bugs:
 # each check is the reproducer of one fixed bug.  TAP output.
-# Usage: redteam.sh PROEFTUIN SRCDIR
+# Usage: regressions.sh PROEFTUIN SRCDIR
 set -u
 
 PT=$1
