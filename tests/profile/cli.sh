@@ -9,18 +9,8 @@ pt=$1
 src=$2
 tmp=$(mktemp -d /tmp/pt-cli-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-n=0
-failed=0
-
-ok() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=1
-	fi
-}
+T=$tmp
+. "$src/tests/lib/tap.sh"
 
 # run CMD...: stdout to $tmp/out, stderr to $tmp/err, status to $rc
 run() {
@@ -183,5 +173,4 @@ for g in crowd-safety:counts greenflow:events klimaatstraat:readings \
 	ok $? "regenerating $name/data/$file.csv gives identical bytes"
 done
 
-echo "1..$n"
-exit $failed
+finish

@@ -9,18 +9,8 @@ pt=$1
 src=$2
 tmp=$(mktemp -d /tmp/pt-cust-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-n=0
-failed=0
-
-ok() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=1
-	fi
-}
+T=$tmp
+. "$src/tests/lib/tap.sh"
 
 # The custodian's "real" data: different bytes (more columns, other rows)
 # from the sample the bundle ships.
@@ -69,5 +59,4 @@ rc=$?
     grep -q "column 'window_start' is not in the header of the custodian data" "$tmp/out3/report.json"
 ok $? "a custodian file without a requested column is refused (exit $rc)"
 
-echo "1..$n"
-exit $failed
+finish
