@@ -484,3 +484,43 @@ outdir_commit_files(const char *dir, const struct outset *set,
 {
 	return commit_set(dir, false, set, false, err);
 }
+
+int
+outdir_read(int dfd, const char *name, size_t max, struct sbuf *out)
+{
+	char buf[65536];
+	struct stat st;
+	int fd =
+	    openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0)
+		return errno == ENOENT ? 1 : -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		if (n == 0)
+			break;
+		sbuf_add(out, buf, (size_t)n);
+		if (out->len > max) {
+			close(fd);
+			errno = EFBIG;
+			return -1;
+		}
+	}
+	close(fd);
+	return 0;
+}

@@ -33,6 +33,15 @@ void outset_fini(struct outset *set);
  * "HEX  NAME" line each, sorted by name. */
 void outdir_sums(const struct outset *set, struct sbuf *sums);
 
+/*
+ * Read the regular file `name` under `dfd` (AT_FDCWD for a path) without
+ * following a symlink or blocking on a FIFO, into `out`.  0; 1 when it does
+ * not exist; -1 with errno otherwise (EINVAL: not a regular file; EFBIG:
+ * larger than `max`, with the first bytes past `max` in `out`).  Report
+ * folders and release packages are read with it: hostile files, too.
+ */
+int outdir_read(int dfd, const char *name, size_t max, struct sbuf *out);
+
 /* Refuse early (before any work) when `dir` exists and is non-empty and
  * `force` is not set, or when its parent does not exist.  EX_CANTCREAT. */
 int outdir_precheck(const char *dir, bool force, struct pt_err *err);

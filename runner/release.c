@@ -23,37 +23,20 @@ static int
 slurp(const char *dir, const char *name, struct sbuf *out, struct pt_err *err)
 {
 	char *path = xasprintf("%s/%s", dir, name);
-	char buf[65536];
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	int r = outdir_read(AT_FDCWD, path, MAX_FILE, out);
 
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		pt_err_set(err, EX_DATAERR, "%s: %s", path,
-			   fd < 0 ? strerror(errno) : "not a regular file");
-		if (fd >= 0)
-			close(fd);
-		free(path);
-		return -1;
-	}
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 || out->len > MAX_FILE) {
-			pt_err_set(err, EX_IOERR, "%s: %s", path,
-				   n < 0 ? strerror(errno) : "too large");
-			close(fd);
-			free(path);
-			return -1;
-		}
-		if (n == 0)
-			break;
-		sbuf_add(out, buf, (size_t)n);
-	}
-	close(fd);
+	if (r != 0)
+		pt_err_set(err,
+			   r > 0	    ? EX_DATAERR
+			   : errno == EFBIG ? EX_IOERR
+					    : EX_DATAERR,
+			   "%s: %s", path,
+			   r > 0	     ? strerror(ENOENT)
+			   : errno == EINVAL ? "not a regular file"
+			   : errno == EFBIG  ? "too large"
+					     : strerror(errno));
 	free(path);
-	return 0;
+	return r == 0 ? 0 : -1;
 }
 
 static bool

@@ -17,52 +17,14 @@
 
 #include "json.h"
 #include "json_parse.h"
+#include "outdir.h"
 #include "review.h"
 
 #define MAX_FILE (256u * 1024 * 1024)
 #define MAX_COMMENT 4000
 #define STAGE_PREFIX ".decisions."
 
-/* Read `name` under `dfd` without following a symlink.  0, 1 when absent,
- * -1 with errno for anything else (a folder, a FIFO, a read error). */
 static const char *next_line(const struct sbuf *text, size_t *pos, size_t *len);
-
-static int
-read_at(int dfd, const char *name, struct sbuf *out)
-{
-	char buf[65536];
-	struct stat st;
-	int fd =
-	    openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-
-	if (fd < 0)
-		return errno == ENOENT ? 1 : -1;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		errno = EINVAL;
-		return -1;
-	}
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			close(fd);
-			return -1;
-		}
-		if (n == 0)
-			break;
-		sbuf_add(out, buf, (size_t)n);
-		if (out->len > MAX_FILE) {
-			close(fd);
-			errno = EFBIG;
-			return -1;
-		}
-	}
-	close(fd);
-	return 0;
-}
 
 bool
 review_is_contact(const struct review_state *st, const char *email)
@@ -473,18 +435,18 @@ load_decisions(struct review_state *st, int dfd, const struct keyring *ring,
 		if (bad || strcmp(e, ".") == 0 || strcmp(e, "..") == 0)
 			continue;
 		if (strcmp(e, "audit.jsonl") == 0) {
-			r = read_at(ddfd, e, &st->audit);
+			r = outdir_read(ddfd, e, MAX_FILE, &st->audit);
 		} else if (el > 6 && strcmp(e + el - 6, ".notes") == 0 &&
 			   (name = xstrndup(e, el - 6)) != NULL &&
 			   key_name_ok(name)) {
-			r = read_at(ddfd, e,
-				    &author_file(st, name, true)->notes);
+			r = outdir_read(ddfd, e, MAX_FILE,
+					&author_file(st, name, true)->notes);
 			free(name);
 		} else if (el > 6 && strcmp(e + el - 6, ".jsonl") == 0 &&
 			   (name = xstrndup(e, el - 6)) != NULL &&
 			   key_name_ok(name)) {
-			r = read_at(ddfd, e,
-				    &author_file(st, name, true)->text);
+			r = outdir_read(ddfd, e, MAX_FILE,
+					&author_file(st, name, true)->text);
 			free(name);
 		} else {
 			pt_err_set(err, EX_DATAERR,
@@ -690,8 +652,8 @@ review_load(const char *dir, const struct keyring *ring, bool package,
 	if (dfd < 0)
 		return pt_err_set(err, EX_NOINPUT, "%s: %s", dir,
 				  strerror(errno));
-	if (read_at(dfd, "SHA256SUMS", &sums) != 0 ||
-	    read_at(dfd, "report.json", &json) != 0) {
+	if (outdir_read(dfd, "SHA256SUMS", MAX_FILE, &sums) != 0 ||
+	    outdir_read(dfd, "report.json", MAX_FILE, &json) != 0) {
 		pt_err_set(err, EX_NOINPUT,
 			   "%s: no report (report.json and SHA256SUMS)", dir);
 		goto out;
@@ -705,7 +667,7 @@ review_load(const char *dir, const struct keyring *ring, bool package,
 		const struct report_file *f = &st->facts.files[i];
 		struct sbuf data = SBUF_INIT;
 		char hex[PT_SHA256_HEX];
-		int r = read_at(dfd, f->name, &data);
+		int r = outdir_read(dfd, f->name, MAX_FILE, &data);
 
 		if (r == 0)
 			pt_sha256_hex(data.buf != NULL ? data.buf : "",
@@ -724,7 +686,7 @@ review_load(const char *dir, const struct keyring *ring, bool package,
 	}
 	if (!package && check_strays(st, dfd, err) < 0)
 		goto out;
-	if (read_at(dfd, PROVENANCE_FILE, &prov) != 0) {
+	if (outdir_read(dfd, PROVENANCE_FILE, MAX_FILE, &prov) != 0) {
 		pt_err_set(err, EX_DATAERR,
 			   "%s is not signed (no " PROVENANCE_FILE "); hint: "
 			   "the custodian runs it with 'proeftuin run ... "
