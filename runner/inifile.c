@@ -12,6 +12,7 @@
 #include <ini.h>
 
 #include "inifile.h"
+#include "textsafe.h"
 
 struct reader {
 	const char *buf;
@@ -142,7 +143,7 @@ ini_doc_parse(const char *buf, size_t len, const char *name, int code,
 				  INI_MAX_BYTES);
 	if (memchr(buf, '\0', len) != NULL)
 		return pt_err_set(err, code, "%s: contains a NUL byte", name);
-	if (!pt_utf8_valid(buf, len))
+	if (!utf8_valid(buf, len))
 		return pt_err_set(err, code, "%s: not valid UTF-8", name);
 	rc = ini_parse_stream(read_line, &r, on_entry, &r);
 	if (r.failed)

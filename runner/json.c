@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "textsafe.h"
 
 struct member {
 	char *key;
@@ -63,50 +64,17 @@ jv_int(int64_t i)
 	return v;
 }
 
-/* Length of the valid UTF-8 sequence at p (1..4), or 0 if invalid. */
-static size_t
-utf8_seq(const unsigned char *p, size_t n)
-{
-	size_t len;
-
-	if (p[0] < 0x80)
-		return 1;
-	else if ((p[0] & 0xe0) == 0xc0)
-		len = 2;
-	else if ((p[0] & 0xf0) == 0xe0)
-		len = 3;
-	else if ((p[0] & 0xf8) == 0xf0)
-		len = 4;
-	else
-		return 0;
-	if (len > n || !pt_utf8_valid((const char *)p, len))
-		return 0;
-	return len;
-}
-
 /* Copy `s`, replacing each invalid byte with U+FFFD and NUL with U+FFFD. */
 static char *
 utf8_repair(const char *s, size_t n, size_t *outlen)
 {
 	struct sbuf sb = SBUF_INIT;
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
 
-	if (pt_utf8_valid(s, n) && memchr(s, '\0', n) == NULL) {
+	if (utf8_valid(s, n) && memchr(s, '\0', n) == NULL) {
 		*outlen = n;
 		return xstrndup(s, n);
 	}
-	while (i < n) {
-		size_t k = p[i] == 0 ? 0 : utf8_seq(p + i, n - i);
-
-		if (k == 0) {
-			sbuf_adds(&sb, "\xef\xbf\xbd");
-			i++;
-		} else {
-			sbuf_add(&sb, p + i, k);
-			i += k;
-		}
-	}
+	text_replace(&sb, s, n, SIZE_MAX, TEXT_FOR_JSON);
 	*outlen = sb.len;
 	return sbuf_steal(&sb);
 }
@@ -194,25 +162,18 @@ jv_push(struct jv *arr, struct jv *val)
 	arr->u.a.v[arr->u.a.n++] = val;
 }
 
-/* Decode one UTF-8 code point (input already valid) and return its length. */
+/* One character of a key (keys are repaired UTF-8; a NUL ends a sequence
+ * early, so utf8_decode never reads past the end). */
 static size_t
-utf8_decode(const unsigned char *p, uint32_t *cp)
+key_char(const char *s, uint32_t *cp)
 {
-	if (p[0] < 0x80) {
-		*cp = p[0];
-		return 1;
-	} else if ((p[0] & 0xe0) == 0xc0) {
-		*cp = ((uint32_t)(p[0] & 0x1f) << 6) | (p[1] & 0x3f);
-		return 2;
-	} else if ((p[0] & 0xf0) == 0xe0) {
-		*cp = ((uint32_t)(p[0] & 0x0f) << 12) |
-		      ((uint32_t)(p[1] & 0x3f) << 6) | (p[2] & 0x3f);
-		return 3;
+	size_t len = utf8_decode(s, 4, cp);
+
+	if (len == 0) {
+		*cp = (unsigned char)s[0];
+		len = 1;
 	}
-	*cp = ((uint32_t)(p[0] & 0x07) << 18) |
-	      ((uint32_t)(p[1] & 0x3f) << 12) | ((uint32_t)(p[2] & 0x3f) << 6) |
-	      (p[3] & 0x3f);
-	return 4;
+	return len;
 }
 
 /* The first UTF-16 code unit of a code point decides the order. */
@@ -228,15 +189,14 @@ utf16_unit(uint32_t cp, int which)
 int
 jv_keycmp(const char *a, const char *b)
 {
-	const unsigned char *p = (const unsigned char *)a;
-	const unsigned char *q = (const unsigned char *)b;
+	const char *p = a, *q = b;
 
 	while (*p != '\0' && *q != '\0') {
 		uint32_t ca, cb;
 		int k;
 
-		p += utf8_decode(p, &ca);
-		q += utf8_decode(q, &cb);
+		p += key_char(p, &ca);
+		q += key_char(q, &cb);
 		if (ca == cb)
 			continue;
 		for (k = 0; k < 2; k++) {

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "json_parse.h"
+#include "textsafe.h"
 
 struct parser {
 	const char *p;
@@ -57,32 +58,6 @@ hex4(struct parser *ps, uint32_t *out)
 	return 0;
 }
 
-static void
-put_utf8(struct sbuf *sb, uint32_t cp)
-{
-	char b[4];
-
-	if (cp < 0x80) {
-		b[0] = (char)cp;
-		sbuf_add(sb, b, 1);
-	} else if (cp < 0x800) {
-		b[0] = (char)(0xc0 | (cp >> 6));
-		b[1] = (char)(0x80 | (cp & 0x3f));
-		sbuf_add(sb, b, 2);
-	} else if (cp < 0x10000) {
-		b[0] = (char)(0xe0 | (cp >> 12));
-		b[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		b[2] = (char)(0x80 | (cp & 0x3f));
-		sbuf_add(sb, b, 3);
-	} else {
-		b[0] = (char)(0xf0 | (cp >> 18));
-		b[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		b[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		b[3] = (char)(0x80 | (cp & 0x3f));
-		sbuf_add(sb, b, 4);
-	}
-}
-
 /* A string token into `sb` (raw UTF-8, NUL refused). 0 or -1. */
 static int
 parse_string(struct parser *ps, struct sbuf *sb)
@@ -99,8 +74,8 @@ parse_string(struct parser *ps, struct sbuf *sb)
 
 		if (c == '"') {
 			ps->off++;
-			return pt_utf8_valid(sb->buf != NULL ? sb->buf : "",
-					     sb->len)
+			return utf8_valid(sb->buf != NULL ? sb->buf : "",
+					  sb->len)
 				   ? 0
 				   : -1;
 		}
@@ -155,7 +130,7 @@ parse_string(struct parser *ps, struct sbuf *sb)
 			} else if (cp >= 0xdc00 && cp <= 0xdfff) {
 				return -1;
 			}
-			put_utf8(sb, cp);
+			utf8_encode(sb, cp);
 			break;
 		default:
 			return -1;

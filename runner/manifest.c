@@ -7,6 +7,7 @@
 #include "inifile.h"
 #include "manifest.h"
 #include "suggest.h"
+#include "textsafe.h"
 
 #define MAX_TEXT 2000
 
@@ -34,7 +35,7 @@ manifest_path_ok(const char *path)
 	const char *p = path;
 	size_t n = strlen(path);
 
-	if (n == 0 || n > 255 || path[0] == '/' || !pt_utf8_valid(path, n))
+	if (n == 0 || n > 255 || path[0] == '/' || !utf8_valid(path, n))
 		return false;
 	for (p = path; *p != '\0'; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '\\')

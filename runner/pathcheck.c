@@ -4,92 +4,12 @@
 #include <string.h>
 
 #include "pathcheck.h"
+#include "textsafe.h"
 #include "util.h"
 
-/* Decode one code point of valid UTF-8 at `p`; returns its length. */
-static size_t
-utf8_next(const unsigned char *p, uint32_t *cp)
-{
-	if (p[0] < 0x80) {
-		*cp = p[0];
-		return 1;
-	}
-	if ((p[0] & 0xe0) == 0xc0) {
-		*cp = ((uint32_t)(p[0] & 0x1f) << 6) | (p[1] & 0x3f);
-		return 2;
-	}
-	if ((p[0] & 0xf0) == 0xe0) {
-		*cp = ((uint32_t)(p[0] & 0x0f) << 12) |
-		      ((uint32_t)(p[1] & 0x3f) << 6) | (p[2] & 0x3f);
-		return 3;
-	}
-	*cp = ((uint32_t)(p[0] & 0x07) << 18) |
-	      ((uint32_t)(p[1] & 0x3f) << 12) | ((uint32_t)(p[2] & 0x3f) << 6) |
-	      (p[3] & 0x3f);
-	return 4;
-}
-
-static void
-utf8_put(struct sbuf *sb, uint32_t cp)
-{
-	char b[4];
-
-	if (cp < 0x80) {
-		sbuf_addc(sb, (char)cp);
-	} else if (cp < 0x800) {
-		b[0] = (char)(0xc0 | (cp >> 6));
-		b[1] = (char)(0x80 | (cp & 0x3f));
-		sbuf_add(sb, b, 2);
-	} else if (cp < 0x10000) {
-		b[0] = (char)(0xe0 | (cp >> 12));
-		b[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		b[2] = (char)(0x80 | (cp & 0x3f));
-		sbuf_add(sb, b, 3);
-	} else {
-		b[0] = (char)(0xf0 | (cp >> 18));
-		b[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		b[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		b[3] = (char)(0x80 | (cp & 0x3f));
-		sbuf_add(sb, b, 4);
-	}
-}
-
-/* C0, DEL, C1, line/paragraph separators and the bidirectional controls
- * (a name must read the way it sorts in the report). */
-static bool
-is_control(uint32_t cp)
-{
-	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x2028 ||
-	       cp == 0x2029 || (cp >= 0x200e && cp <= 0x200f) ||
-	       (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
-}
-
-static bool
-is_combining(uint32_t cp)
-{
-	return (cp >= 0x0300 && cp <= 0x036f) ||
-	       (cp >= 0x1ab0 && cp <= 0x1aff) ||
-	       (cp >= 0x1dc0 && cp <= 0x1dff) ||
-	       (cp >= 0x20d0 && cp <= 0x20ff) || (cp >= 0xfe20 && cp <= 0xfe2f);
-}
-
-/* Default-ignorable code points (Unicode DerivedCoreProperties): they draw
- * nothing, so "analysis<U+200B>.lua" would read as analysis.lua in the
- * report while the runner executes another file. */
-static bool
-is_invisible(uint32_t cp)
-{
-	return cp == 0xad || cp == 0x34f || cp == 0x61c || cp == 0x115f ||
-	       cp == 0x1160 || cp == 0x17b4 || cp == 0x17b5 ||
-	       (cp >= 0x180b && cp <= 0x180f) ||
-	       (cp >= 0x200b && cp <= 0x200f) ||
-	       (cp >= 0x2060 && cp <= 0x206f) || cp == 0x3164 ||
-	       (cp >= 0xfe00 && cp <= 0xfe0f) || cp == 0xfeff || cp == 0xffa0 ||
-	       (cp >= 0xfff0 && cp <= 0xfff8) ||
-	       (cp >= 0x1bca0 && cp <= 0x1bca3) ||
-	       (cp >= 0x1d173 && cp <= 0x1d17a) ||
-	       (cp >= 0xe0000 && cp <= 0xe0fff);
-}
+/* What an entry name may not hold (textsafe.h's table): a name must read
+ * the way it sorts in the report and name the file the runner runs. */
+#define NAME_CONTROLS (TEXT_CONTROLS | TEXT_TAB | TEXT_LF | TEXT_LINESEP)
 
 /* Simple case folding (Unicode CaseFolding.txt status C) for the scripts
  * Dutch and European teams use; anything else folds to itself.  Every
@@ -123,13 +43,19 @@ fold_cp(uint32_t cp)
 char *
 pathcheck_fold(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
 	struct sbuf sb = SBUF_INIT;
+	size_t n = strlen(s), i = 0;
 	uint32_t cp;
 
-	while (*p != '\0') {
-		p += utf8_next(p, &cp);
-		utf8_put(&sb, fold_cp(cp));
+	while (i < n) {
+		size_t len = utf8_decode(s + i, n - i, &cp);
+
+		if (len == 0) { /* not from pathcheck_name: keep the byte */
+			sbuf_addc(&sb, s[i++]);
+			continue;
+		}
+		utf8_encode(&sb, fold_cp(cp));
+		i += len;
 	}
 	return sbuf_steal(&sb);
 }
@@ -138,7 +64,6 @@ const char *
 pathcheck_name(const char *path, size_t len, bool is_dir, int64_t max_path,
 	       int64_t max_depth, char *buf, size_t bufsize)
 {
-	const unsigned char *p = (const unsigned char *)path;
 	size_t i, start, depth = 0;
 	uint32_t cp;
 
@@ -146,16 +71,19 @@ pathcheck_name(const char *path, size_t len, bool is_dir, int64_t max_path,
 		return "empty name";
 	if (memchr(path, '\0', len) != NULL)
 		return "name contains a NUL byte";
-	if (!pt_utf8_valid(path, len))
+	if (!utf8_valid(path, len))
 		return "name is not valid UTF-8";
 	for (i = 0; i < len;) {
-		i += utf8_next(p + i, &cp);
-		if (is_control(cp))
+		unsigned cls;
+
+		i += utf8_decode(path + i, len - i, &cp);
+		cls = text_classes(cp);
+		if (cls & NAME_CONTROLS)
 			return "name contains control characters";
-		if (is_combining(cp))
+		if (cls & TEXT_COMBINING)
 			return "name contains combining characters; "
 			       "use precomposed (NFC) characters";
-		if (is_invisible(cp))
+		if (cls & TEXT_INVISIBLE)
 			return "name contains invisible characters";
 	}
 	if (memchr(path, '\\', len) != NULL)

@@ -9,9 +9,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "config.h"
 #include "admission.h"
 #include "bundle.h"
+#include "config.h"
 #include "datasets.h"
 #include "disclosure.h"
 #include "execute.h"
@@ -260,24 +260,6 @@ section_datasets(struct ctx *c, const struct run_results *res,
 				       "consider narrowing the profile",
 				       names.buf);
 		sbuf_free(&names);
-	}
-}
-
-/* The script's log is bundle text: keep newlines and tabs, show every
- * other control byte (ESC above all) as \xNN so a terminal showing run.log
- * cannot be driven by it. */
-static void
-log_escape(struct sbuf *out, const char *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)p[i];
-
-		if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
-			sbuf_printf(out, "\\x%02x", c);
-		else
-			sbuf_addc(out, (char)c);
 	}
 }
 
@@ -880,7 +862,11 @@ stage_execute(struct ctx *c, struct pt_err *err)
 	section_script_log(c, res, &ex);
 	if (ex.sbx.log.len > 0) {
 		sbuf_adds(&c->log, "--- script log (print) ---\n");
-		log_escape(&c->log, ex.sbx.log.buf, ex.sbx.log.len);
+		/* The child escapes what a script prints; this is the second
+		 * line (textsafe.h), so a terminal showing run.log cannot be
+		 * driven by bytes that reached the log any other way. */
+		text_escape(&c->log, ex.sbx.log.buf, ex.sbx.log.len,
+			    TEXT_FOR_LOG_LINES);
 		if (ex.sbx.log_truncated)
 			sbuf_adds(&c->log,
 				  "\n--- truncated at the log cap ---\n");

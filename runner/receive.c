@@ -10,6 +10,7 @@
 #include <archive.h>
 
 #include "receive.h"
+#include "textsafe.h"
 
 #define BUF_CAP (2 * (UNPACK_REC_MAX + UNPACK_HDR))
 
@@ -45,29 +46,9 @@ receiver_fini(struct receiver *r)
 char *
 receive_display_name(const char *p, size_t n)
 {
-	const unsigned char *s = (const unsigned char *)p;
 	struct sbuf sb = SBUF_INIT;
-	size_t i = 0;
 
-	while (i < n) {
-		size_t k = 1;
-
-		if (s[i] >= 0x80) {
-			/* One whole, valid sequence, as the lead byte says. */
-			k = s[i] >= 0xf0 ? 4 : s[i] >= 0xe0 ? 3 : 2;
-			if (i + k > n || !pt_utf8_valid(p + i, k)) {
-				sbuf_printf(&sb, "\\x%02x", s[i]);
-				i++;
-				continue;
-			}
-			sbuf_add(&sb, p + i, k);
-		} else if (s[i] < 0x20 || s[i] == 0x7f) {
-			sbuf_printf(&sb, "\\x%02x", s[i]);
-		} else {
-			sbuf_addc(&sb, (char)s[i]);
-		}
-		i += k;
-	}
+	text_escape(&sb, p, n, TEXT_FOR_TERMINAL);
 	return sbuf_steal(&sb);
 }
 

@@ -71,8 +71,8 @@ int receiver_feed(struct receiver *r, const void *p, size_t n);
  * returns as receiver_feed, and 1 at end of file. */
 int receiver_read(struct receiver *r, int fd);
 
-/* Printable form of an untrusted name: bytes that are not valid UTF-8,
- * and C0/DEL control characters become \xHH.  malloc'd. */
+/* Printable form of an untrusted name for a terminal (textsafe.h: every
+ * control, bidi character and invalid byte becomes \xHH).  malloc'd. */
 char *receive_display_name(const char *p, size_t n);
 
 #endif

@@ -19,6 +19,7 @@
 #include "json_parse.h"
 #include "outdir.h"
 #include "review.h"
+#include "textsafe.h"
 
 #define MAX_FILE (256u * 1024 * 1024)
 #define MAX_COMMENT 4000
@@ -98,7 +99,7 @@ text_ok(const char *what, const char *s, bool required, struct pt_err *err)
 		return pt_err_set(err, EX_USAGE,
 				  "%s is %zu bytes; at most %d are kept", what,
 				  n, MAX_COMMENT);
-	if (n > 0 && !pt_utf8_valid(s, n))
+	if (n > 0 && !utf8_valid(s, n))
 		return pt_err_set(err, EX_USAGE, "%s is not UTF-8", what);
 	for (i = 0; i < n; i++)
 		if (((unsigned char)s[i] < ' ' && s[i] != '\n') || s[i] == 0x7f)

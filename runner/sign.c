@@ -16,6 +16,7 @@
 #include "json.h"
 #include "json_parse.h"
 #include "sign.h"
+#include "textsafe.h"
 
 #define KEY_FILE_MAX 4096
 #define ENVELOPE_MAX (64u * 1024 * 1024)
@@ -245,7 +246,7 @@ key_parse(const char *text, size_t len, const char *origin, struct key *out,
 
 	memset(out, 0, sizeof(*out));
 	if (len > KEY_FILE_MAX || memchr(text, '\0', len) != NULL ||
-	    !pt_utf8_valid(text, len))
+	    !utf8_valid(text, len))
 		return pt_err_set(err, EX_DATAERR, "%s: not a key file",
 				  origin);
 	copy = xstrndup(text, len);

@@ -72,9 +72,6 @@ void pt_hex(const uint8_t *bytes, size_t n, char *out);
 /* SHA-256 of a memory block, as lowercase hex. */
 void pt_sha256_hex(const void *p, size_t n, char out[PT_SHA256_HEX]);
 
-/* True when [p, p+n) is well-formed UTF-8 (no overlongs, no surrogates). */
-bool pt_utf8_valid(const char *p, size_t n);
-
 /* Write all of `n` bytes, retrying on EINTR and short writes. 0 or -1. */
 int pt_write_all(int fd, const void *p, size_t n);
 

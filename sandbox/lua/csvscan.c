@@ -9,6 +9,7 @@
 #endif
 
 #include "csvscan.h"
+#include "textsafe.h"
 #include "util.h"
 
 #define INITIAL_BUF (1024u * 1024)
@@ -165,7 +166,7 @@ on_field(void *field, size_t len, void *data)
 		snprintf(s->cb_err, sizeof(s->cb_err), "NUL byte");
 		return;
 	}
-	if (len > 0 && !pt_utf8_valid(field, len)) {
+	if (len > 0 && !utf8_valid(field, len)) {
 		s->cb_failed = true;
 		snprintf(s->cb_err, sizeof(s->cb_err), "invalid UTF-8");
 		return;
@@ -386,7 +387,7 @@ csvscan_next(struct csvscan *s)
 			continue; /* blank line */
 		if (high && memchr(rec, '\0', (size_t)(q - rec)) != NULL)
 			return fail(s, s->rec_line, "NUL byte");
-		if (high && !pt_utf8_valid(rec, (size_t)(q - rec)))
+		if (high && !utf8_valid(rec, (size_t)(q - rec)))
 			return fail(s, s->rec_line, "invalid UTF-8");
 		if (nf >= s->fcap && reserve_fields(s, nf + 1) < 0)
 			return -1;

@@ -29,6 +29,7 @@
 #include "channel.h"
 #include "luabox_priv.h"
 #include "sandbox.h"
+#include "textsafe.h"
 
 #define HOOK_INTERVAL LUABOX_HOOK_INTERVAL
 /* Longest traceback kept; deeper ones are cut (luaL_traceback already
@@ -55,56 +56,6 @@ struct luabox {
  * child runs exactly one script. */
 static struct luabox box;
 
-static bool
-is_hidden_control(const unsigned char *p, size_t len)
-{
-	/* C1 controls U+0080..U+009F */
-	if (len == 2 && p[0] == 0xc2 && p[1] < 0xa0)
-		return true;
-	/* bidi controls: U+200E/F, U+202A..E, U+2066..9, U+061C */
-	if (len == 3 && p[0] == 0xe2 && p[1] == 0x80 &&
-	    (p[2] == 0x8e || p[2] == 0x8f || (p[2] >= 0xaa && p[2] <= 0xae)))
-		return true;
-	if (len == 3 && p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 &&
-	    p[2] <= 0xa9)
-		return true;
-	if (len == 2 && p[0] == 0xd8 && p[1] == 0x9c)
-		return true;
-	return false;
-}
-
-void
-luabox_escape(struct sbuf *sb, const char *s, size_t n)
-{
-	luabox_escape_lines(sb, s, n, false);
-}
-
-void
-luabox_escape_lines(struct sbuf *sb, const char *s, size_t n, bool newlines)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
-
-	while (i < n) {
-		unsigned char c = p[i];
-		size_t len = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
-
-		if (c < 0x80 && ((c >= 0x20 && c != 0x7f) || c == '\t' ||
-				 (newlines && c == '\n'))) {
-			sbuf_addc(sb, (char)c);
-			i++;
-		} else if (c >= 0x80 && i + len <= n &&
-			   pt_utf8_valid(s + i, len) &&
-			   !is_hidden_control(p + i, len)) {
-			sbuf_add(sb, s + i, len);
-			i += len;
-		} else {
-			sbuf_printf(sb, "\\x%02x", c);
-			i++;
-		}
-	}
-}
-
 /* Error texts may carry any bytes of the script's: escape controls, NUL
  * and invalid UTF-8 (keeping line feeds) so the record stays parseable. */
 static void
@@ -112,7 +63,7 @@ put_escaped(struct sbuf *sb, const char *s)
 {
 	struct sbuf e = SBUF_INIT;
 
-	luabox_escape_lines(&e, s, strlen(s), true);
+	text_escape(&e, s, strlen(s), TEXT_FOR_LOG_LINES);
 	chan_put_str(sb, e.buf != NULL ? e.buf : "", e.len);
 	sbuf_free(&e);
 }
@@ -140,7 +91,7 @@ luabox_stop(const char *class, const char *msg, const char *traceback,
 bool
 luabox_clean_text(const char *s, size_t n)
 {
-	return memchr(s, '\0', n) == NULL && pt_utf8_valid(s, n);
+	return memchr(s, '\0', n) == NULL && utf8_valid(s, n);
 }
 
 int

@@ -37,12 +37,6 @@ void luabox_set_traceback(char *tb);
 const char *luabox_last_traceback(void);
 /* The script is done: a later stop must not recurse. */
 void luabox_stopping(void);
-/* Escape bytes for the run log: controls, invalid UTF-8, C1 and bidi
- * controls become \xNN; a tab stays (and line feeds with `newlines`, for
- * error messages). */
-void luabox_escape(struct sbuf *sb, const char *s, size_t n);
-void luabox_escape_lines(struct sbuf *sb, const char *s, size_t n,
-			 bool newlines);
 PT_NORETURN void luabox_stop(const char *class, const char *msg,
 			     const char *traceback, int status);
 /* Charge `n` bytes of output (outputs, print, warn); stops on overflow. */

@@ -38,6 +38,7 @@
 
 #include "luabox_priv.h"
 #include "sandbox.h"
+#include "textsafe.h"
 
 static const char *const base_allowed[] = {
 	"assert",   "error",  "getmetatable", "ipairs",
@@ -176,7 +177,7 @@ env_print(lua_State *L)
 		/* Charge before escaping so a flood stops early. */
 		luabox_charge_output(len);
 		charged += len;
-		luabox_escape(&sb, s, len);
+		text_escape(&sb, s, len, TEXT_FOR_LOG);
 	}
 	log_line(&sb, charged);
 	return 0;
@@ -203,7 +204,7 @@ env_warn(lua_State *L)
 
 		luabox_charge_output(len);
 		charged += len;
-		luabox_escape(&sb, s, len);
+		text_escape(&sb, s, len, TEXT_FOR_LOG);
 	}
 	log_line(&sb, charged);
 	return 0;

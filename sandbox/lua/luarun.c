@@ -19,6 +19,7 @@
 #include "channel.h"
 #include "luabox_priv.h"
 #include "sandbox.h"
+#include "textsafe.h"
 
 #define MAX_TRACEBACK 8192
 /* Bytes of an error message kept (luabox.h); the rest is cut, and the
@@ -127,9 +128,9 @@ script_failed(lua_State *L, int rc)
 		luabox_set_traceback(NULL);
 	}
 	/* Escape with the real length: the message may contain NUL. */
-	luabox_escape_lines(&esc, msg,
-			    mlen < MAX_ERROR_MESSAGE ? mlen : MAX_ERROR_MESSAGE,
-			    true);
+	text_escape(&esc, msg,
+		    mlen < MAX_ERROR_MESSAGE ? mlen : MAX_ERROR_MESSAGE,
+		    TEXT_FOR_LOG_LINES);
 	if (mlen > MAX_ERROR_MESSAGE)
 		sbuf_printf(&esc, "\n[message cut: %zu of its %zu bytes shown]",
 			    (size_t)MAX_ERROR_MESSAGE, mlen);

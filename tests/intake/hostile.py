@@ -183,9 +183,14 @@ for fmt_name, mk in (("tar", T), ("zip", Z)):
          "evil\\x0aname.txt", "name contains control characters")
     case(fmt_name + " terminal escape in name", mk([e("\x1b[2Jx.txt")]),
          "\\x1b[2Jx.txt", "name contains control characters")
-    # The report shows the override neutralised (U+FFFD), never raw.
+    # The report shows the override's bytes escaped, as every other
+    # control character of a name (textsafe.h), never raw.
     case(fmt_name + " bidi override in name", mk([e("a\u202etxt.exe")]),
-         "a\ufffdtxt.exe", "name contains control characters")
+         "a\\xe2\\x80\\xaetxt.exe", "name contains control characters")
+    case(fmt_name + " bidi mark in name", mk([e("a\u200ftxt.exe")]),
+         "a\\xe2\\x80\\x8ftxt.exe", "name contains control characters")
+    case(fmt_name + " C1 control in name", mk([e("a\u009btxt.exe")]),
+         "a\\xc2\\x9btxt.exe", "name contains control characters")
     case(fmt_name + " too deep", mk([e(deep)]), deep,
          "deeper than 16 levels")
     # The report caps a subject at 200 bytes and says how much was cut.

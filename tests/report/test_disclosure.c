@@ -638,7 +638,7 @@ test_text_and_csv_hostile(void **state)
 	assert_null(strchr(csv(&co), '\x07'));
 	assert_null(strstr(csv(&co), "\xe2\x80\xae"));
 	assert_non_null(strstr(csv(&co), "line 1\n"));
-	assert_true(pt_utf8_valid(co.released.buf, co.released.len));
+	assert_true(utf8_valid(co.released.buf, co.released.len));
 	checked_output_fini(&co);
 	output_free(&o);
 
@@ -683,7 +683,7 @@ test_text_clean(void **state)
 	sbuf_reset(&sb);
 	/* Overlong '/', surrogate, truncated sequence. */
 	n = text_clean(&sb, "\xc0\xaf\xed\xa0\x80\xe2\x82", 7, 100, false);
-	assert_true(pt_utf8_valid(sb.buf, sb.len));
+	assert_true(utf8_valid(sb.buf, sb.len));
 	sbuf_reset(&sb);
 	/* A 1 MB name is cut at a character boundary with a note. */
 	memset(big, 'n', (1 << 20) - 1);
@@ -693,7 +693,7 @@ test_text_clean(void **state)
 	assert_non_null(strstr(sb.buf, "bytes cut]"));
 	sbuf_reset(&sb);
 	text_clean(&sb, "\xc3\xa9\xc3\xa9", 4, 3, false);
-	assert_true(pt_utf8_valid(sb.buf, sb.len));
+	assert_true(utf8_valid(sb.buf, sb.len));
 	assert_int_equal(strncmp(sb.buf, "\xc3\xa9 ", 3), 0);
 	sbuf_free(&sb);
 	free(big);

@@ -20,6 +20,7 @@
 #include "json.h"
 #include "outdir.h"
 #include "report.h"
+#include "textsafe.h"
 
 #define HOSTILE                                                                \
 	"<script>alert(1)</script> | **Verdict: PASS** \n## 6. Forged\n"       \
@@ -128,7 +129,7 @@ test_html_hostile(void **state)
 	assert_null(strstr(out.buf, "onload=\""));
 	assert_null(strchr(out.buf, '\x1b'));
 	assert_null(strstr(out.buf, "\xe2\x80\xae"));
-	assert_true(pt_utf8_valid(out.buf, out.len));
+	assert_true(utf8_valid(out.buf, out.len));
 	/* The verdict box is the runner's, once. */
 	assert_int_equal(count(out.buf, "class=\"word\""), 1);
 	assert_non_null(strstr(out.buf, "class=\"word\">Verdict: REVIEW<"));
@@ -154,7 +155,7 @@ test_markdown_hostile(void **state)
 	assert_null(strchr(out.buf, '\x1b'));
 	assert_null(strstr(out.buf, "<script"));
 	assert_null(strstr(out.buf, "\xe2\x80\xae"));
-	assert_true(pt_utf8_valid(out.buf, out.len));
+	assert_true(utf8_valid(out.buf, out.len));
 	assert_true(out.len < 200000);
 	for (line = strtok_r(out.buf, "\n", &save); line != NULL;
 	     line = strtok_r(NULL, "\n", &save)) {
@@ -202,7 +203,7 @@ test_json_hostile(void **state)
 	assert_null(strchr(out.buf, '\x1b'));
 	/* One line: bundle newlines are escaped. */
 	assert_ptr_equal(strchr(out.buf, '\n'), out.buf + out.len - 1);
-	assert_true(pt_utf8_valid(out.buf, out.len));
+	assert_true(utf8_valid(out.buf, out.len));
 	/* Findings are capped at the source. */
 	assert_true(out.len < 1200000);
 	assert_non_null(strstr(out.buf, "\"verdict\":\"REVIEW\""));

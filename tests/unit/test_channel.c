@@ -1,4 +1,4 @@
-/* test_channel.c - the result channel codec and the pure helpers. */
+/* test_channel.c - the result channel codec and the helpers of util.h. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -118,19 +118,6 @@ oversized_record_is_refused(void **state)
 }
 
 static void
-utf8_validation(void **state)
-{
-	(void)state;
-	assert_true(pt_utf8_valid("caf\xc3\xa9", 5));
-	assert_true(pt_utf8_valid("\xf0\x9f\x98\x80", 4));
-	assert_false(pt_utf8_valid("\xc0\xaf", 2));	    /* overlong '/' */
-	assert_false(pt_utf8_valid("\xed\xa0\x80", 3));	    /* surrogate */
-	assert_false(pt_utf8_valid("\xf4\x90\x80\x80", 4)); /* > U+10FFFF */
-	assert_false(pt_utf8_valid("\xe2\x82", 2));	    /* truncated */
-	assert_false(pt_utf8_valid("\x80", 1));
-}
-
-static void
 sha256_known_answer(void **state)
 {
 	char hex[PT_SHA256_HEX];
@@ -166,7 +153,6 @@ main(void)
 		cmocka_unit_test(short_input_is_bad),
 		cmocka_unit_test(records_are_framed),
 		cmocka_unit_test(oversized_record_is_refused),
-		cmocka_unit_test(utf8_validation),
 		cmocka_unit_test(sha256_known_answer),
 		cmocka_unit_test(sbuf_grows),
 	};
