@@ -19,6 +19,7 @@
 #include "pipeline.h"
 #include "profile.h"
 #include "sign.h"
+#include "stages.h"
 
 #define RUN_USAGE                                                              \
 	"proeftuin run BUNDLE --profile PROFILE [--out DIR] [--force] "        \
@@ -308,60 +309,31 @@ cmd_run(int argc, char **argv)
 	return n;
 }
 
-/* Compile every .lua file of the bundle in the sandbox (the parser meets
- * hostile text, so it runs jailed; nothing is executed) and add what it
- * found to `a`: one failed check per syntax error, as "path:line: ...". */
+/* What intake found, where errors go; when it refused the bundle, check
+ * ends here (65 when it is no bundle at all, else 2). */
 static void
-compile_scripts(const struct manifest *m, const struct profile *p,
-		const struct bundle *b, struct admission *a)
+report_intake(const struct candidate *c, const char *bundle, bool refused)
 {
-	struct exec_input in;
-	struct exec_outcome ex;
-	struct pt_err err = { 0, "" };
-	const struct run_results *res = &ex.results;
-	size_t i, nlua = 0;
+	const struct refusal *last = NULL;
+	size_t i;
 
-	for (i = 0; i < b->nfiles; i++) {
-		size_t n = strlen(b->files[i].path);
+	for (i = 0; i < c->nrefusals; i++) {
+		const struct refusal *r = &c->refusals[i];
 
-		nlua += n >= 5 && strcmp(b->files[i].path + n - 4, ".lua") == 0;
+		if (strcmp(r->code, "ENTRY_REFUSED") == 0)
+			warnx_("%s/%s: %s", bundle, r->subject, r->message);
+		else
+			last = r;
 	}
-	memset(&in, 0, sizeof(in));
-	in.manifest = m;
-	in.profile = p;
-	in.bundle = b;
-	in.compile_only = true;
-	if (execute_run(&in, &ex, &err) < 0) {
-		admission_note(a, "scripts_compile", "", true, true,
-			       "the scripts were not compiled: %s", err.msg);
+	if (!refused)
 		return;
-	}
-	if (res->error_class != NULL &&
-	    strcmp(res->error_class, "SYNTAX_ERROR") == 0 &&
-	    res->error_message != NULL) {
-		const char *s = res->error_message, *nl;
-
-		do {
-			char *line;
-
-			nl = strchr(s, '\n');
-			line = nl != NULL ? xstrndup(s, (size_t)(nl - s))
-					  : xstrdup(s);
-			admission_note(a, "scripts_compile", "", false, false,
-				       "%s", line);
-			free(line);
-			s = nl + 1;
-		} while (nl != NULL);
-	} else if (ex.sbx.end != SBX_OK || !res->done) {
-		admission_note(a, "scripts_compile", "", false, false,
-			       "the scripts could not be compiled (%s)",
-			       sbx_end_name(ex.sbx.end));
-	} else {
-		admission_note(a, "scripts_compile", "", true, false,
-			       "%zu Lua file%s compile%s", nlua,
-			       nlua == 1 ? "" : "s", nlua == 1 ? "s" : "");
-	}
-	exec_outcome_fini(&ex);
+	if (last == NULL)
+		die(EXIT_FAIL, "bundle refused at intake");
+	if (strcmp(last->code, "BUNDLE_REFUSED") == 0)
+		die(EX_DATAERR, "%s", last->message);
+	if (strcmp(last->code, "BAD_MANIFEST") == 0)
+		die(EXIT_FAIL, "%s/%s", bundle, last->message);
+	die(EXIT_FAIL, "%s", last->message);
 }
 
 int
@@ -375,14 +347,10 @@ cmd_check(int argc, char **argv)
 		{ "help", 'h', false, NULL, &help },
 		{ NULL, 0, false, NULL, NULL },
 	};
-	struct intake_problems problems = { NULL, 0 };
-	struct manifest *m = NULL;
+	struct candidate cand;
 	struct profile *profile;
 	struct pt_err err = { 0, "" };
 	struct admission a;
-	struct bundle b;
-	struct sbuf text = SBUF_INIT;
-	const struct bundle_file *mf;
 	int n = cli_parse(argc, argv, opts, CHECK_USAGE), rc;
 	size_t i;
 
@@ -403,25 +371,12 @@ cmd_check(int argc, char **argv)
 		die(EX_USAGE, "usage: %s", CHECK_USAGE);
 	if (profile_load(profile_path, &profile, &err) < 0)
 		die_err(&err);
-	rc = intake_open(argv[1], &profile->bundle, &b, &problems, &err);
+	memset(&cand, 0, sizeof(cand));
+	rc = candidate_take_in(&cand, argv[1], profile, &err);
 	if (rc < 0)
 		die_err(&err);
-	for (i = 0; i < problems.n; i++)
-		warnx_("%s/%s: %s", argv[1], problems.v[i].entry,
-		       problems.v[i].reason);
-	if (rc == 1)
-		die(EXIT_FAIL, "bundle refused at intake");
-	mf = bundle_find(&b, MANIFEST_NAME);
-	if (mf == NULL)
-		die(EXIT_FAIL, "the bundle has no " MANIFEST_NAME);
-	if (bundle_read(mf, &text, &err) < 0)
-		die_err(&err);
-	if (manifest_parse(text.buf != NULL ? text.buf : "", text.len, &m,
-			   &err) < 0)
-		die(EXIT_FAIL, "%s/%s", argv[1], err.msg);
-	admission_run(m, profile, &b, &a);
-	admission_check_sources(m, &b, &a);
-	compile_scripts(m, profile, &b, &a);
+	report_intake(&cand, argv[1], rc == 1);
+	candidate_admit(&cand, profile, ADMIT_TO_CHECK, &a);
 	if (json) {
 		struct jv *root = jv_obj();
 		struct sbuf out = SBUF_INIT;
@@ -462,10 +417,7 @@ cmd_check(int argc, char **argv)
 		}
 	rc = a.passed ? 0 : EXIT_FAIL;
 	admission_fini(&a);
-	manifest_free(m);
-	sbuf_free(&text);
-	bundle_fini(&b);
-	intake_problems_fini(&problems);
+	candidate_fini(&cand);
 	profile_free(profile);
 	return rc;
 }

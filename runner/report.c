@@ -328,3 +328,28 @@ report_frameworks(struct report *r)
 	jv_set(fw, "ai_act_59_1", ai);
 	jv_set(fw, "gdpr_35_7", gd);
 }
+
+void
+report_set_text(struct jv *obj, const char *key, const char *s, size_t cap)
+{
+	jv_set(obj, key, report_text(s, cap));
+}
+
+void
+report_set_lines(struct jv *obj, const char *key, const char *s, size_t cap)
+{
+	char *clean = text_clean_dup(s, cap, true);
+
+	jv_set_str(obj, key, clean);
+	free(clean);
+}
+
+struct jv *
+report_text(const char *s, size_t cap)
+{
+	char *clean = text_clean_dup(s, cap, false);
+	struct jv *v = jv_str(clean);
+
+	free(clean);
+	return v;
+}

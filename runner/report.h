@@ -58,6 +58,14 @@ void report_finish(struct report *r);
  * art. 35(7) pointers) from the finished tree into "frameworks". */
 void report_frameworks(struct report *r);
 
+/* Bundle or data text in the report: cleaned (textsafe.h) and capped at
+ * `cap` bytes; report_set_lines keeps line feeds and tabs. */
+void report_set_text(struct jv *obj, const char *key, const char *s,
+		     size_t cap);
+void report_set_lines(struct jv *obj, const char *key, const char *s,
+		      size_t cap);
+struct jv *report_text(const char *s, size_t cap);
+
 /* Renderings of a finished report tree.  Each treats every string in the
  * tree as hostile. */
 void render_json(const struct jv *root, struct sbuf *out);
