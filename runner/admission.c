@@ -122,14 +122,14 @@ check_dataset(const struct manifest_dataset *md, const struct profile *p,
 	for (i = 0; i < md->ncolumns; i++) {
 		const char *col = md->columns[i];
 
-		if (ini_list_has(pd->identifiers, pd->nidentifiers, col))
+		if (pt_list_has(pd->identifiers, pd->nidentifiers, col))
 			add(a, "identifier_not_requested", col, false,
 			    MANIFEST_NAME ":%d: column '%s' of '%s' is an "
 					  "identifier and is never readable; "
 					  "hint: remove it from columns in "
 					  "[dataset.%s]",
 			    md->columns_line, col, md->name, md->name);
-		else if (!ini_list_has(pd->columns, pd->ncolumns, col)) {
+		else if (!pt_list_has(pd->columns, pd->ncolumns, col)) {
 			const char *near =
 			    suggest_word(col, (const char *const *)pd->columns,
 					 pd->ncolumns);
@@ -156,7 +156,7 @@ check_dataset(const struct manifest_dataset *md, const struct profile *p,
 			add(a, "column_granted", col, true, "granted");
 		if (nheader < 0)
 			continue;
-		if (ini_list_has(header, (size_t)nheader, col))
+		if (pt_list_has(header, (size_t)nheader, col))
 			add(a, "column_in_header", col, true,
 			    "in the header of the %s", what);
 		else
@@ -217,7 +217,7 @@ admission_run(const struct manifest *m, const struct profile *p,
 	size_t i;
 
 	admission_init(out);
-	if (ini_list_has(p->purposes, p->npurposes, m->purpose))
+	if (pt_list_has(p->purposes, p->npurposes, m->purpose))
 		add(out, "purpose_permitted", m->purpose, true,
 		    "purpose is permitted by profile '%s'", p->name);
 	else {

@@ -282,14 +282,3 @@ ini_free_list(char **items, size_t n)
 		free(items[i]);
 	free(items);
 }
-
-bool
-ini_list_has(char *const *list, size_t n, const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(list[i], s) == 0)
-			return true;
-	return false;
-}

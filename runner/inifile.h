@@ -61,7 +61,5 @@ void ini_doc_fini(struct ini_doc *doc);
  * Returns the count, or -1 with a message ("empty item", "duplicate 'x'"). */
 int ini_split_list(const char *value, char ***items, const char **why);
 void ini_free_list(char **items, size_t n);
-/* True when `s` is one of the `n` items of `list`. */
-bool ini_list_has(char *const *list, size_t n, const char *s);
 
 #endif

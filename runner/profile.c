@@ -486,7 +486,7 @@ check_dataset(const struct loader *L, size_t i, struct pt_err *err)
 	size_t j;
 
 	for (j = 0; j < d->nidentifiers; j++)
-		if (ini_list_has(d->columns, d->ncolumns, d->identifiers[j]))
+		if (pt_list_has(d->columns, d->ncolumns, d->identifiers[j]))
 			return pt_err_set(err, EX_CONFIG,
 					  "%s:%d: column '%s' of [dataset.%s] "
 					  "is both granted and an identifier",

@@ -11,7 +11,6 @@
 
 #include "datasets.h"
 #include "disclosure.h"
-#include "inifile.h"
 #include "stages.h"
 #include "suggest.h"
 #include "textsafe.h"
@@ -77,7 +76,7 @@ section_datasets(struct run_ctx *c, const struct run_results *res,
 		jv_set_int(d, "rows", u != NULL ? (int64_t)u->rows : 0);
 		for (j = 0; j < pd->ncolumns; j++) {
 			if (u != NULL &&
-			    ini_list_has(u->cols, u->ncols, pd->columns[j]))
+			    pt_list_has(u->cols, u->ncols, pd->columns[j]))
 				continue;
 			jv_push(unused, jv_str(pd->columns[j]));
 			sbuf_printf(&names, "%s%s", names.len ? ", " : "",
@@ -346,13 +345,13 @@ explain_column(const struct run_ctx *c, const char *msg)
 			md = &c->cand.manifest->datasets[i];
 	if (pd == NULL || md == NULL) {
 		out = NULL;
-	} else if (ini_list_has(pd->identifiers, pd->nidentifiers, col)) {
+	} else if (pt_list_has(pd->identifiers, pd->nidentifiers, col)) {
 		list = quoted_list(md->columns, md->ncolumns);
 		out = xasprintf("dataset '%s': column '%s' is an identifier "
 				"and is never readable; the script may read %s",
 				ds, col, list);
 		free(list);
-	} else if (ini_list_has(pd->columns, pd->ncolumns, col)) {
+	} else if (pt_list_has(pd->columns, pd->ncolumns, col)) {
 		out = xasprintf("dataset '%s': column '%s' is granted by the "
 				"profile but not declared in " MANIFEST_NAME
 				"; hint: add it to columns in [dataset.%s]",

@@ -245,3 +245,14 @@ pt_write_all(int fd, const void *p, size_t n)
 	}
 	return 0;
 }
+
+bool
+pt_list_has(char *const *list, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(list[i], s) == 0)
+			return true;
+	return false;
+}

@@ -72,6 +72,9 @@ void pt_hex(const uint8_t *bytes, size_t n, char *out);
 /* SHA-256 of a memory block, as lowercase hex. */
 void pt_sha256_hex(const void *p, size_t n, char out[PT_SHA256_HEX]);
 
+/* True when `s` is one of the `n` strings of `list`. */
+bool pt_list_has(char *const *list, size_t n, const char *s);
+
 /* Write all of `n` bytes, retrying on EINTR and short writes. 0 or -1. */
 int pt_write_all(int fd, const void *p, size_t n);
 
