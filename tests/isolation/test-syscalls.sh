@@ -2,7 +2,7 @@
 # test-syscalls.sh PROBE - every forbidden syscall ends the child as
 # SECCOMP_VIOLATION naming that syscall, and nothing outside changes.
 probe=$1
-. "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/../lib/tap.sh"
 need_userns
 
 # A same-uid bystander: kill(-1) or kill(parent) must not reach it.
@@ -11,7 +11,7 @@ bystander=$!
 
 while read -r name expect; do
 	out=$("$probe" "$name")
-	check "$name -> SECCOMP_VIOLATION ($expect)" "$out" \
+	has_lines "$name -> SECCOMP_VIOLATION ($expect)" "$out" \
 	    end=SECCOMP_VIOLATION "syscall=$expect" setting.valid=1
 done <<'LIST'
 socket_inet socket
@@ -52,9 +52,9 @@ seccomp seccomp
 LIST
 
 if kill -0 "$bystander" 2>/dev/null; then
-	ok "a same-uid bystander survived every probe"
+	pass "a same-uid bystander survived every probe"
 else
-	not_ok "a same-uid bystander survived every probe"
+	fail "a same-uid bystander survived every probe"
 fi
 kill "$bystander" 2>/dev/null
 
@@ -62,15 +62,15 @@ kill "$bystander" 2>/dev/null
 # calls; openat is allowed there only relative to a real directory fd.
 for name in socket_inet execve clone openat openat_fdcwd_64 tiocsti; do
 	out=$("$probe" --intake "$name")
-	check "intake: $name is refused" "$out" end=SECCOMP_VIOLATION
+	has_lines "intake: $name is refused" "$out" end=SECCOMP_VIOLATION
 done
 
 # Running as an unprivileged user gives the same result (incl. the name).
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$probe" socket_inet)
-	check "as uid 65534: socket -> SECCOMP_VIOLATION" "$out" \
+	has_lines "as uid 65534: socket -> SECCOMP_VIOLATION" "$out" \
 	    end=SECCOMP_VIOLATION syscall=socket setting.cap_eff=0
 	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$probe" ok)
-	check "as uid 65534: a clean run is OK" "$out" end=OK setting.valid=1
+	has_lines "as uid 65534: a clean run is OK" "$out" end=OK setting.valid=1
 fi
 finish

@@ -32,7 +32,7 @@ fi
 
 T=$(mktemp -d) || exit 1
 servers=
-failed=0
+. "$(dirname "$0")/../lib/tap.sh"
 
 # Each server runs under a subshell that writes its exit status to
 # $T/NAME.rc; until then the pid in $T/NAME.pid is still the server's.
@@ -43,7 +43,7 @@ cleanup() {
 		fi
 	done
 	wait
-	if [ "$failed" = 0 ] && [ "${PT_KEEP:-0}" = 0 ]; then
+	if [ "$fails" = 0 ] && [ "${PT_KEEP:-0}" = 0 ]; then
 		rm -rf "$T"
 	else
 		echo "# kept $T"
@@ -51,31 +51,8 @@ cleanup() {
 }
 trap cleanup EXIT
 # A signal still runs cleanup, through exit.
-trap 'failed=1; exit 130' INT
-trap 'failed=1; exit 143' TERM HUP
-
-n=0
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-notok() {
-	n=$((n + 1))
-	echo "not ok $n - $1"
-	failed=1
-	return 1
-}
-check() {
-	desc=$1
-	shift
-	if "$@"; then ok "$desc"; else notok "$desc"; fi
-}
-bail() {
-	failed=1
-	echo "Bail out! $1"
-	[ $# -lt 2 ] || sed 's/^/# /' "$2"
-	exit 1
-}
+trap 'fails=1; exit 130' INT
+trap 'fails=1; exit 143' TERM HUP
 
 # serve NAME ADVISOR: start the page; sets url, or bails.
 serve() {
@@ -138,7 +115,7 @@ rc=$?
 [ "$rc" = 1 ] || bail "run gave exit $rc, not 1 (REVIEW)" "$T/setup.log"
 
 serve page alice
-ok "review --serve prints the page's address"
+pass "review --serve prints the page's address"
 
 # The browser's lines, numbered in with ours.
 timeout 180 node "$HERE/browser/review_page.mjs" "$url" "$T" "$NM" \
@@ -146,53 +123,52 @@ timeout 180 node "$HERE/browser/review_page.mjs" "$url" "$T" "$NM" \
 rc=$?
 while IFS= read -r line; do
 	case $line in
-	"ok - "*) ok "${line#ok - }" ;;
-	"not ok - "*) notok "${line#not ok - }" ;;
+	"ok - "*) pass "${line#ok - }" ;;
+	"not ok - "*) fail "${line#not ok - }" ;;
 	*) echo "$line" ;;
 	esac
 done <"$T/browser.tap"
 if [ "$rc" != 0 ]; then
-	notok "the browser script exits 0 (exit $rc)"
+	fail "the browser script exits 0 (exit $rc)"
 	sed 's/^/# /' "$T/browser.err"
 fi
 
 if stopped page; then
-	ok "Finish stops the server, exit 0, within 5 s"
+	pass "Finish stops the server, exit 0, within 5 s"
 else
-	notok "Finish stops the server, exit 0, within 5 s (exit ${rc:-none})"
+	fail "Finish stops the server, exit 0, within 5 s (exit ${rc:-none})"
 	sed 's/^/# /' "$T/page.err"
 fi
 
 # The vote as the CLI sees it, under its output: "your vote" before the
 # overall decision, the author's name after it.
 "$P" review "$T/rep" --as alice --list >"$T/list.out" 2>&1
-check "review --list shows alice's approve under notes" \
+check_cmd "review --list shows alice's approve under notes" \
 	awk '/^  [^ ]/ { out = $1 }
 		out == "notes" && /^    (your vote|alice): approve$/ { f = 1 }
 		END { exit !f }' "$T/list.out" || sed 's/^/# /' "$T/list.out"
 
 # The vote and the decision, nothing forged.
 lines=$({ wc -l <"$T/rep/decisions/alice.jsonl"; } 2>/dev/null)
-check "decisions/alice.jsonl holds 2 records (got ${lines:-none})" \
+check_cmd "decisions/alice.jsonl holds 2 records (got ${lines:-none})" \
 	[ "${lines:-0}" -eq 2 ]
 
 # SIGTERM, as from a service manager or this file's cleanup, stops it too.
 serve term bob
 kill -TERM "$(cat "$T/term.pid")"
 if stopped term; then
-	ok "SIGTERM stops the server, exit 0, within 5 s"
+	pass "SIGTERM stops the server, exit 0, within 5 s"
 else
-	notok "SIGTERM stops the server, exit 0, within 5 s (exit ${rc:-none})"
+	fail "SIGTERM stops the server, exit 0, within 5 s (exit ${rc:-none})"
 fi
 
 "$P" verify "$T/rep" >"$T/verify.out" 2>&1
 rc=$?
 if [ "$rc" = 0 ] && grep -q '^signatures: valid' "$T/verify.out"; then
-	ok "verify: signatures: valid, exit 0"
+	pass "verify: signatures: valid, exit 0"
 else
-	notok "verify: signatures: valid, exit 0 (exit $rc)"
+	fail "verify: signatures: valid, exit 0 (exit $rc)"
 	sed 's/^/# /' "$T/verify.out"
 fi
 
-echo "1..$n"
-exit "$failed"
+finish
