@@ -54,50 +54,47 @@ vnote(struct admission *a, const char *name, const char *subject, bool passed,
 		a->passed = false;
 }
 
-/* Where the dataset's bytes come from for the header check: the custodian
- * file when the profile names one, else the bundle's sample. */
+/* The bytes of the header check, as datasets_open found them: the
+ * custodian's file when the profile names one, else the bundle's sample;
+ * -1 (and a failed check) when they cannot be had. */
 static int
-open_for_header(const struct manifest_dataset *md,
-		const struct profile_dataset *pd, const struct bundle *b,
-		struct admission *a, bool *owned)
+bytes_for_header(const struct manifest_dataset *md,
+		 const struct profile_dataset *pd, const struct bundle *b,
+		 const struct dataset_input *di, struct admission *a)
 {
-	struct pt_err err = { 0, "" };
 	const struct bundle_file *f;
-	int fd;
 
-	*owned = false;
 	if (pd->path != NULL) {
-		fd = datasets_open_custodian(pd->path, &err);
-		if (fd < 0) {
+		if (di == NULL || di->fd < 0) {
 			add(a, "custodian_data_readable", md->name, false, "%s",
-			    err.msg);
+			    di != NULL && di->why != NULL ? di->why
+							  : "not opened");
 			return -1;
 		}
 		add(a, "custodian_data_readable", md->name, true,
 		    "custodian data replaces the bundle's sample");
-		*owned = true;
-		return fd;
+		return di->fd;
 	}
 	f = bundle_find(b, md->file);
-	if (f == NULL) {
+	if (f == NULL || di == NULL || di->fd < 0) {
 		add(a, "dataset_file_present", md->file, false,
 		    "dataset file '%s' is not in the bundle", md->file);
 		return -1;
 	}
 	add(a, "dataset_file_present", md->file, true, "%llu bytes",
 	    (unsigned long long)f->size);
-	return f->fd;
+	return di->fd;
 }
 
 static void
 check_dataset(const struct manifest_dataset *md, const struct profile *p,
-	      const struct bundle *b, struct admission *a)
+	      const struct bundle *b, const struct dataset_inputs *in,
+	      struct admission *a)
 {
 	const struct profile_dataset *pd = profile_dataset(p, md->name);
 	const char *why = "", *what;
 	char **header = NULL;
 	int nheader = -1, fd;
-	bool owned;
 	size_t i;
 
 	if (pd == NULL || pd->access == ACCESS_NONE) {
@@ -110,14 +107,12 @@ check_dataset(const struct manifest_dataset *md, const struct profile *p,
 	add(a, "dataset_granted", md->name, true, "access %s",
 	    access_name(pd->access));
 	what = pd->path != NULL ? "custodian data" : "sample data";
-	fd = open_for_header(md, pd, b, a, &owned);
+	fd = bytes_for_header(md, pd, b, datasets_find(in, md->name), a);
 	if (fd >= 0) {
 		nheader = csv_read_header(fd, &header, &why);
 		if (nheader < 0)
 			add(a, "dataset_header", md->name, false,
 			    "%s of '%s': %s", what, md->name, why);
-		if (owned)
-			close(fd);
 	}
 	for (i = 0; i < md->ncolumns; i++) {
 		const char *col = md->columns[i];
@@ -212,7 +207,8 @@ admission_check_exceptions(const struct manifest *m, const char *const *outputs,
 
 void
 admission_run(const struct manifest *m, const struct profile *p,
-	      const struct bundle *b, struct admission *out)
+	      const struct bundle *b, const struct dataset_inputs *in,
+	      struct admission *out)
 {
 	size_t i;
 
@@ -242,7 +238,7 @@ admission_run(const struct manifest *m, const struct profile *p,
 		    MANIFEST_NAME ":%d: entry script '%s' is not in the bundle",
 		    m->entry_line, m->entry);
 	for (i = 0; i < m->ndatasets; i++)
-		check_dataset(&m->datasets[i], p, b, out);
+		check_dataset(&m->datasets[i], p, b, in, out);
 }
 
 void

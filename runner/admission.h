@@ -33,10 +33,12 @@ struct admission {
  * problems): purpose_permitted, entry_present, and per dataset
  * dataset_granted, dataset_file_present (sample) or custodian_data_readable
  * (custodian mode), dataset_header, column_granted or
- * identifier_not_requested, column_in_header, necessity_stated.
+ * identifier_not_requested, column_in_header, necessity_stated.  Headers
+ * are read from `in` (datasets_open), the bytes the sandbox will read.
  */
 void admission_run(const struct manifest *m, const struct profile *p,
-		   const struct bundle *b, struct admission *out);
+		   const struct bundle *b, const struct dataset_inputs *in,
+		   struct admission *out);
 void admission_fini(struct admission *a);
 /* The checks as a JSON array, in the order they ran. */
 struct jv *admission_to_json(const struct admission *a);

@@ -376,7 +376,8 @@ cmd_check(int argc, char **argv)
 	if (rc < 0)
 		die_err(&err);
 	report_intake(&cand, argv[1], rc == 1);
-	candidate_admit(&cand, profile, ADMIT_TO_CHECK, &a);
+	if (candidate_admit(&cand, profile, ADMIT_TO_CHECK, &a, &err) < 0)
+		die_err(&err);
 	if (json) {
 		struct jv *root = jv_obj();
 		struct sbuf out = SBUF_INIT;

@@ -159,38 +159,10 @@ copy_sealed(int fd, const char *path, struct dataset_input *di,
 	return 0;
 }
 
-/* Every requested column must be in the header of what will be read. */
-static int
-check_header(const struct manifest_dataset *md, const struct dataset_input *di,
-	     const char *what, struct pt_err *err)
-{
-	const char *why = "";
-	char **cols;
-	int n = csv_read_header(di->fd, &cols, &why);
-	size_t i, j;
-	int rc = 0;
-
-	if (n < 0)
-		return pt_err_set(err, EX_DATAERR, "%s of '%s': %s", what,
-				  md->name, why);
-	for (i = 0; i < md->ncolumns && rc == 0; i++) {
-		for (j = 0; j < (size_t)n; j++)
-			if (strcmp(cols[j], md->columns[i]) == 0)
-				break;
-		if (j == (size_t)n)
-			rc = pt_err_set(err, EX_DATAERR,
-					"column '%s' is not in the header of "
-					"the %s of '%s'",
-					md->columns[i], what, md->name);
-	}
-	ini_free_list(cols, (size_t)n);
-	return rc;
-}
-
 int
-datasets_resolve(const struct manifest *m, const struct profile *p,
-		 const struct bundle *b, struct dataset_inputs *out,
-		 struct pt_err *err)
+datasets_open(const struct manifest *m, const struct profile *p,
+	      const struct bundle *b, enum datasets_mode mode,
+	      struct dataset_inputs *out, struct pt_err *err)
 {
 	size_t i;
 
@@ -200,37 +172,44 @@ datasets_resolve(const struct manifest *m, const struct profile *p,
 		const struct manifest_dataset *md = &m->datasets[i];
 		const struct profile_dataset *pd = profile_dataset(p, md->name);
 		struct dataset_input *di = &out->v[out->n++];
+		struct pt_err derr = { 0, "" };
 
 		di->name = md->name;
 		di->fd = -1;
-		if (pd != NULL && pd->path != NULL) {
-			int fd = datasets_open_custodian(pd->path, err);
-			int rc;
+		if (pd == NULL || pd->access == ACCESS_NONE) {
+			di->source = "none";
+		} else if (pd->path != NULL) {
+			int fd = datasets_open_custodian(pd->path, &derr);
+			int rc = 0;
 
 			di->source = "custodian";
-			if (fd < 0)
+			if (fd >= 0 && mode == DATASETS_HEADER_ONLY) {
+				di->fd = fd;
+				di->owned = true;
+			} else if (fd >= 0) {
+				rc = copy_sealed(fd, pd->path, di, &derr);
+				close(fd);
+			}
+			if (rc < 0 && derr.code != EX_DATAERR) {
+				*err = derr;
 				return -1;
-			rc = copy_sealed(fd, pd->path, di, err);
-			close(fd);
-			if (rc < 0)
-				return -1;
+			}
+			if (di->fd < 0)
+				di->why = xstrdup(derr.msg);
 		} else {
 			const struct bundle_file *f = bundle_find(b, md->file);
 
 			di->source = "sample";
-			if (f == NULL)
-				return pt_err_set(err, EX_DATAERR,
-						  "dataset file '%s' is not in "
-						  "the bundle",
-						  md->file);
+			if (f == NULL) {
+				di->why = xasprintf("dataset file '%s' is not "
+						    "in the bundle",
+						    md->file);
+				continue;
+			}
 			di->fd = f->fd;
 			memcpy(di->sha256, f->sha256, sizeof(di->sha256));
 			di->bytes = f->size;
 		}
-		if (check_header(md, di,
-				 di->owned ? "custodian data" : "sample data",
-				 err) < 0)
-			return -1;
 	}
 	return 0;
 }
@@ -240,9 +219,11 @@ datasets_fini(struct dataset_inputs *in)
 {
 	size_t i;
 
-	for (i = 0; i < in->n; i++)
+	for (i = 0; i < in->n; i++) {
 		if (in->v[i].owned && in->v[i].fd >= 0)
 			close(in->v[i].fd);
+		free(in->v[i].why);
+	}
 	free(in->v);
 	in->v = NULL;
 	in->n = 0;

@@ -95,7 +95,7 @@ pipeline_run(const struct pipeline_opts *o, struct pipeline_product *out,
 	t1 = now_ns();
 	sbuf_printf(&c.timing, "intake_ns: %llu\n", t1 - t0);
 	if (rc == 0) {
-		rc = stage_admission(&c);
+		rc = stage_admission(&c, err);
 		t0 = now_ns();
 		sbuf_printf(&c.timing, "admission_ns: %llu\n", t0 - t1);
 	}

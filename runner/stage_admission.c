@@ -65,25 +65,33 @@ compile_scripts(const struct manifest *m, const struct profile *p,
 	exec_outcome_fini(&ex);
 }
 
-void
-candidate_admit(const struct candidate *c, const struct profile *p,
-		enum admission_extent extent, struct admission *a)
+int
+candidate_admit(struct candidate *c, const struct profile *p,
+		enum admission_extent extent, struct admission *a,
+		struct pt_err *err)
 {
-	admission_run(c->manifest, p, &c->bundle, a);
+	if (datasets_open(c->manifest, p, &c->bundle,
+			  extent == ADMIT_TO_RUN ? DATASETS_SEALED
+						 : DATASETS_HEADER_ONLY,
+			  &c->inputs, err) < 0)
+		return -1;
+	admission_run(c->manifest, p, &c->bundle, &c->inputs, a);
 	if (extent == ADMIT_TO_CHECK) {
 		admission_check_sources(c->manifest, &c->bundle, a);
 		compile_scripts(c->manifest, p, &c->bundle, a);
 	}
+	return 0;
 }
 
 int
-stage_admission(struct run_ctx *c)
+stage_admission(struct run_ctx *c, struct pt_err *err)
 {
 	struct admission a;
 	size_t i;
 
 	report_stage(c->r, "admission");
-	candidate_admit(&c->cand, c->o->profile, ADMIT_TO_RUN, &a);
+	if (candidate_admit(&c->cand, c->o->profile, ADMIT_TO_RUN, &a, err) < 0)
+		return -1;
 	jv_set(c->r->root, "admission", admission_to_json(&a));
 	for (i = 0; i < a.n; i++)
 		if (!a.v[i].passed)

@@ -419,7 +419,7 @@ stage_execute(struct run_ctx *c, struct pt_err *err)
 	int *fds = xcalloc(m->ndatasets + 1, sizeof(*fds));
 	const char **sources = xcalloc(m->ndatasets + 1, sizeof(*sources));
 	const char **digests = xcalloc(m->ndatasets + 1, sizeof(*digests));
-	struct dataset_inputs inputs = { NULL, 0 };
+	const struct dataset_inputs *inputs = &c->cand.inputs;
 	struct exec_input in;
 	struct exec_outcome *ex = &c->ex;
 	const struct run_results *res;
@@ -427,30 +427,13 @@ stage_execute(struct run_ctx *c, struct pt_err *err)
 	int rc;
 
 	report_stage(c->r, "execution");
-	/* Sample or custodian bytes per dataset, hashed as read and checked
-	 * again against the requested columns (datasets.c). */
-	if (datasets_resolve(m, c->o->profile, &c->cand.bundle, &inputs, err) <
-	    0) {
-		if (err->code != EX_DATAERR) {
-			datasets_fini(&inputs);
-			free(fds);
-			free(sources);
-			free(digests);
-			return -1;
-		}
-		report_finding(c->r, "execution", STATUS_FAIL,
-			       "DATASET_UNAVAILABLE", "", "%s", err->msg);
-		datasets_fini(&inputs);
-		free(fds);
-		free(sources);
-		free(digests);
-		return 1;
-	}
+	/* Admission opened every dataset (datasets_open) and passed only
+	 * when each could be read. */
 	for (i = 0; i < m->ndatasets; i++) {
-		fds[i] = inputs.v[i].fd;
-		sources[i] = inputs.v[i].source;
-		digests[i] = inputs.v[i].sha256;
-		if (strcmp(inputs.v[i].source, "custodian") == 0)
+		fds[i] = inputs->v[i].fd;
+		sources[i] = inputs->v[i].source;
+		digests[i] = inputs->v[i].sha256;
+		if (strcmp(inputs->v[i].source, "custodian") == 0)
 			c->custodian = true;
 	}
 	memset(&in, 0, sizeof(in));
@@ -468,14 +451,12 @@ stage_execute(struct run_ctx *c, struct pt_err *err)
 	free(sources);
 	free(digests);
 	if (rc < 0) {
-		datasets_fini(&inputs);
 		return -1;
 	}
 	c->executed = true;
 	res = &ex->results;
 	section_setting(c, ex);
-	section_datasets(c, res, &inputs);
-	datasets_fini(&inputs);
+	section_datasets(c, res, inputs);
 	sbuf_printf(&c->log, "end: %s\n", sbx_end_name(ex->sbx.end));
 	sbuf_printf(&c->timing,
 		    "wall_ns: %llu\ncpu_ns: %llu\nmax_rss_kib: %llu\n",

@@ -87,6 +87,7 @@ candidate_fini(struct candidate *c)
 		free(c->refusals[i].message);
 	}
 	free(c->refusals);
+	datasets_fini(&c->inputs);
 	bundle_fini(&c->bundle);
 	manifest_free(c->manifest);
 	memset(c, 0, sizeof(*c));

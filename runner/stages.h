@@ -20,6 +20,7 @@
 
 #include "admission.h"
 #include "bundle.h"
+#include "datasets.h"
 #include "execute.h"
 #include "manifest.h"
 #include "outdir.h"
@@ -39,8 +40,9 @@ struct refusal {
 /* A bundle on its way in: what intake found. */
 struct candidate {
 	struct bundle bundle;
-	bool opened;		   /* intake got as far as a bundle */
-	struct manifest *manifest; /* NULL unless it was read */
+	bool opened;		      /* intake got as far as a bundle */
+	struct manifest *manifest;    /* NULL unless it was read */
+	struct dataset_inputs inputs; /* once admission opened them */
 	struct refusal *refusals;
 	size_t nrefusals;
 };
@@ -63,11 +65,17 @@ enum admission_extent {
 	ADMIT_TO_CHECK, /* check: also the scripts' sources, compiled jailed */
 };
 
-/* The admission stage: the profile's rules on the candidate (read by
- * candidate_take_in), and for check what can be told of the scripts
- * without running them.  Fills `a`; free it with admission_fini. */
-void candidate_admit(const struct candidate *c, const struct profile *p,
-		     enum admission_extent extent, struct admission *a);
+/*
+ * The admission stage: every dataset opened once (datasets_open: sealed
+ * copies of custodian data for a run, the files themselves for check),
+ * the profile's rules on the candidate (read by candidate_take_in), and
+ * for check what can be told of the scripts without running them.  Fills
+ * `a` (free it with admission_fini) and returns 0, or -1 with `err` when
+ * the datasets cannot be held (no memfd: 71 is not it, EX_OSERR).
+ */
+int candidate_admit(struct candidate *c, const struct profile *p,
+		    enum admission_extent extent, struct admission *a,
+		    struct pt_err *err);
 
 /* One run in progress (pipeline.c owns it). */
 struct run_ctx {
@@ -86,7 +94,7 @@ struct run_ctx {
  * the run stops with a report (a refusal), or -1 with `err` when no report
  * can be made. */
 int stage_intake(struct run_ctx *c, struct pt_err *err);
-int stage_admission(struct run_ctx *c);
+int stage_admission(struct run_ctx *c, struct pt_err *err);
 int stage_execute(struct run_ctx *c, struct pt_err *err);
 
 /*

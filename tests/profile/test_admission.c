@@ -86,6 +86,7 @@ struct world {
 	struct profile *p;
 	struct manifest *m;
 	struct bundle b;
+	struct dataset_inputs in;
 	struct admission a;
 };
 
@@ -103,13 +104,16 @@ admit(struct world *w, const char *manifest, const char *profile)
 	assert_int_equal(
 	    intake_open(dir, &w->p->bundle, &w->b, &problems, &err), 0);
 	intake_problems_fini(&problems);
-	admission_run(w->m, w->p, &w->b, &w->a);
+	assert_int_equal(
+	    datasets_open(w->m, w->p, &w->b, DATASETS_SEALED, &w->in, &err), 0);
+	admission_run(w->m, w->p, &w->b, &w->in, &w->a);
 }
 
 static void
 world_fini(struct world *w)
 {
 	admission_fini(&w->a);
+	datasets_fini(&w->in);
 	bundle_fini(&w->b);
 	manifest_free(w->m);
 	profile_free(w->p);
@@ -341,6 +345,7 @@ test_custodian(void **state)
 	struct dataset_inputs in = { NULL, 0 };
 	const struct dataset_input *di;
 	struct world w;
+	struct stat st;
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s.real.csv", dir);
@@ -350,8 +355,7 @@ test_custodian(void **state)
 	assert_true(w.a.passed);
 	expect(&w.a, "custodian_data_readable", "counts", true, NULL);
 	expect(&w.a, "column_in_header", "zone", true, "custodian data");
-	assert_int_equal(datasets_resolve(w.m, w.p, &w.b, &in, &err), 0);
-	di = datasets_find(&in, "counts");
+	di = datasets_find(&w.in, "counts");
 	assert_non_null(di);
 	assert_string_equal(di->source, "custodian");
 	pt_sha256_hex(real, strlen(real), want);
@@ -369,6 +373,17 @@ test_custodian(void **state)
 				 (ssize_t)sizeof(real) - 1);
 		assert_memory_equal(buf, real, sizeof(real) - 1);
 	}
+	world_fini(&w);
+
+	/* check opens the file itself and copies nothing. */
+	put("+real.csv", real);
+	admit(&w, good_manifest, p);
+	assert_int_equal(
+	    datasets_open(w.m, w.p, &w.b, DATASETS_HEADER_ONLY, &in, &err), 0);
+	assert_true(in.v[0].owned);
+	assert_int_equal(fstat(in.v[0].fd, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(fcntl(in.v[0].fd, F_GET_SEALS), -1);
 	datasets_fini(&in);
 	world_fini(&w);
 
@@ -378,11 +393,7 @@ test_custodian(void **state)
 	expect(&w.a, "column_in_header", "visitors", false,
 	       "column 'visitors' is not in the header of the custodian data "
 	       "of 'counts'");
-	assert_int_equal(datasets_resolve(w.m, w.p, &w.b, &in, &err), -1);
-	assert_int_equal(err.code, EX_DATAERR);
-	assert_string_equal(err.msg, "column 'visitors' is not in the header "
-				     "of the custodian data of 'counts'");
-	datasets_fini(&in);
+	assert_false(w.a.passed);
 	world_fini(&w);
 
 	/* Missing, a symlink, a FIFO: refused. */
@@ -399,8 +410,8 @@ test_custodian(void **state)
 	}
 	admit(&w, good_manifest, p);
 	expect(&w.a, "custodian_data_readable", "counts", false, NULL);
-	assert_int_equal(datasets_resolve(w.m, w.p, &w.b, &in, &err), -1);
-	datasets_fini(&in);
+	assert_int_equal(w.in.v[0].fd, -1);
+	assert_non_null(w.in.v[0].why);
 	world_fini(&w);
 	unlink(path);
 	assert_int_equal(mkfifo(path, 0600), 0);
@@ -415,19 +426,15 @@ test_custodian(void **state)
 static void
 test_sample_resolution(void **state)
 {
-	struct pt_err err = { 0, "" };
-	struct dataset_inputs in = { NULL, 0 };
 	struct world w;
 	char want[PT_SHA256_HEX];
 
 	(void)state;
 	admit(&w, good_manifest, good_profile);
-	assert_int_equal(datasets_resolve(w.m, w.p, &w.b, &in, &err), 0);
-	assert_string_equal(in.v[0].source, "sample");
+	assert_string_equal(w.in.v[0].source, "sample");
 	pt_sha256_hex(CSV, strlen(CSV), want);
-	assert_string_equal(in.v[0].sha256, want);
-	assert_false(in.v[0].owned);
-	datasets_fini(&in);
+	assert_string_equal(w.in.v[0].sha256, want);
+	assert_false(w.in.v[0].owned);
 	world_fini(&w);
 }
 
