@@ -5,11 +5,8 @@
 # byte-identical either way.  TAP output.  Usage: progress.sh PROEFTUIN SRCDIR
 set -u
 
-PT=$1
-SRC=$2
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-. "$SRC/tests/lib/tap.sh"
+. "$2/tests/lib/tap.sh"
+tap_start "$@"
 
 if ! command -v script >/dev/null 2>&1; then
 	echo "1..0 # SKIP script(1) from util-linux is missing: no pseudo-terminal"

@@ -11,6 +11,8 @@
 #   need_userns             skip the file (77) without user namespaces
 #   bail MSG [FILE]         stop the file: "Bail out!", FILE as notes
 #   finish                  the plan, and the exit status
+#   tap_start PROEFTUIN SRCDIR ...  PT and SRC from a test's arguments, and
+#                           $T, a scratch folder removed at exit
 # $fails counts the failures so far.
 n=0
 fails=0
@@ -38,6 +40,13 @@ expect() {
 	fi
 	[ "$got" -eq "$want" ]
 	ok $? "$desc"
+}
+
+tap_start() {
+	PT=$1
+	SRC=$2
+	T=$(mktemp -d) || exit 1
+	trap 'rm -rf "$T"' EXIT
 }
 
 pass() {

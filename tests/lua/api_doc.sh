@@ -8,11 +8,8 @@
 # TAP output.  Usage: api_doc.sh PROEFTUIN SRCDIR
 set -u
 
-PT=$1
-SRC=$2
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-. "$SRC/tests/lib/tap.sh"
+. "$2/tests/lib/tap.sh"
+tap_start "$@"
 PAGE="$SRC/doc/proeftuin-lua.7.scd"
 
 cp -r "$SRC/scripts/examples/crowd-safety" "$T/b"

@@ -4,11 +4,8 @@
 # Usage: regressions.sh PROEFTUIN SRCDIR
 set -u
 
-PT=$1
-SRC=$2
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-. "$SRC/tests/lib/tap.sh"
+. "$2/tests/lib/tap.sh"
+tap_start "$@"
 export PROEFTUIN_PROFILE_DIR="$SRC/profiles"
 DEFAULT="$SRC/profiles/default.ini"
 

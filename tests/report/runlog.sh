@@ -5,11 +5,8 @@
 # TAP output.  Usage: runlog.sh PROEFTUIN SRCDIR
 set -u
 
-PT=$1
-SRC=$2
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-. "$SRC/tests/lib/tap.sh"
+. "$2/tests/lib/tap.sh"
+tap_start "$@"
 
 cp -r "$SRC/scripts/examples/crowd-safety" "$T/b"
 sed -i 's/^columns.*/columns = zone, visitors/' "$T/b/experiment.ini"

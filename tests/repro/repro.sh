@@ -5,11 +5,8 @@
 # tampered reports.  TAP output.  Usage: repro.sh PROEFTUIN SRCDIR
 set -u
 
-PT=$1
-SRC=$2
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-. "$SRC/tests/lib/tap.sh"
+. "$2/tests/lib/tap.sh"
+tap_start "$@"
 
 PROFILE="$SRC/profiles/crowd-safety.ini"
 FILES="report.json report.md SHA256SUMS"

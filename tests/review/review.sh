@@ -8,12 +8,9 @@
 # TAP output.  Usage: review.sh PROEFTUIN SRCDIR MKKEY
 set -u
 
-PT=$1
-SRC=$2
+. "$2/tests/lib/tap.sh"
+tap_start "$@"
 MKKEY=$3
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-. "$SRC/tests/lib/tap.sh"
 
 GOLD="$SRC/tests/review/golden"
 export PROEFTUIN_KEYRING="$T/keys"
