@@ -62,6 +62,8 @@ void luaenv_build(lua_State *L, const struct luabox_config *cfg);
 bool luabox_clean_text(const char *s, size_t n);
 /* Wrap table at `idx` in a read-only proxy; pushes the proxy. */
 void luaenv_readonly(lua_State *L, int idx, const char *name);
+/* Push the os library over the fixed clock `clock` (luaos.c). */
+void luaos_push_lib(lua_State *L, int64_t clock);
 
 /* data.c: push the `data` library table. */
 void data_push_lib(lua_State *L, const struct luabox_config *cfg);
