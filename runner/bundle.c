@@ -23,26 +23,18 @@ bundle_find(const struct bundle *b, const char *path)
 	return NULL;
 }
 
+static int
+append_chunk(void *arg, const void *p, size_t n, struct pt_err *err)
+{
+	(void)err;
+	sbuf_add(arg, p, n);
+	return 0;
+}
+
 int
 bundle_read(const struct bundle_file *f, struct sbuf *out, struct pt_err *err)
 {
-	char buf[65536];
-	off_t off = 0;
-
-	for (;;) {
-		ssize_t n = pread(f->fd, buf, sizeof(buf), off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return pt_err_set(err, EX_IOERR, "%s: %s", f->path,
-					  strerror(errno));
-		if (n == 0)
-			break;
-		sbuf_add(out, buf, (size_t)n);
-		off += n;
-	}
-	return 0;
+	return pt_pread_all(f->fd, f->path, append_chunk, out, NULL, err);
 }
 
 void

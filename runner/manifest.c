@@ -14,19 +14,9 @@
 bool
 manifest_name_ok(const char *name)
 {
-	size_t i, n = strlen(name);
+	size_t n = strlen(name);
 
-	if (n == 0 || n > 64 || name[0] == '.')
-		return false;
-	for (i = 0; i < n; i++) {
-		char c = name[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '_' || c == '-' ||
-		      c == '.'))
-			return false;
-	}
-	return true;
+	return n > 0 && n <= 64 && name[0] != '.' && pt_word_chars(name);
 }
 
 bool

@@ -81,11 +81,26 @@ write_parents(struct archive *a, const char *path, const char *done,
 	return 0;
 }
 
+struct archive_chunk {
+	struct archive *a;
+	const char *path;
+};
+
+static int
+write_chunk(void *arg, const void *p, size_t n, struct pt_err *err)
+{
+	struct archive_chunk *c = arg;
+
+	if (al->archive_write_data(c->a, p, n) != (la_ssize_t)n)
+		return arc_err(c->a, c->path, err);
+	return 0;
+}
+
 static int
 write_data(struct archive *a, const struct pack_entry *f, struct pt_err *err)
 {
-	char buf[65536];
-	off_t off = 0;
+	struct archive_chunk c = { a, f->path };
+	uint64_t got = 0;
 
 	if (f->data != NULL) {
 		if (f->size > 0 &&
@@ -94,21 +109,9 @@ write_data(struct archive *a, const struct pack_entry *f, struct pt_err *err)
 			return arc_err(a, f->path, err);
 		return 0;
 	}
-	for (;;) {
-		ssize_t n = pread(f->fd, buf, sizeof(buf), off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return pt_err_set(err, EX_IOERR, "%s: %s", f->path,
-					  strerror(errno));
-		if (n == 0)
-			break;
-		if (al->archive_write_data(a, buf, (size_t)n) != n)
-			return arc_err(a, f->path, err);
-		off += n;
-	}
-	if ((uint64_t)off != f->size)
+	if (pt_pread_all(f->fd, f->path, write_chunk, &c, &got, err) < 0)
+		return -1;
+	if (got != f->size)
 		return pt_err_set(err, EX_SOFTWARE, "%s: size changed",
 				  f->path);
 	return 0;

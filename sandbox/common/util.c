@@ -256,3 +256,40 @@ pt_list_has(char *const *list, size_t n, const char *s)
 			return true;
 	return false;
 }
+
+bool
+pt_word_chars(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '-' ||
+		      *s == '.'))
+			return false;
+	return true;
+}
+
+int
+pt_pread_all(int fd, const char *what, pt_chunk_fn fn, void *arg,
+	     uint64_t *total, struct pt_err *err)
+{
+	char buf[65536];
+	off_t off = 0;
+
+	for (;;) {
+		ssize_t n = pread(fd, buf, sizeof(buf), off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return pt_err_set(err, EX_IOERR, "%s: %s", what,
+					  strerror(errno));
+		if (n == 0)
+			break;
+		if (fn(arg, buf, (size_t)n, err) < 0)
+			return -1;
+		off += n;
+	}
+	if (total != NULL)
+		*total = (uint64_t)off;
+	return 0;
+}

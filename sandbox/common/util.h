@@ -72,6 +72,20 @@ void pt_hex(const uint8_t *bytes, size_t n, char *out);
 /* SHA-256 of a memory block, as lowercase hex. */
 void pt_sha256_hex(const void *p, size_t n, char out[PT_SHA256_HEX]);
 
+/* True when `s` holds only ASCII letters, digits, '_', '-' and '.' (a
+ * name that is safe as a file name on every system; callers add their own
+ * length and first-character rules). */
+bool pt_word_chars(const char *s);
+
+/* Read all of `fd` from offset 0 with pread (the descriptor's offset is
+ * left alone), handing each chunk to `fn`, which returns 0 to go on or -1
+ * with `err` set to stop.  Returns 0 with the bytes read in *total (when
+ * not NULL), or -1 with `err` (EX_IOERR naming `what` for a read error). */
+typedef int (*pt_chunk_fn)(void *arg, const void *p, size_t n,
+			   struct pt_err *err);
+int pt_pread_all(int fd, const char *what, pt_chunk_fn fn, void *arg,
+		 uint64_t *total, struct pt_err *err);
+
 /* True when `s` is one of the `n` strings of `list`. */
 bool pt_list_has(char *const *list, size_t n, const char *s);
 
