@@ -30,6 +30,8 @@
 
 #define DATASET_MT "proeftuin.dataset"
 
+/* A dataset of the configuration: set up by data_push_lib, opened (header
+ * read, engine created) at its first data.open. */
 struct dataset {
 	const struct luabox_dataset *cfg;
 	bool opened;
