@@ -9,10 +9,11 @@
 
 #include <archive.h>
 
+#include "channel.h"
 #include "receive.h"
 #include "textsafe.h"
 
-#define BUF_CAP (2 * (UNPACK_REC_MAX + UNPACK_HDR))
+#define BUF_CAP (2 * (UNPACK_REC_MAX + CHAN_HEADER_SIZE))
 
 void
 receiver_init(struct receiver *r, enum bundle_kind kind,
@@ -90,13 +91,6 @@ too_many(struct receiver *r)
 	return -1;
 }
 
-static uint32_t
-get_u32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-	       ((uint32_t)p[3] << 24);
-}
-
 static const char *
 kind_reason(enum unpack_kind k)
 {
@@ -164,21 +158,24 @@ static int
 on_entry(struct receiver *r, const unsigned char *p, size_t len)
 {
 	char buf[512], *warning;
-	const char *why;
+	const char *why, *name, *rest;
+	struct chan_cursor c;
 	enum unpack_kind kind;
 	unsigned flags;
-	size_t n;
+	size_t n, nrest;
 
 	if (r->in_entry || len < 6)
 		return malformed(r, "entry header");
-	kind = (enum unpack_kind)p[0];
-	flags = p[1];
-	n = get_u32(p + 2);
-	if (n > len - 6 || n > UNPACK_NAME_MAX)
+	chan_cursor_init(&c, p, len);
+	kind = (enum unpack_kind)chan_get_u8(&c);
+	flags = chan_get_u8(&c);
+	n = chan_get_str(&c, &name);
+	if (c.bad || n > UNPACK_NAME_MAX)
 		return malformed(r, "entry name");
-	warning = receive_display_name((const char *)p + 6 + n, len - 6 - n);
+	nrest = chan_get_rest(&c, &rest);
+	warning = receive_display_name(rest, nrest);
 	len = n;
-	p += 6;
+	p = (const unsigned char *)name;
 	/* `tar -C dir -cf x.tar .` names everything "./...": drop that
 	 * prefix, and the entry "./" itself (it still counts as an entry). */
 	while (n >= 2 && p[0] == '.' && p[1] == '/') {
@@ -295,12 +292,14 @@ format_name(uint32_t fmt, uint32_t filt)
 static int
 on_end(struct receiver *r, const unsigned char *p, size_t len)
 {
+	struct chan_cursor c;
 	uint32_t fmt, filt;
 
 	if (r->in_entry || len != 8)
 		return malformed(r, "end of archive");
-	fmt = get_u32(p);
-	filt = get_u32(p + 4);
+	chan_cursor_init(&c, p, len);
+	fmt = chan_get_u32(&c);
+	filt = chan_get_u32(&c);
 	r->done = true;
 	/* An empty archive has no format to compare. */
 	if (r->entries > 0 &&
@@ -365,18 +364,21 @@ parse(struct receiver *r)
 	size_t off = 0;
 	int rc = 0;
 
-	while (rc == 0 && r->len - off >= UNPACK_HDR) {
-		unsigned type = r->buf[off];
-		uint32_t len = get_u32(r->buf + off + 1);
+	while (rc == 0) {
+		const uint8_t *payload;
+		uint8_t type;
+		uint32_t len;
+		int got =
+		    chan_split_record(r->buf, r->len, &off, UNPACK_REC_MAX,
+				      &type, &payload, &len);
 
-		if (len > UNPACK_REC_MAX) {
+		if (got < 0) {
 			rc = malformed(r, "record too long");
 			break;
 		}
-		if (r->len - off - UNPACK_HDR < len)
+		if (got == 0)
 			break;
-		rc = on_record(r, type, r->buf + off + UNPACK_HDR, len);
-		off += UNPACK_HDR + len;
+		rc = on_record(r, type, payload, len);
 	}
 	if (off > 0) {
 		memmove(r->buf, r->buf + off, r->len - off);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "archive_lib.h"
+#include "channel.h"
 #include "unpack.h"
 
 /* libarchive, loaded by the parent before the child started. */
@@ -19,16 +20,14 @@ struct out {
 	void *arg;
 };
 
+/* Emit one record of `type` in channel.h's framing.  The header and the
+ * payload go out separately, so a data block is never copied. */
 static int
 emit_rec(struct out *o, enum unpack_rec type, const void *p, size_t n)
 {
-	unsigned char h[UNPACK_HDR];
+	uint8_t h[CHAN_HEADER_SIZE];
 
-	h[0] = (unsigned char)type;
-	h[1] = (unsigned char)(n & 0xff);
-	h[2] = (unsigned char)((n >> 8) & 0xff);
-	h[3] = (unsigned char)((n >> 16) & 0xff);
-	h[4] = (unsigned char)((n >> 24) & 0xff);
+	chan_encode_header(h, (uint8_t)type, (uint32_t)n);
 	if (o->emit(o->arg, h, sizeof(h)) < 0)
 		return -1;
 	if (n > 0 && o->emit(o->arg, p, n) < 0)
@@ -130,9 +129,10 @@ emit_entry(struct out *o, struct archive *a, struct archive_entry *e,
 {
 	const char *name = al->archive_entry_pathname(e);
 	const char *warning = warned ? al->archive_error_string(a) : NULL;
-	unsigned char rec[6 + UNPACK_NAME_MAX + 512];
-	size_t n, w, len = 6;
-	unsigned char flags = 0;
+	struct sbuf rec = SBUF_INIT;
+	size_t n;
+	uint8_t flags = 0;
+	int rc;
 
 	if (name == NULL)
 		name = al->archive_entry_pathname_utf8(e);
@@ -149,22 +149,18 @@ emit_entry(struct out *o, struct archive *a, struct archive_entry *e,
 		flags |= UNPACK_F_SPARSE;
 	if (al->archive_entry_is_encrypted(e))
 		flags |= UNPACK_F_ENCRYPTED;
-	rec[0] = (unsigned char)kind;
-	rec[1] = flags;
-	rec[2] = (unsigned char)(n & 0xff);
-	rec[3] = (unsigned char)((n >> 8) & 0xff);
-	rec[4] = (unsigned char)((n >> 16) & 0xff);
-	rec[5] = (unsigned char)((n >> 24) & 0xff);
-	memcpy(rec + len, name, n);
-	len += n;
+	chan_put_u8(&rec, (uint8_t)kind);
+	chan_put_u8(&rec, flags);
+	chan_put_str(&rec, name, n);
 	if (warning != NULL) {
-		w = strlen(warning);
-		if (w > 512)
-			w = 512;
-		memcpy(rec + len, warning, w);
-		len += w;
+		size_t w = strlen(warning);
+
+		/* The warning is the rest of the record, without a length. */
+		sbuf_add(&rec, warning, w > 512 ? 512 : w);
 	}
-	return emit_rec(o, UNPACK_ENTRY, rec, len);
+	rc = emit_rec(o, UNPACK_ENTRY, rec.buf, rec.len);
+	sbuf_free(&rec);
+	return rc;
 }
 
 /* Stream one regular file's data.  1 when the archive cannot go on. */
@@ -208,9 +204,8 @@ static int
 read_all(struct out *o, struct archive *a)
 {
 	struct archive_entry *e;
-	unsigned char end[8];
-	uint32_t fmt, filt;
-	int r, i;
+	struct sbuf end = SBUF_INIT;
+	int r;
 
 	for (;;) {
 		enum unpack_kind kind;
@@ -229,13 +224,11 @@ read_all(struct out *o, struct archive *a)
 		if (r != 0)
 			return r < 0 ? -1 : 0;
 	}
-	fmt = (uint32_t)al->archive_format(a);
-	filt = (uint32_t)al->archive_filter_code(a, 0);
-	for (i = 0; i < 4; i++) {
-		end[i] = (unsigned char)((fmt >> (8 * i)) & 0xff);
-		end[4 + i] = (unsigned char)((filt >> (8 * i)) & 0xff);
-	}
-	return emit_rec(o, UNPACK_END, end, sizeof(end));
+	chan_put_u32(&end, (uint32_t)al->archive_format(a));
+	chan_put_u32(&end, (uint32_t)al->archive_filter_code(a, 0));
+	r = emit_rec(o, UNPACK_END, end.buf, end.len);
+	sbuf_free(&end);
+	return r;
 }
 
 int

@@ -9,17 +9,19 @@
  * works with no file system at all.  Every check on what it sends is made
  * by the parent (receive.h), on the bytes that actually arrive.
  *
- * Wire format of one record (child to parent), little endian:
+ * Wire format of one record (child to parent): channel.h's framing and
+ * field encoding, with the record types below (their own numbering; the
+ * intake stream is not the result channel):
  *
  *	u8 type | u32 length | payload[length]       (length <= UNPACK_REC_MAX)
  *
  *	UNPACK_HELLO   empty: the child's first write (the parent may then drop
  *	               its copy of the pipe's write end)
  *	UNPACK_ENTRY   u8 kind (enum unpack_kind), u8 flags (UNPACK_F_*),
- *	               u32 name length, name bytes (raw, as libarchive gives
- *	               them, at most UNPACK_NAME_MAX), then the rest of the
- *	               payload is a warning libarchive gave for the header
- *	               (empty when none)
+ *	               str name (raw, as libarchive gives them, at most
+ *	               UNPACK_NAME_MAX bytes), then the rest of the payload is
+ *	               a warning libarchive gave for the header (empty when
+ *	               none)
  *	UNPACK_DATA    the next bytes of the current entry's contents
  *	UNPACK_HOLE    the current entry's data has a hole (sparse)
  *	UNPACK_EOE     end of the current entry
@@ -36,7 +38,6 @@
 
 #define UNPACK_REC_MAX (1u << 20)
 #define UNPACK_NAME_MAX 8192u
-#define UNPACK_HDR 5
 
 enum unpack_rec {
 	UNPACK_HELLO = 1,

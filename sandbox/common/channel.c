@@ -55,12 +55,23 @@ chan_put_cstr(struct sbuf *sb, const char *s)
 }
 
 void
+chan_encode_header(uint8_t h[CHAN_HEADER_SIZE], uint8_t type, uint32_t len)
+{
+	int i;
+
+	h[0] = type;
+	for (i = 0; i < 4; i++)
+		h[1 + i] = (uint8_t)(len >> (8 * i));
+}
+
+void
 chan_frame(struct sbuf *out, enum chan_type type, const struct sbuf *payload)
 {
 	size_t n = payload != NULL ? payload->len : 0;
+	uint8_t h[CHAN_HEADER_SIZE];
 
-	chan_put_u8(out, (uint8_t)type);
-	chan_put_u32(out, (uint32_t)n);
+	chan_encode_header(h, (uint8_t)type, (uint32_t)n);
+	sbuf_add(out, h, sizeof(h));
 	if (n > 0)
 		sbuf_add(out, payload->buf, n);
 }
@@ -70,15 +81,12 @@ chan_send(int fd, enum chan_type type, const struct sbuf *payload)
 {
 	uint8_t small[4096];
 	size_t n = payload != NULL ? payload->len : 0;
-	int i;
 
 	if (n > CHAN_MAX_RECORD) {
 		errno = EMSGSIZE;
 		return -1;
 	}
-	small[0] = (uint8_t)type;
-	for (i = 0; i < 4; i++)
-		small[1 + i] = (uint8_t)(n >> (8 * i));
+	chan_encode_header(small, (uint8_t)type, (uint32_t)n);
 	/* One write for a small record, so the reader wakes once for it,
 	 * not once for the header and again for the payload. */
 	if (n <= sizeof(small) - CHAN_HEADER_SIZE) {
@@ -187,6 +195,16 @@ chan_get_strdup(struct chan_cursor *c)
 	return xstrndup(s, n);
 }
 
+size_t
+chan_get_rest(struct chan_cursor *c, const char **out)
+{
+	size_t n = c->bad ? 0 : c->len - c->off;
+	const uint8_t *b = take(c, n);
+
+	*out = b != NULL ? (const char *)b : "";
+	return b != NULL ? n : 0;
+}
+
 bool
 chan_cursor_done(const struct chan_cursor *c)
 {
@@ -194,24 +212,40 @@ chan_cursor_done(const struct chan_cursor *c)
 }
 
 int
-chan_next_record(const void *stream, size_t stream_len, size_t *off,
-		 uint8_t *type, const uint8_t **payload, uint32_t *len)
+chan_split_record(const void *stream, size_t stream_len, size_t *off,
+		  uint32_t max, uint8_t *type, const uint8_t **payload,
+		  uint32_t *len)
 {
 	const uint8_t *s = stream;
 	uint32_t n = 0;
 	int i;
 
-	if (*off == stream_len)
-		return 0;
 	if (stream_len - *off < CHAN_HEADER_SIZE)
-		return -1;
+		return 0;
 	for (i = 3; i >= 0; i--)
 		n = (n << 8) | s[*off + 1 + (size_t)i];
-	if (n > CHAN_MAX_RECORD || stream_len - *off - CHAN_HEADER_SIZE < n)
+	/* Refused on the header alone: a reader need not buffer it first. */
+	if (n > max)
 		return -1;
+	if (stream_len - *off - CHAN_HEADER_SIZE < n)
+		return 0;
 	*type = s[*off];
 	*payload = s + *off + CHAN_HEADER_SIZE;
 	*len = n;
 	*off += CHAN_HEADER_SIZE + n;
 	return 1;
+}
+
+int
+chan_next_record(const void *stream, size_t stream_len, size_t *off,
+		 uint8_t *type, const uint8_t **payload, uint32_t *len)
+{
+	int rc;
+
+	if (*off == stream_len)
+		return 0;
+	rc = chan_split_record(stream, stream_len, off, CHAN_MAX_RECORD, type,
+			       payload, len);
+	/* A whole stream: a record cut short is malformed, not pending. */
+	return rc == 0 ? -1 : rc;
 }

@@ -107,6 +107,12 @@ void chan_put_f64(struct sbuf *sb, double v);
 void chan_put_str(struct sbuf *sb, const char *s, size_t n);
 void chan_put_cstr(struct sbuf *sb, const char *s);
 
+/* Write the header of a record of `type` with `len` payload bytes into `h`.
+ * The type is a byte: other streams that share this framing (the intake's
+ * unpack.h) bring their own record types. */
+void chan_encode_header(uint8_t h[CHAN_HEADER_SIZE], uint8_t type,
+			uint32_t len);
+
 /* Append `payload` to `out` framed as one record of `type`. */
 void chan_frame(struct sbuf *out, enum chan_type type,
 		const struct sbuf *payload);
@@ -135,11 +141,23 @@ size_t chan_get_str(struct chan_cursor *c, const char **out);
 /* Copy a string field into a new NUL-terminated allocation; refuses
  * embedded NULs (sets `bad`).  Never returns NULL. */
 char *chan_get_strdup(struct chan_cursor *c);
+/* Borrow the rest of the record (a trailing field without a length);
+ * the cursor is then done. */
+size_t chan_get_rest(struct chan_cursor *c, const char **out);
 bool chan_cursor_done(const struct chan_cursor *c);
 
 /* Split a stream into records.  Returns 1 with type, payload and len set and
  * advances *off, 0 at a clean end, -1 on a malformed or oversized record. */
 int chan_next_record(const void *stream, size_t stream_len, size_t *off,
 		     uint8_t *type, const uint8_t **payload, uint32_t *len);
+
+/* The same for a stream still arriving, with records of at most `max`
+ * bytes.  Returns 1 with type, payload and len set and advances *off, 0
+ * when the bytes from *off do not yet hold a whole record (wait for more),
+ * -1 when the header declares more than `max` bytes (whether or not they
+ * arrived).  *off moves only on 1. */
+int chan_split_record(const void *stream, size_t stream_len, size_t *off,
+		      uint32_t max, uint8_t *type, const uint8_t **payload,
+		      uint32_t *len);
 
 #endif

@@ -33,17 +33,18 @@ expect 1 "a script lists the functions of its environment" -- \
 [ "$(wc -l <"$T/o/review/functions.txt")" -ge 20 ]
 ok $? "it finds the globals and libraries"
 
-# methods TABLE PREFIX: the names of a luaL_Reg table of sandbox/lua/data.c.
+# methods FILE TABLE PREFIX: the names of a luaL_Reg table of
+# sandbox/lua/FILE.
 methods() {
-	awk -v t="$1" '$0 ~ "luaL_Reg " t "\\[\\]" { on = 1; next }
+	awk -v t="$2" '$0 ~ "luaL_Reg " t "\\[\\]" { on = 1; next }
 		on && /^};/ { exit }
 		on { while (match($0, /"[a-z_]+"/)) {
 			print substr($0, RSTART + 1, RLENGTH - 2)
 			$0 = substr($0, RSTART + RLENGTH) } }' \
-	    "$SRC/sandbox/lua/data.c" | sed "s/^/$2/"
+	    "$SRC/sandbox/lua/$1" | sed "s/^/$3/"
 }
-methods dataset_methods "ds:" >>"$T/o/review/functions.txt"
-methods agg_methods "agg:" >>"$T/o/review/functions.txt"
+methods data.c dataset_methods "ds:" >>"$T/o/review/functions.txt"
+methods aggregate.c agg_methods "agg:" >>"$T/o/review/functions.txt"
 grep -q '^ds:count$' "$T/o/review/functions.txt" &&
 	grep -q '^agg:rows$' "$T/o/review/functions.txt"
 ok $? "the dataset and aggregate methods are found"

@@ -117,6 +117,75 @@ oversized_record_is_refused(void **state)
 	    chan_next_record(hdr, sizeof(hdr), &off, &type, &p, &len), -1);
 }
 
+/* A stream still arriving: a partial record waits, an oversized header is
+ * refused before its payload arrives, and *off moves only past whole
+ * records. */
+static void
+split_waits_for_whole_records(void **state)
+{
+	struct sbuf payload = SBUF_INIT, stream = SBUF_INIT;
+	uint8_t hdr[CHAN_HEADER_SIZE];
+	const uint8_t *p;
+	uint32_t len;
+	uint8_t type;
+	size_t off = 0;
+
+	(void)state;
+	chan_put_cstr(&payload, "abc");
+	chan_frame(&stream, CHAN_TEXT, &payload);
+	assert_int_equal(
+	    chan_split_record(stream.buf, 3, &off, 64, &type, &p, &len), 0);
+	assert_int_equal(chan_split_record(stream.buf, stream.len - 1, &off, 64,
+					   &type, &p, &len),
+			 0);
+	assert_int_equal(off, 0);
+	assert_int_equal(chan_split_record(stream.buf, stream.len, &off, 64,
+					   &type, &p, &len),
+			 1);
+	assert_int_equal(type, CHAN_TEXT);
+	assert_int_equal(len, payload.len);
+	assert_int_equal(off, stream.len);
+	assert_int_equal(chan_split_record(stream.buf, stream.len, &off, 64,
+					   &type, &p, &len),
+			 0);
+	/* A type byte of another stream, and a length over `max`. */
+	chan_encode_header(hdr, 200, 65);
+	off = 0;
+	assert_int_equal(
+	    chan_split_record(hdr, sizeof(hdr), &off, 64, &type, &p, &len), -1);
+	assert_int_equal(off, 0);
+	chan_encode_header(hdr, 200, 0);
+	assert_int_equal(
+	    chan_split_record(hdr, sizeof(hdr), &off, 64, &type, &p, &len), 1);
+	assert_int_equal(type, 200);
+	sbuf_free(&payload);
+	sbuf_free(&stream);
+}
+
+/* The rest of a record is borrowed whole, and nothing after a bad field. */
+static void
+rest_of_record(void **state)
+{
+	struct sbuf sb = SBUF_INIT;
+	struct chan_cursor c;
+	const char *s;
+
+	(void)state;
+	chan_put_u8(&sb, 7);
+	sbuf_adds(&sb, "tail");
+	chan_cursor_init(&c, sb.buf, sb.len);
+	assert_int_equal(chan_get_u8(&c), 7);
+	assert_int_equal(chan_get_rest(&c, &s), 4);
+	assert_memory_equal(s, "tail", 4);
+	assert_true(chan_cursor_done(&c));
+	assert_int_equal(chan_get_rest(&c, &s), 0);
+	chan_cursor_init(&c, sb.buf, sb.len);
+	(void)chan_get_u64(&c);
+	assert_int_equal(chan_get_rest(&c, &s), 0);
+	assert_string_equal(s, "");
+	sbuf_free(&sb);
+}
+
 static void
 sha256_known_answer(void **state)
 {
@@ -153,6 +222,8 @@ main(void)
 		cmocka_unit_test(short_input_is_bad),
 		cmocka_unit_test(records_are_framed),
 		cmocka_unit_test(oversized_record_is_refused),
+		cmocka_unit_test(split_waits_for_whole_records),
+		cmocka_unit_test(rest_of_record),
 		cmocka_unit_test(sha256_known_answer),
 		cmocka_unit_test(sbuf_grows),
 	};
