@@ -14,6 +14,7 @@
  * anyway.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -271,12 +272,13 @@ root_base(void)
 	return NULL;
 }
 
-/* Fail step `name` with the errno it left (saved before anything else can
- * change it). */
+/* Fail the current step with the errno it left, saved before anything
+ * else (the hint reads sysctls) can change it. */
 static int
-step_failed(struct ns_step *st, const char *hint, struct pt_err *err)
+step_failed(struct ns_step *st, bool with_hint, struct pt_err *err)
 {
 	int e = errno;
+	const char *hint = with_hint ? ns_userns_hint() : NULL;
 
 	st->err_no = e;
 	return pt_err_set(err, EX_OSERR, "%s: %s%s%s", st->name, strerror(e),
@@ -300,32 +302,32 @@ ns_enter_empty_root_steps(struct ns_step *st, struct pt_err *err)
 	/* Nothing we mount may propagate back to the host. */
 	st->name = "make / private";
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		return step_failed(st, ns_userns_hint(), err);
+		return step_failed(st, true, err);
 	st->name = "mount tmpfs root";
 	if (mount("proeftuin", base, "tmpfs", lock,
 		  "size=4k,nr_inodes=2,mode=0555") < 0)
-		return step_failed(st, NULL, err);
+		return step_failed(st, false, err);
 	st->name = "chdir new root";
 	if (chdir(base) < 0)
-		return step_failed(st, NULL, err);
+		return step_failed(st, false, err);
 	/* pivot_root(".", ".") stacks the old root on the new one; detaching
 	 * it leaves only the empty tmpfs (bubblewrap, lxc). */
 	st->name = "pivot_root";
 	if (syscall(SYS_pivot_root, ".", ".") < 0)
-		return step_failed(st, NULL, err);
+		return step_failed(st, false, err);
 	st->name = "detach old root";
 	if (umount2(".", MNT_DETACH) < 0)
-		return step_failed(st, NULL, err);
+		return step_failed(st, false, err);
 	st->name = "chdir /";
 	if (chdir("/") < 0)
-		return step_failed(st, NULL, err);
+		return step_failed(st, false, err);
 	st->name = "remount root read-only";
 	if (mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | lock,
 		  NULL) < 0)
-		return step_failed(st, NULL, err);
+		return step_failed(st, false, err);
 	st->name = "sethostname";
 	if (sethostname("proeftuin", 9) < 0)
-		return step_failed(st, NULL, err);
+		return step_failed(st, false, err);
 	return 0;
 }
 

@@ -269,6 +269,8 @@ grandchild(int rep, const struct sc_filter *filter,
 		send_step(rep, PROBE_LANDLOCK, abi > 0 ? PROBE_OK : PROBE_WARN,
 			  0, abi > 0 ? d : "this kernel has no Landlock");
 	}
+	if (filter->len == 0)
+		_exit(1); /* sc_build failed; the parent has recorded it */
 	if (sc_load(filter, &err) < 0) {
 		send_step(rep, PROBE_SECCOMP, PROBE_FAILED, errno, err.msg);
 		_exit(1);
@@ -328,8 +330,6 @@ set_step(struct sbx_probe *pr, enum sbx_probe_id id, enum sbx_probe_state st,
 	s->err_no = e;
 	snprintf(s->detail, sizeof(s->detail), "%s",
 		 detail != NULL ? detail : "");
-	if (st == PROBE_FAILED && pr->failed < 0)
-		pr->failed = (int)id;
 }
 
 /* Read the child's records until it is done; write its maps when it
@@ -349,8 +349,6 @@ follow_child(struct sbx_probe *pr, pid_t pid, int rep, int go)
 			continue;
 		if (prc == 0) {
 			kill(pid, SIGKILL);
-			if (pr->failed < 0)
-				pr->failed = PROBE_RUN;
 			break;
 		}
 		n = read(rep, &w, sizeof(w));
@@ -387,6 +385,7 @@ sbx_probe_run(struct sbx_probe *pr, struct pt_err *err)
 	struct sbx_policy *pol;
 	struct sc_filter filter;
 	struct sc_fds fds;
+	struct pt_err berr = { 0, "" };
 	int rep[2], go[2], status;
 	size_t i;
 	pid_t pid;
@@ -403,10 +402,9 @@ sbx_probe_run(struct sbx_probe *pr, struct pt_err *err)
 	pol = sbx_policy_new();
 	fds.chan = rep[1];
 	fds.ctl = go[0];
-	if (sc_build(pol, &fds, &filter, err) < 0) {
-		sbx_policy_free(pol);
-		return -1;
-	}
+	memset(&filter, 0, sizeof(filter));
+	if (sc_build(pol, &fds, &filter, &berr) < 0)
+		set_step(pr, PROBE_SECCOMP, PROBE_FAILED, errno, berr.msg);
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
@@ -428,18 +426,23 @@ sbx_probe_run(struct sbx_probe *pr, struct pt_err *err)
 		;
 	sc_free(&filter);
 	sbx_policy_free(pol);
-	/* A step that neither passed nor failed: the child died there. */
-	for (i = 0; i < PROBE_RUN && pr->failed < 0; i++)
+	/* The first failed step; one that neither passed nor failed before
+	 * it is where the child died. */
+	for (i = 0; i < PROBE_RUN && pr->failed < 0; i++) {
 		if (pr->steps[i].state == PROBE_NOT_RUN)
 			set_step(pr, (enum sbx_probe_id)i, PROBE_FAILED, 0,
 				 "the probe's child ended before this step "
 				 "reported");
+		if (pr->steps[i].state == PROBE_FAILED)
+			pr->failed = (int)i;
+	}
 	if (pr->failed < 0) {
 		struct pt_err rerr = { 0, "" };
 
-		if (sbx_host_check(&rerr) < 0)
+		if (sbx_host_check(&rerr) < 0) {
 			set_step(pr, PROBE_RUN, PROBE_FAILED, 0, rerr.msg);
-		else
+			pr->failed = PROBE_RUN;
+		} else
 			set_step(pr, PROBE_RUN, PROBE_OK, 0, NULL);
 	}
 	return 0;
