@@ -11,5 +11,8 @@ int cmd_init(int argc, char **argv);
 int cmd_key(int argc, char **argv);
 int cmd_review(int argc, char **argv);
 int cmd_release(int argc, char **argv);
+int cmd_run_index(int argc, char **argv);
+int cmd_collect(int argc, char **argv);
+int cmd_probe(int argc, char **argv);
 
 #endif

@@ -34,6 +34,10 @@ static const struct command commands[] = {
 	  "--serve]" },
 	{ "release", cmd_release, "release DIR --to PKG --as NAME" },
 	{ "key", cmd_key, "key new NAME --email ADDRESS" },
+	{ "probe", cmd_probe, "probe [--json]" },
+	{ "run-index", cmd_run_index,
+	  "run-index LIST [--index N] --results ROOT" },
+	{ "collect", cmd_collect, "collect ROOT [--list LIST] [--json]" },
 };
 
 static void

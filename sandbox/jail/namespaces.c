@@ -14,6 +14,7 @@
  * anyway.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -139,16 +140,22 @@ write_file(const char *path, const char *text, struct pt_err *err)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
 	size_t n = strlen(text);
+	int e;
 
-	if (fd < 0)
-		return pt_err_set(err, EX_OSERR, "open %s: %s", path,
-				  strerror(errno));
+	if (fd < 0) {
+		e = errno;
+		pt_err_set(err, EX_OSERR, "open %s: %s", path, strerror(e));
+		errno = e;
+		return -1;
+	}
 	if (write(fd, text, n) != (ssize_t)n) {
-		int e = errno;
-
+		e = errno;
 		close(fd);
-		return pt_err_set(err, EX_OSERR, "write %s: %s; %s", path,
-				  strerror(e), ns_userns_hint());
+		pt_err_set(err, EX_OSERR, "write %s: %s; %s", path, strerror(e),
+			   ns_userns_hint());
+		/* errno is the write's, for probe (probe.h). */
+		errno = e;
+		return -1;
 	}
 	close(fd);
 	return 0;
@@ -265,44 +272,69 @@ root_base(void)
 	return NULL;
 }
 
+/* Fail the current step with the errno it left, saved before anything
+ * else (the hint reads sysctls) can change it. */
+static int
+step_failed(struct ns_step *st, bool with_hint, struct pt_err *err)
+{
+	int e = errno;
+	const char *hint = with_hint ? ns_userns_hint() : NULL;
+
+	st->err_no = e;
+	return pt_err_set(err, EX_OSERR, "%s: %s%s%s", st->name, strerror(e),
+			  hint != NULL ? "; " : "", hint != NULL ? hint : "");
+}
+
 int
-ns_enter_empty_root(struct pt_err *err)
+ns_enter_empty_root_steps(struct ns_step *st, struct pt_err *err)
 {
 	const unsigned long lock = MS_NOSUID | MS_NODEV | MS_NOEXEC;
 	const char *base = root_base();
 
-	if (base == NULL)
+	st->err_no = 0;
+	st->name = "find a mount point";
+	if (base == NULL) {
+		st->err_no = ENOENT;
 		return pt_err_set(err, EX_OSERR,
 				  "no directory to mount the "
 				  "sandbox root on");
+	}
 	/* Nothing we mount may propagate back to the host. */
+	st->name = "make / private";
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		return pt_err_set(err, EX_OSERR, "make / private: %s; %s",
-				  strerror(errno), ns_userns_hint());
+		return step_failed(st, true, err);
+	st->name = "mount tmpfs root";
 	if (mount("proeftuin", base, "tmpfs", lock,
 		  "size=4k,nr_inodes=2,mode=0555") < 0)
-		return pt_err_set(err, EX_OSERR, "mount tmpfs root: %s",
-				  strerror(errno));
+		return step_failed(st, false, err);
+	st->name = "chdir new root";
 	if (chdir(base) < 0)
-		return pt_err_set(err, EX_OSERR, "chdir new root: %s",
-				  strerror(errno));
+		return step_failed(st, false, err);
 	/* pivot_root(".", ".") stacks the old root on the new one; detaching
 	 * it leaves only the empty tmpfs (bubblewrap, lxc). */
+	st->name = "pivot_root";
 	if (syscall(SYS_pivot_root, ".", ".") < 0)
-		return pt_err_set(err, EX_OSERR, "pivot_root: %s",
-				  strerror(errno));
+		return step_failed(st, false, err);
+	st->name = "detach old root";
 	if (umount2(".", MNT_DETACH) < 0)
-		return pt_err_set(err, EX_OSERR, "detach old root: %s",
-				  strerror(errno));
+		return step_failed(st, false, err);
+	st->name = "chdir /";
 	if (chdir("/") < 0)
-		return pt_err_set(err, EX_OSERR, "chdir /: %s",
-				  strerror(errno));
+		return step_failed(st, false, err);
+	st->name = "remount root read-only";
 	if (mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | lock,
 		  NULL) < 0)
-		return pt_err_set(err, EX_OSERR, "remount root read-only: %s",
-				  strerror(errno));
+		return step_failed(st, false, err);
+	st->name = "sethostname";
 	if (sethostname("proeftuin", 9) < 0)
-		return pt_err_set(err, EX_OSERR, "sethostname: %s",
-				  strerror(errno));
+		return step_failed(st, false, err);
 	return 0;
+}
+
+int
+ns_enter_empty_root(struct pt_err *err)
+{
+	struct ns_step st;
+
+	return ns_enter_empty_root_steps(&st, err);
 }

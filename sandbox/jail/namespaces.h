@@ -20,7 +20,8 @@ pid_t ns_clone(int *pidfd, struct pt_err *err);
  * hint when the host refuses them. */
 int ns_unshare_rest(struct pt_err *err);
 
-/* Parent: map only our own uid and gid into the child's user namespace. */
+/* Parent: map only our own uid and gid into the child's user namespace.
+ * On failure errno is that of the failing open or write. */
 int ns_write_maps(pid_t pid, struct pt_err *err);
 
 /* The identities (nsfs inode numbers, from the /proc/self/ns/NAME links) of
@@ -46,6 +47,16 @@ int ns_compare(const struct ns_ids *ours, const struct ns_ids *child, char *out,
 /* Child: make every mount private, replace / with an empty read-only tmpfs
  * (pivot_root, old root detached) and set a fixed hostname. */
 int ns_enter_empty_root(struct pt_err *err);
+
+/* The same, naming the step it is at in st->name ("make / private",
+ * "mount tmpfs root", "pivot_root", "detach old root", "remount root
+ * read-only", "sethostname", ...) and, on failure, its errno in
+ * st->err_no; for `proeftuin probe`. */
+struct ns_step {
+	const char *name;
+	int err_no;
+};
+int ns_enter_empty_root_steps(struct ns_step *st, struct pt_err *err);
 
 /* A hint for why the host refused user namespaces, for the exit-71 text. */
 const char *ns_userns_hint(void);

@@ -238,7 +238,11 @@ sc_build(const struct sbx_policy *p, const struct sc_fds *fds,
 	memset(out, 0, sizeof(*out));
 	ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
 	if (ctx == NULL)
-		return pt_err_set(err, EX_SOFTWARE, "seccomp_init failed");
+		/* libseccomp asks the kernel first: an outer filter that
+		 * refuses seccomp(2) leaves no way to build ours. */
+		return pt_err_set(err, EX_OSERR,
+				  "seccomp_init failed: the kernel or an outer "
+				  "seccomp filter refuses seccomp(2)");
 	/* The default for a foreign architecture would be KILL (thread). */
 	if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
 			     SCMP_ACT_KILL_PROCESS) < 0) {
