@@ -78,7 +78,7 @@ task_fail(const struct task_state *ts, const struct pt_err *e)
 
 	jv_set_int(r, "exit", code);
 	jv_set_str(r, "error", e->msg);
-	if (ri_record_write(ts->root, ts->index, r, &werr) < 0)
+	if (ri_record_write(ts->root, ts->index, r, true, &werr) < 0)
 		warnx_("task %zu: %s", ts->index, werr.msg);
 	jv_free(r);
 	die(code, "task %zu (%s line %u): %s", ts->index, ts->list_path,
@@ -97,7 +97,8 @@ task_record(const struct task_state *ts, const char *state, enum status v,
 		jv_set_int(r, "exit", verdict_exit(v));
 		jv_set_bool(r, "reused", reused);
 	}
-	if (ri_record_write(ts->root, ts->index, r, &err) < 0) {
+	if (ri_record_write(ts->root, ts->index, r,
+			    strcmp(state, "running") != 0, &err) < 0) {
 		jv_free(r);
 		die_err(&err);
 	}

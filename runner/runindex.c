@@ -409,7 +409,7 @@ out:
 
 int
 ri_record_write(const char *root, size_t index, const struct jv *rec,
-		struct pt_err *err)
+		bool durable, struct pt_err *err)
 {
 	char *final = xasprintf("%s/tasks/%zu.json", root, index);
 	char *tmp = xasprintf("%s/tasks/.%zu.json.XXXXXX", root, index);
@@ -428,7 +428,7 @@ ri_record_write(const char *root, size_t index, const struct jv *rec,
 		goto out;
 	}
 	if (fchmod(fd, 0644) < 0 || pt_write_all(fd, text.buf, text.len) < 0 ||
-	    fsync(fd) < 0)
+	    (durable && fsync(fd) < 0))
 		e = errno;
 	if (close(fd) < 0 && e == 0)
 		e = errno;
@@ -440,7 +440,7 @@ ri_record_write(const char *root, size_t index, const struct jv *rec,
 			   final, strerror(e));
 		goto out;
 	}
-	fd = open(tasks, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = durable ? open(tasks, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 	if (fd >= 0) {
 		(void)fsync(fd);
 		close(fd);

@@ -100,10 +100,12 @@ int ri_result_read(const char *dir, const char *bundle_digest,
 		   const char *profile_sha256, enum status *verdict,
 		   struct pt_err *err);
 
-/* Replace ROOT/tasks/INDEX.json with `rec` (canonical JSON, one rename).
- * 74 (or 73) on failure; the earlier record is then unchanged. */
+/* Replace ROOT/tasks/INDEX.json with `rec` (canonical JSON, one rename),
+ * fsynced when `durable` (a final record; a "running" one lost to a crash
+ * reads as missing, which says the same).  74 (or 73) on failure; the
+ * earlier record is then unchanged. */
 int ri_record_write(const char *root, size_t index, const struct jv *rec,
-		    struct pt_err *err);
+		    bool durable, struct pt_err *err);
 
 /*
  * The summary of ROOT: one row per task, by index; with `list` the tasks
