@@ -34,9 +34,8 @@
 #define NS_CLONE_FLAGS (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID)
 #define NS_CHILD_FLAGS (CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS)
 
-/* Read a small integer sysctl; -1 when it is absent or unreadable. */
-static long
-read_sysctl(const char *path)
+long
+ns_read_sysctl(const char *path)
 {
 	char buf[32];
 	ssize_t n;
@@ -55,17 +54,17 @@ read_sysctl(const char *path)
 const char *
 ns_userns_hint(void)
 {
-	if (read_sysctl("/proc/sys/user/max_user_namespaces") == 0)
+	if (ns_read_sysctl("/proc/sys/user/max_user_namespaces") == 0)
 		return "user namespaces are disabled (user.max_user_namespaces"
 		       "=0); hint: sysctl -w user.max_user_namespaces=15000, "
 		       "or on Kubernetes set it on the node (EKS Bottlerocket "
 		       "ships 0)";
-	if (read_sysctl("/proc/sys/kernel/unprivileged_userns_clone") == 0)
+	if (ns_read_sysctl("/proc/sys/kernel/unprivileged_userns_clone") == 0)
 		return "unprivileged user namespaces are disabled (kernel."
 		       "unprivileged_userns_clone=0); hint: sysctl -w "
 		       "kernel.unprivileged_userns_clone=1";
-	if (read_sysctl("/proc/sys/kernel/"
-			"apparmor_restrict_unprivileged_userns") == 1)
+	if (ns_read_sysctl("/proc/sys/kernel/"
+			   "apparmor_restrict_unprivileged_userns") == 1)
 		return "AppArmor restricts unprivileged user namespaces "
 		       "(Ubuntu 23.10+); hint: install the proeftuin AppArmor "
 		       "profile containing 'userns,'";

@@ -61,4 +61,8 @@ int ns_enter_empty_root_steps(struct ns_step *st, struct pt_err *err);
 /* A hint for why the host refused user namespaces, for the exit-71 text. */
 const char *ns_userns_hint(void);
 
+/* Read a small integer sysctl under /proc/sys; -1 when it is absent or
+ * unreadable. */
+long ns_read_sysctl(const char *path);
+
 #endif

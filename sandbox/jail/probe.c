@@ -59,23 +59,6 @@ struct wire {
 	char detail[200];
 };
 
-static long
-read_long(const char *path)
-{
-	char buf[32];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	return strtol(buf, NULL, 10);
-}
-
 /* The first line of a small file, without its newline; "" when none. */
 static void
 read_line(const char *path, char *out, size_t outlen)
@@ -191,11 +174,11 @@ read_host(struct sbx_probe_host *h)
 {
 	memset(h, 0, sizeof(*h));
 	h->unprivileged_userns_clone =
-	    read_long("/proc/sys/kernel/unprivileged_userns_clone");
+	    ns_read_sysctl("/proc/sys/kernel/unprivileged_userns_clone");
 	h->max_user_namespaces =
-	    read_long("/proc/sys/user/max_user_namespaces");
-	h->apparmor_restrict =
-	    read_long("/proc/sys/kernel/apparmor_restrict_unprivileged_userns");
+	    ns_read_sysctl("/proc/sys/user/max_user_namespaces");
+	h->apparmor_restrict = ns_read_sysctl(
+	    "/proc/sys/kernel/apparmor_restrict_unprivileged_userns");
 	read_label(h->apparmor_label, sizeof(h->apparmor_label));
 	read_status(h);
 	h->proc_masked = proc_masked();
