@@ -32,10 +32,10 @@ rule(scmp_filter_ctx ctx, int err, const char *name, unsigned n,
 int
 main(int argc, char **argv)
 {
-	struct scmp_arg_cmp user = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWUSER,
-					   CLONE_NEWUSER);
-	struct scmp_arg_cmp net = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWNET,
-					  CLONE_NEWNET);
+	struct scmp_arg_cmp user =
+	    SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWUSER, CLONE_NEWUSER);
+	struct scmp_arg_cmp net =
+	    SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWNET, CLONE_NEWNET);
 	scmp_filter_ctx ctx;
 	const char *mode;
 	int rc = 0;
