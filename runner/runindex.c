@@ -188,12 +188,20 @@ ri_index(const char *opt, size_t *index, const char **source,
 	return 0;
 }
 
+static int
+hash_chunk(void *arg, const void *p, size_t n, struct pt_err *err)
+{
+	(void)err;
+	sha256_update(arg, n, p);
+	return 0;
+}
+
 /* SHA-256 of a regular file's bytes, streaming. */
 static int
 file_digest(const char *path, char out[PT_SHA256_HEX], struct pt_err *err)
 {
 	struct sha256_ctx ctx;
-	uint8_t buf[65536], md[SHA256_DIGEST_SIZE];
+	uint8_t md[SHA256_DIGEST_SIZE];
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 
@@ -206,21 +214,9 @@ file_digest(const char *path, char out[PT_SHA256_HEX], struct pt_err *err)
 				  "%s: not a regular file or a folder", path);
 	}
 	sha256_init(&ctx);
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-
-			close(fd);
-			return pt_err_set(err, EX_IOERR, "%s: %s", path,
-					  strerror(e));
-		}
-		if (n == 0)
-			break;
-		sha256_update(&ctx, (size_t)n, buf);
+	if (pt_pread_all(fd, path, hash_chunk, &ctx, NULL, err) < 0) {
+		close(fd);
+		return -1;
 	}
 	close(fd);
 	sha256_digest(&ctx, sizeof(md), md);
